@@ -1,0 +1,1 @@
+"""Consortium layer models (directory, agreements, referrals, aggregates) come with their issue."""

@@ -1,0 +1,21 @@
+"""Token login, the same on every host: the token lives in the schema of the host that issued it."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+
+
+class TokenObtainView(ObtainAuthToken):
+    """POST username and password, receive {"token": ...} for this host only."""
+
+    serializer_class = AuthTokenSerializer
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        summary="Obtain an API token for this host",
+        tags=["auth"],
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NgoPlatformConfig(AppConfig):
+    name = "ngo_platform"
+    verbose_name = "Platform"

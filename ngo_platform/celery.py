@@ -1,0 +1,25 @@
+"""The Celery app. tenant-schemas-celery stamps each task with the schema it was sent from,
+so a task queued inside an NGO's request runs in that NGO's schema."""
+
+import os
+
+from celery.schedules import crontab
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ngo_platform.settings")
+
+app = CeleryApp("ngo_platform")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "platform-heartbeat": {
+        "task": "ngo_platform.tasks.heartbeat",
+        "schedule": 60.0,
+    },
+    "ngo-daily-maintenance": {
+        # Fans out to every ready, active NGO; each run is keyed by date (idempotent).
+        "task": "tenants.tasks.fan_out_daily",
+        "schedule": crontab(hour=1, minute=0),
+    },
+}

@@ -1,0 +1,266 @@
+"""Terpadu settings: one module, switched by environment variables.
+
+Production is the default. With DEBUG unset or 0 the app refuses to start without a real
+SECRET_KEY (and FIELD_ENCRYPTION_KEY). `make run` and the tests set DEBUG=1.
+
+When DATABASE_URL / REDIS_URL are unset, an embedded PostgreSQL / Redis is started (or reused)
+under DATA_DIR; set either variable and the real server is used with no other difference.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from ngo_platform.redis_urls import redis_url_for
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", default=False)
+DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / ".data"))).resolve()
+
+_INSECURE_KEY_PREFIX = "insecure-development-key"
+SECRET_KEY = env("SECRET_KEY") or (_INSECURE_KEY_PREFIX + "-only-for-debug" if DEBUG else None)
+if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith(_INSECURE_KEY_PREFIX)):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a long random value when DEBUG is off "
+        "(for development set DEBUG=1; `make run` does this for you)."
+    )
+
+# Key for encrypting sensitive child fields (NIK) at rest. Development derives one from SECRET_KEY.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY") or (SECRET_KEY if DEBUG else None)
+if not FIELD_ENCRYPTION_KEY:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
+
+BASE_DOMAIN = env("BASE_DOMAIN", "localhost")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [BASE_DOMAIN, f".{BASE_DOMAIN}"]
+if DEBUG:
+    ALLOWED_HOSTS += ["127.0.0.1", "testserver"]
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- Applications -----------------------------------------------------------------------------
+# The public schema holds the platform and the consortium layer; each NGO's schema holds its own
+# staff accounts and case records. Apps listed in both get tables in both.
+SHARED_APPS = [
+    "django_tenants",  # schema routing; must come first
+    "tenants",  # Consortium, NGO (tenant model), Domain: public only
+    "network",  # agency directory, agreements, referral envelopes, aggregates: public only
+    "django.contrib.contenttypes",  # both: auth and admin need it in every schema
+    "django.contrib.auth",  # both: operator/coordinators in public, NGO staff in their schema
+    "django.contrib.sessions",  # both: a session exists only in the schema that issued it
+    "django.contrib.messages",  # no tables; needed by admin
+    "django.contrib.admin",  # both: operator admin on public, NGO admin on each NGO host
+    "django.contrib.staticfiles",  # no tables
+    "rest_framework",  # no tables
+    "rest_framework.authtoken",  # both: a token is valid only on the host that issued it
+    "drf_spectacular",  # no tables; OpenAPI
+    "drf_spectacular_sidecar",  # no tables; vendored Swagger UI / Redoc assets
+    "django_filters",  # no tables
+    "ngo_platform",  # templates, health, operator console: no tables
+]
+
+TENANT_APPS = [
+    "django.contrib.contenttypes",  # per schema content types for auth permissions
+    "django.contrib.auth",  # NGO staff accounts live in the NGO's schema
+    "django.contrib.sessions",  # sessions bound to the NGO's schema
+    "django.contrib.admin",  # admin log entries per NGO
+    "rest_framework.authtoken",  # API tokens issued by the NGO's host
+    "casework",  # children, cases and everything inside one NGO
+]
+
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.NGO"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_URLCONF = "ngo_platform.urls_public"
+ROOT_URLCONF = "ngo_platform.urls_ngo"
+# Provisioning: "clone" copies the registered, migrated template schema; "migrate" replays
+# migrations. Chosen by bench/provision.py (see docs/adr/0002-provisioning-by-clone.md).
+TENANT_PROVISION_METHOD = env("TENANT_PROVISION_METHOD", "clone")
+TENANT_TEMPLATE_SCHEMA = "ngo_template"
+GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
+
+MIDDLEWARE = [
+    "tenants.middleware.NGOTenantMiddleware",  # first: picks the schema from the host
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.middleware.TenantStatusMiddleware",  # suspended / archived NGOs are blocked
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "ngo_platform" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+WSGI_APPLICATION = "ngo_platform.wsgi.application"
+
+# --- Database ---------------------------------------------------------------------------------
+_database_url = env("DATABASE_URL")
+if _database_url is None:
+    from ngo_platform import embedded
+
+    _database_url = embedded.postgres_url(DATA_DIR)
+DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: one DB number per purpose ---------------------------------------------------------
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL is None:
+    from ngo_platform import embedded
+
+    REDIS_URL = embedded.redis_url(DATA_DIR)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_url_for(REDIS_URL, offset=2),
+        # Cache keys carry the schema: one NGO never reads another's cached value.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "TIMEOUT": 300,
+    }
+}
+
+# --- Celery -----------------------------------------------------------------------------------
+CELERY_BROKER_URL = redis_url_for(REDIS_URL, offset=0, celery=True)
+CELERY_RESULT_BACKEND = redis_url_for(REDIS_URL, offset=1, celery=True)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_TENANT_CACHE_SECONDS = 30
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# --- Auth, i18n, static -------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Jakarta"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static")))
+STATICFILES_DIRS = [BASE_DIR / "ngo_platform" / "static"]
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "/media/"
+STORAGES = {
+    # Uploaded files are stored under MEDIA_ROOT/<schema>/...: tenant-keyed.
+    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+if DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# --- Email ------------------------------------------------------------------------------------
+EMAIL_URL = env("EMAIL_URL")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Terpadu <no-reply@localhost>")
+if EMAIL_URL:
+    from ngo_platform.email_url import email_settings
+
+    globals().update(email_settings(EMAIL_URL))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# --- REST API ---------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "ngo_platform.api.exceptions.api_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Terpadu API",
+    "DESCRIPTION": "Case management and referral network for NGO consortia.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Security ---------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 30
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

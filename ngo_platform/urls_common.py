@@ -1,0 +1,22 @@
+"""URL patterns served on every host (public and NGO)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from ngo_platform.api.auth import TokenObtainView
+from ngo_platform.api.me import MeView
+from ngo_platform.health import healthz
+
+
+def common_patterns(urlconf: str) -> list:
+    return [
+        path("healthz", healthz, name="healthz"),
+        path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+        path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+        path("i18n/", include("django.conf.urls.i18n")),
+        path("api/v1/auth/token/", TokenObtainView.as_view(), name="api-token"),
+        path("api/v1/me/", MeView.as_view(), name="api-me"),
+        path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="schema"),
+        path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    ]

@@ -1,0 +1,126 @@
+"""A `migrate_schemas` executor that skips up-to-date schemas and survives a broken one.
+
+django-tenants' standard executor spends 50-180 ms per tenant even when nothing is to apply and
+stops at the first failing tenant, leaving the rest unmigrated. This one reads every schema's
+applied migrations in one query, migrates only the schemas that lack something, keeps going
+past a failure and reports all failures at the end (non-zero exit).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django_tenants.migration_executors import get_executor as get_builtin_executor
+from django_tenants.migration_executors.base import MigrationExecutor, run_migrations
+
+from tenants.schemas import quote
+
+
+def applied_by_schema(schema_names: list[str]) -> dict[str, set[tuple[str, str]]]:
+    """Applied (app, name) pairs of each schema, read in a single round trip."""
+    if not schema_names:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_schema FROM information_schema.tables "
+            "WHERE table_name = 'django_migrations' AND table_schema = ANY(%s)",
+            [list(schema_names)],
+        )
+        with_table = [row[0] for row in cursor.fetchall()]
+        applied: dict[str, set[tuple[str, str]]] = {name: set() for name in schema_names}
+        if not with_table:
+            return applied
+        union = " UNION ALL ".join(
+            f"SELECT %s, app, name FROM {quote(name)}.django_migrations"  # noqa: S608 - quoted
+            for name in with_table
+        )
+        cursor.execute(union, with_table)
+        for schema_name, app, name in cursor.fetchall():
+            applied[schema_name].add((app, name))
+    return applied
+
+
+def schemas_needing_migration(schema_names: list[str]) -> list[str]:
+    """The schemas that miss at least one migration known to the code."""
+    loader = MigrationLoader(None, ignore_no_migrations=True, load=True)
+    wanted = set(loader.graph.nodes)
+    replaced = {key for migration in loader.replacements.values() for key in migration.replaces}
+    applied = applied_by_schema(schema_names)
+    needing = []
+    for schema_name in schema_names:
+        missing = wanted - applied[schema_name]
+        # A squashed migration counts as applied when everything it replaces was applied.
+        missing = {
+            key
+            for key in missing
+            if not (
+                key in loader.replacements
+                and all(part in applied[schema_name] for part in loader.replacements[key].replaces)
+            )
+            and key not in replaced
+        }
+        if missing:
+            needing.append(schema_name)
+    return needing
+
+
+class ResilientExecutor(MigrationExecutor):
+    codename = "resilient"
+
+    def run_migrations(self, tenants=None):
+        tenants = list(tenants or [])
+        if self.PUBLIC_SCHEMA_NAME in tenants:
+            run_migrations(self.args, self.options, self.codename, self.PUBLIC_SCHEMA_NAME)
+            tenants.remove(self.PUBLIC_SCHEMA_NAME)
+        if not tenants:
+            return
+        plain_run = bool(
+            self.options.get("app_label")
+            or self.options.get("migration_name")
+            or self.options.get("fake")
+            or self.options.get("plan")
+            or self.options.get("check_unapplied")
+            or self.options.get("prune")
+        )
+        todo = tenants if plain_run else schemas_needing_migration(tenants)
+        verbosity = int(self.options.get("verbosity", 1))
+        if verbosity >= 1:
+            sys.stdout.write(
+                f"[resilient] {len(tenants)} tenant schema(s), {len(todo)} with migrations "
+                f"to apply\n"
+            )
+        failures: list[tuple[str, str]] = []
+        for index, schema_name in enumerate(todo):
+            try:
+                run_migrations(
+                    self.args,
+                    self.options,
+                    self.codename,
+                    schema_name,
+                    idx=index,
+                    count=len(todo),
+                )
+            except Exception as error:  # noqa: BLE001 - one broken tenant must not stop the rest
+                if connection.in_atomic_block:
+                    raise  # inside provisioning: let the whole transaction roll back
+                connection.close()
+                failures.append((schema_name, f"{type(error).__name__}: {error}"))
+                sys.stderr.write(f"[resilient] {schema_name} FAILED: {error}\n")
+        if failures:
+            listing = "; ".join(f"{schema}: {reason}" for schema, reason in failures)
+            raise CommandError(
+                f"{len(failures)} of {len(todo)} tenant schema(s) failed to migrate: {listing}"
+            )
+
+    def run_multi_type_migrations(self, tenants):
+        raise NotImplementedError("Terpadu has a single tenant type.")
+
+
+def get_executor(codename=None):
+    """Resilient by default; `--executor standard|multiprocessing` still picks the built-ins."""
+    if codename in (None, "", ResilientExecutor.codename):
+        return ResilientExecutor
+    return get_builtin_executor(codename)

@@ -1,0 +1,96 @@
+"""Consortia, their partner NGOs (one PostgreSQL schema each) and the hosts that route to them."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Consortium(models.Model):
+    """A coordinating body (e.g. a university centre) and the NGOs it brings together."""
+
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consortium")
+        verbose_name_plural = _("consortia")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ConsortiumMembership(models.Model):
+    """A public-schema account's role in a consortium (coordinator or funder)."""
+
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", _("Coordinator")
+        FUNDER = "funder", _("Funder / reader")
+
+    consortium = models.ForeignKey(Consortium, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consortium_memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["consortium", "user"], name="membership_unique_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.role}) in {self.consortium}"
+
+
+class NGO(TenantMixin):
+    """A partner NGO: its own schema, staff accounts and case records."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        ARCHIVED = "archived", _("Archived")
+
+    # Schemas are created by tenants.services.ngo_provision, never as a side effect of save().
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    consortium = models.ForeignKey(
+        Consortium, on_delete=models.PROTECT, related_name="ngos", null=True, blank=True
+    )
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    region = models.CharField(_("region"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    # True only once provisioning finished: routing and beat skip tenants that are not ready.
+    is_ready = models.BooleanField(_("ready"), default=False)
+    # The schema new NGOs are cloned from: registered so migrate_schemas keeps it current.
+    is_template = models.BooleanField(default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("NGO")
+        verbose_name_plural = _("NGOs")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE and self.is_ready
+
+
+class Domain(DomainMixin):
+    """A host name routed to one NGO's schema."""
+
+    class Meta:
+        verbose_name = _("domain")

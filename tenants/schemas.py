@@ -1,0 +1,223 @@
+"""PostgreSQL schema operations for NGO tenants: create by migrating or by cloning the template.
+
+Cloning uses django-tenants' `clone_schema` SQL function, then repairs what it gets wrong:
+it renames named unique constraints (and their indexes) to PostgreSQL's default names, which
+would make a later `RemoveConstraint` migration fail on every cloned tenant. After the clone we
+rename every constraint and index back to the template's name, matched by definition, so a
+clone is indistinguishable from a migrated schema (tests/tenants/test_cloning.py compares them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django_tenants.clone import CLONE_SCHEMA_FUNCTION
+from django_tenants.utils import schema_context, schema_exists
+
+SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# Stale statistics on PostgreSQL's own catalogs make clones slow after many schemas exist.
+ANALYZE_EVERY_CLONES = 20
+_CATALOGS_TO_ANALYZE = (
+    "pg_catalog.pg_class",
+    "pg_catalog.pg_attribute",
+    "pg_catalog.pg_constraint",
+    "pg_catalog.pg_index",
+    "pg_catalog.pg_depend",
+    "pg_catalog.pg_namespace",
+    "pg_catalog.pg_type",
+    "pg_catalog.pg_attrdef",
+    "pg_catalog.pg_sequence",
+)
+
+
+def quote(schema_name: str) -> str:
+    """Quote a schema name that already passed SCHEMA_NAME_RE."""
+    if not SCHEMA_NAME_RE.match(schema_name):
+        raise ValueError(f"Not a valid schema name: {schema_name!r}")
+    return f'"{schema_name}"'
+
+
+def schema_create_by_migrating(schema_name: str) -> None:
+    """Create `schema_name` and replay every tenant migration into it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA {quote(schema_name)}")
+    call_command(
+        "migrate_schemas",
+        tenant=True,
+        schema_name=schema_name,
+        interactive=False,
+        verbosity=0,
+    )
+    connection.set_schema_to_public()
+
+
+def clone_function_install() -> None:
+    """Install (or replace) the `clone_schema` SQL function in the public schema."""
+    db_user = settings.DATABASES["default"].get("USER") or "postgres"
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute(CLONE_SCHEMA_FUNCTION.format(db_user=db_user))
+
+
+def _clone_function_installed() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'public' AND p.proname = 'clone_schema'"
+        )
+        return cursor.fetchone() is not None
+
+
+def schema_create_by_cloning(schema_name: str, *, template: str) -> None:
+    """Create `schema_name` as a copy of the migrated `template` schema, names repaired."""
+    quote(schema_name)
+    if not schema_exists(template):
+        raise RuntimeError(f"Template schema {template!r} does not exist")
+    connection.set_schema_to_public()
+    if not _clone_function_installed():
+        clone_function_install()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clone_schema(%s, %s, %s)", [template, schema_name, "DATA"])
+    constraint_names_align(source=template, target=schema_name)
+
+
+def _constraints(schema_name: str) -> dict[tuple[str, str], list[str]]:
+    """Constraint names per (table, definition with the schema name blanked)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, pg_get_constraintdef(con.oid), con.conname
+            FROM pg_constraint con
+            JOIN pg_class c ON c.oid = con.conrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s
+            ORDER BY 1, 3
+            """,
+            [schema_name],
+        )
+        found: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for table, definition, name in cursor.fetchall():
+            normalized = definition.replace(f"{schema_name}.", "")
+            found[(table, normalized)].append(name)
+        return found
+
+
+def _indexes(schema_name: str) -> dict[tuple[str, str], list[str]]:
+    """Index names per (table, definition without its own name and schema)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT tablename, indexname, indexdef FROM pg_indexes
+            WHERE schemaname = %s ORDER BY 1, 2
+            """,
+            [schema_name],
+        )
+        found: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for table, name, definition in cursor.fetchall():
+            normalized = (
+                definition.replace(f" {name} ", " <name> ", 1)
+                .replace(f'"{schema_name}".', "")
+                .replace(f"{schema_name}.", "")
+            )
+            found[(table, normalized)].append(name)
+        return found
+
+
+def constraint_names_align(*, source: str, target: str) -> int:
+    """Rename constraints and indexes in `target` to the names they have in `source`.
+
+    Matches by table and definition; returns how many objects were renamed.
+    """
+    renamed = 0
+    with connection.cursor() as cursor:
+        source_constraints = _constraints(source)
+        for key, target_names in _constraints(target).items():
+            wanted = source_constraints.get(key, [])
+            for current, name in zip(sorted(target_names), sorted(wanted), strict=False):
+                if current != name:
+                    cursor.execute(
+                        f'ALTER TABLE {quote(target)}."{key[0]}" '
+                        f'RENAME CONSTRAINT "{current}" TO "{name}"'
+                    )
+                    renamed += 1
+        # Renaming a constraint renames its index; align the remaining stand-alone indexes.
+        source_indexes = _indexes(source)
+        for key, target_names in _indexes(target).items():
+            wanted = source_indexes.get(key, [])
+            for current, name in zip(sorted(target_names), sorted(wanted), strict=False):
+                if current != name:
+                    cursor.execute(f'ALTER INDEX {quote(target)}."{current}" RENAME TO "{name}"')
+                    renamed += 1
+    return renamed
+
+
+def catalogs_analyze() -> None:
+    """Refresh planner statistics of the system catalogs that cloning queries."""
+    with connection.cursor() as cursor:
+        for table in _CATALOGS_TO_ANALYZE:
+            cursor.execute(f"ANALYZE {table}")
+
+
+def schema_drop(schema_name: str) -> None:
+    """Drop a schema and everything in it (used only by operator tooling and tests)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {quote(schema_name)} CASCADE")
+
+
+def schema_describe(schema_name: str) -> dict:
+    """A comparable description of a schema: tables, columns, constraints, indexes, sequences."""
+    with schema_context("public"), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT table_name, column_name, data_type, is_nullable,
+                   regexp_replace(coalesce(column_default, ''), %s, '', 'g'),
+                   character_maximum_length, numeric_precision, is_identity
+            FROM information_schema.columns WHERE table_schema = %s
+            ORDER BY table_name, ordinal_position
+            """,
+            [f"{schema_name}\\.", schema_name],
+        )
+        columns = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT c.relname, con.conname, con.contype,
+                   replace(pg_get_constraintdef(con.oid), %s, '')
+            FROM pg_constraint con
+            JOIN pg_class c ON c.oid = con.conrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s ORDER BY 1, 2
+            """,
+            [f"{schema_name}.", schema_name],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT tablename, indexname, replace(indexdef, %s, '')
+            FROM pg_indexes WHERE schemaname = %s ORDER BY 1, 2
+            """,
+            [f"{schema_name}.", schema_name],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT sequencename, data_type, start_value, increment_by, max_value, cycle
+            FROM pg_sequences WHERE schemaname = %s ORDER BY 1
+            """,
+            [schema_name],
+        )
+        sequences = cursor.fetchall()
+        cursor.execute(
+            f"SELECT app, name FROM {quote(schema_name)}.django_migrations ORDER BY 1, 2"  # noqa: S608 - quoted, validated name
+        )
+        migrations = cursor.fetchall()
+    return {
+        "columns": columns,
+        "constraints": constraints,
+        "indexes": indexes,
+        "sequences": sequences,
+        "migrations": migrations,
+    }

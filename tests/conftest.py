@@ -1,0 +1,94 @@
+"""Shared fixtures: a consortium with two NGOs ("this NGO" and "another NGO"), provisioned once.
+
+The NGOs are committed at session start (real schemas, real domains, real admin accounts) so
+that a Celery worker or a live server in another process sees them too. Tests that write use the
+`db` fixture (rolled back afterwards); tests that need real commits use `committed_db`, which
+removes whatever tenants they created.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+
+from tests.support import ADMIN_PASSWORD
+
+
+@dataclass
+class ProvisionedNGO:
+    ngo: object
+    host: str
+    admin_username: str
+    admin_password: str
+
+
+@pytest.fixture(scope="session")
+def consortium(django_db_setup, django_db_blocker):
+    from tenants.models import Consortium
+    from tenants.services import consortium_create
+
+    with django_db_blocker.unblock():
+        existing = Consortium.objects.filter(slug="pusat-test").first()
+        if existing:
+            return existing
+        created, _ = consortium_create(
+            slug="pusat-test",
+            name="Pusat Kajian Perlindungan Anak (test)",
+            coordinator_email="coordinator@example.org",
+            coordinator_password=ADMIN_PASSWORD,
+        )
+        return created
+
+
+def _provision(consortium, slug: str, name: str) -> ProvisionedNGO:
+    from tenants.models import NGO
+    from tenants.services import host_for, ngo_provision
+
+    email = f"admin@{slug}.example.org"
+    ngo = NGO.objects.filter(slug=slug).first()
+    if ngo is None:
+        ngo = ngo_provision(
+            consortium=consortium,
+            slug=slug,
+            name=name,
+            admin_email=email,
+            admin_password=ADMIN_PASSWORD,
+        ).ngo
+    return ProvisionedNGO(ngo, host_for(slug), email, ADMIN_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def ngo_a(consortium, django_db_blocker) -> ProvisionedNGO:
+    """This NGO."""
+    with django_db_blocker.unblock():
+        return _provision(consortium, "yayasan-a", "Yayasan Anak Sejahtera")
+
+
+@pytest.fixture(scope="session")
+def ngo_b(consortium, django_db_blocker) -> ProvisionedNGO:
+    """Another NGO."""
+    with django_db_blocker.unblock():
+        return _provision(consortium, "lembaga-b", "Lembaga Peduli Anak")
+
+
+@pytest.fixture
+def committed_db(django_db_blocker, ngo_a, ngo_b):
+    """Database access without a wrapping transaction; drops tenants the test created."""
+    from tenants.models import NGO
+    from tenants.schemas import schema_drop
+
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        before = set(NGO.objects.values_list("schema_name", flat=True))
+        yield
+        connection.set_schema_to_public()
+        for ngo in NGO.objects.exclude(schema_name__in=before):
+            schema_drop(ngo.schema_name)
+            ngo.domains.all().delete()
+            ngo.delete()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test():
+    yield
+    connection.set_schema_to_public()
