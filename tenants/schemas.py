@@ -83,6 +83,7 @@ def schema_create_by_cloning(schema_name: str, *, template: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT clone_schema(%s, %s, %s)", [template, schema_name, "DATA"])
     constraint_names_align(source=template, target=schema_name)
+    sequence_types_align(source=template, target=schema_name)
 
 
 def _constraints(schema_name: str) -> dict[tuple[str, str], list[str]]:
@@ -153,6 +154,31 @@ def constraint_names_align(*, source: str, target: str) -> int:
                     cursor.execute(f'ALTER INDEX {quote(target)}."{current}" RENAME TO "{name}"')
                     renamed += 1
     return renamed
+
+
+def sequence_types_align(*, source: str, target: str) -> int:
+    """Give `target`'s sequences the data types they have in `source`.
+
+    clone_schema recreates identity sequences of integer columns as bigint; returns how many
+    sequences were changed.
+    """
+    changed = 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.sequencename, s.data_type::text
+            FROM pg_sequences t
+            JOIN pg_sequences s ON s.sequencename = t.sequencename AND s.schemaname = %s
+            WHERE t.schemaname = %s AND s.data_type <> t.data_type
+            """,
+            [source, target],
+        )
+        for sequence, data_type in cursor.fetchall():
+            if data_type not in {"smallint", "integer", "bigint"}:
+                raise ValueError(f"Unexpected sequence type {data_type!r}")
+            cursor.execute(f'ALTER SEQUENCE {quote(target)}."{sequence}" AS {data_type}')
+            changed += 1
+    return changed
 
 
 def catalogs_analyze() -> None:
