@@ -23,6 +23,30 @@ class ProvisionedNGO:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb):
+    """Always create the test database, even when only session fixtures touch it.
+
+    pytest-django creates it only for the aliases that collected tests mark; a run of only
+    `committed_db` tests would otherwise write to the development database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases={"default"},
+            serialized_aliases=set(),
+            keepdb=django_db_keepdb,
+        )
+        assert connection.settings_dict["NAME"].startswith("test_")
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+@pytest.fixture(scope="session")
 def consortium(django_db_setup, django_db_blocker):
     from tenants.models import Consortium
     from tenants.services import consortium_create
