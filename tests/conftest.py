@@ -96,10 +96,13 @@ def ngo_b(consortium, django_db_blocker) -> ProvisionedNGO:
 
 
 @pytest.fixture
-def committed_db(django_db_blocker, ngo_a, ngo_b):
+def committed_db(request, django_db_blocker, ngo_a, ngo_b):
     """Database access without a wrapping transaction; drops tenants the test created."""
     from tenants.models import NGO
     from tenants.schemas import schema_drop
+
+    if request.node.get_closest_marker("django_db"):
+        pytest.fail("committed_db must not be combined with the django_db mark")
 
     with django_db_blocker.unblock():
         connection.set_schema_to_public()

@@ -70,8 +70,8 @@ def started(data_dir):
     ]
     outputs = [process.communicate(timeout=60) for process in processes]
     cold_start = time.monotonic() - began
-    for process, (_stdout, stderr) in zip(processes, outputs, strict=True):
-        assert process.returncode == 0, stderr.decode()
+    errors = "\n---\n".join(stderr.decode() for _stdout, stderr in outputs)
+    assert [process.returncode for process in processes] == [0, 0], errors
     assert outputs[0][0] == outputs[1][0]
     urls = dict(line.split("=", 1) for line in shlex.split(outputs[0][0].decode()))
     assert set(urls) == {"DATABASE_URL", "REDIS_URL"}

@@ -1,0 +1,35 @@
+"""OpenAPI schema and docs are served on every host and describe that host's endpoints."""
+
+import pytest
+
+from tests.support import host_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_public_schema_describes_provisioning(ngo_a):
+    """The public host's schema lists the NGO provisioning endpoints and token login."""
+    response = host_client("localhost").get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/v1/ngos/" in paths
+    assert "/api/v1/auth/token/" in paths
+    assert "post" in paths["/api/v1/ngos/"]
+
+
+def test_ngo_schema_has_no_platform_endpoints(ngo_a):
+    """An NGO host's schema describes its own API and not the operator's endpoints."""
+    response = host_client(ngo_a.host).get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/v1/auth/token/" in paths
+    assert "/api/v1/ngos/" not in paths
+
+
+def test_docs_page_uses_vendored_assets(ngo_a):
+    """The Swagger UI page loads its scripts from our static files, not a CDN."""
+    response = host_client(ngo_a.host).get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/" in html
+    assert "cdn." not in html
