@@ -21,7 +21,8 @@ def redis_url_for(url: str, *, offset: int, celery: bool = False) -> str:
         else:
             query["db"] = [str(number)]
             scheme = "unix"
-        return urlunsplit((scheme, "", parts.path, urlencode(query, doseq=True), ""))
+        # urlunsplit drops the empty authority ("unix:/path"), which redis-py and kombu reject.
+        return f"{scheme}://{parts.path}?{urlencode(query, doseq=True)}"
     path = parts.path.strip("/")
     base = int(path) if path.isdigit() else 0
     return urlunsplit((parts.scheme, parts.netloc, f"/{base + offset}", parts.query, ""))

@@ -117,5 +117,9 @@ def committed_db(request, django_db_blocker, ngo_a, ngo_b):
 
 @pytest.fixture(autouse=True)
 def _public_schema_after_test():
+    """Each test starts on the public schema whatever the previous one left behind."""
     yield
-    connection.set_schema_to_public()
+    from django.conf import settings
+
+    if settings.configured:
+        connection.set_schema_to_public()
