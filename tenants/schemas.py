@@ -237,6 +237,26 @@ def schema_describe(schema_name: str) -> dict:
         )
         sequences = cursor.fetchall()
         cursor.execute(
+            """
+            SELECT c.relname, t.tgname, replace(pg_get_triggerdef(t.oid), %s, '')
+            FROM pg_trigger t
+            JOIN pg_class c ON c.oid = t.tgrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s AND NOT t.tgisinternal ORDER BY 1, 2
+            """,
+            [f"{schema_name}.", schema_name],
+        )
+        triggers = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT p.proname, pg_get_function_identity_arguments(p.oid), p.prosrc
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = %s ORDER BY 1, 2
+            """,
+            [schema_name],
+        )
+        functions = cursor.fetchall()
+        cursor.execute(
             f"SELECT app, name FROM {quote(schema_name)}.django_migrations ORDER BY 1, 2"  # noqa: S608 - quoted, validated name
         )
         migrations = cursor.fetchall()
@@ -245,5 +265,7 @@ def schema_describe(schema_name: str) -> dict:
         "constraints": constraints,
         "indexes": indexes,
         "sequences": sequences,
+        "triggers": triggers,
+        "functions": functions,
         "migrations": migrations,
     }

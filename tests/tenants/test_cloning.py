@@ -23,7 +23,16 @@ def test_clone_equals_fresh_migration(ngo_a):
     assert cloned["constraints"]
     assert cloned["indexes"]
     assert cloned["sequences"]
-    for part in ("columns", "constraints", "indexes", "sequences", "migrations"):
+    assert [name for _, name, _ in cloned["triggers"]] == ["casework_auditevent_append_only"]
+    for part in (
+        "columns",
+        "constraints",
+        "indexes",
+        "sequences",
+        "triggers",
+        "functions",
+        "migrations",
+    ):
         assert cloned[part] == migrated[part], part
     assert not schema_exists("cmp_cloned")
 

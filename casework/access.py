@@ -1,0 +1,97 @@
+"""The one place that decides who may see and do what inside an NGO.
+
+Roles map to capabilities here; views, serializers and services ask this module. Case lookups
+answer "not found" alike for a missing case and a case the actor may not see.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db.models import Q, QuerySet
+
+from casework.models import Case, StaffProfile
+from ngo_platform.errors import NotFoundError, PermissionDeniedError
+
+Role = StaffProfile.Role
+
+
+class Capability(StrEnum):
+    VIEW_ALL_CASES = "view_all_cases"
+    VIEW_IDENTITY = "view_identity"  # names, NIK, photos, addresses
+    EDIT_CASES = "edit_cases"  # register, assess, plan, record services, follow-ups, notes
+    ASSIGN_CASES = "assign_cases"
+    APPROVE = "approve"  # assessments, plans, closures
+    EXPORT = "export"
+    MANAGE_STAFF = "manage_staff"
+    MANAGE_SETTINGS = "manage_settings"
+    VIEW_AUDIT = "view_audit"
+
+
+POLICY: dict[str, frozenset[Capability]] = {
+    Role.ADMIN: frozenset(Capability),
+    Role.SUPERVISOR: frozenset(
+        {
+            Capability.VIEW_ALL_CASES,
+            Capability.VIEW_IDENTITY,
+            Capability.EDIT_CASES,
+            Capability.ASSIGN_CASES,
+            Capability.APPROVE,
+            Capability.EXPORT,
+        }
+    ),
+    Role.CASE_WORKER: frozenset({Capability.VIEW_IDENTITY, Capability.EDIT_CASES}),
+    Role.ME_OFFICER: frozenset({Capability.VIEW_ALL_CASES, Capability.EXPORT}),
+}
+
+
+def role_of(user) -> str | None:
+    """The user's role in this NGO; the schema's superuser (first admin) is an admin."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    profile = getattr(user, "staff_profile", None)
+    if profile is not None:
+        return profile.role
+    return Role.ADMIN if user.is_superuser else None
+
+
+def can(user, capability: Capability) -> bool:
+    """Does `user` hold `capability` in this NGO?"""
+    role = role_of(user)
+    return role is not None and capability in POLICY[role]
+
+
+def require(user, capability: Capability) -> None:
+    """Raise PermissionDeniedError unless `user` holds `capability`."""
+    if not can(user, capability):
+        raise PermissionDeniedError("You do not have permission to do this.")
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """The cases `user` may see: all for supervisors, admins and M&E; own or shared otherwise."""
+    if role_of(user) is None:
+        return Case.objects.none()
+    if can(user, Capability.VIEW_ALL_CASES):
+        return Case.objects.all()
+    return Case.objects.filter(Q(assigned_worker=user) | Q(shared_with=user)).distinct()
+
+
+def case_for_actor(actor, case_id, *, for_update: bool = False) -> Case:
+    """The case with `case_id` if `actor` may see it; NotFoundError alike when missing or hidden."""
+    queryset = cases_visible_to(actor)
+    if for_update:
+        # DISTINCT cannot be locked: lock by primary key after the visibility check.
+        if not queryset.filter(pk=case_id).exists():
+            raise NotFoundError("Case not found.")
+        return Case.objects.select_for_update().get(pk=case_id)
+    case = queryset.filter(pk=case_id).first()
+    if case is None:
+        raise NotFoundError("Case not found.")
+    return case
+
+
+def case_for_editing(actor, case_id) -> Case:
+    """A visible case that `actor` may change: edit capability and not closed."""
+    case = case_for_actor(actor, case_id, for_update=True)
+    require(actor, Capability.EDIT_CASES)
+    return case

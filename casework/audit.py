@@ -1,0 +1,75 @@
+"""Audit events: every write, every view of a child's full record, every export.
+
+Services call `audit_record` in the same transaction as the change, so an event exists exactly
+when the change does. The table is append-only (a trigger refuses UPDATE and DELETE).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import models
+
+from casework.context import client_ip
+from casework.models import AuditEvent
+
+# Field values never copied into the audit trail (only the field name is recorded).
+SENSITIVE_FIELDS = frozenset({"nik", "nik_encrypted", "nik_hash", "nik_last4", "password"})
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
+    """The concrete field values of `instance` (foreign keys as ids), for change diffs."""
+    names = fields or [
+        field.attname for field in instance._meta.concrete_fields if not field.primary_key
+    ]
+    return {name: _plain(getattr(instance, name)) for name in names}
+
+
+def changes(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for fields that differ; sensitive values are redacted."""
+    diff = {}
+    for name, new in after.items():
+        old = before.get(name)
+        if old != new:
+            diff[name] = ["<redacted>", "<redacted>"] if name in SENSITIVE_FIELDS else [old, new]
+    return diff
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    instance: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    case_id: int | None = None,
+    changed_fields: dict | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Write one audit event in the current schema and transaction."""
+    if instance is not None:
+        object_type = object_type or instance._meta.model_name
+        object_id = instance.pk if object_id is None else object_id
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_username=getattr(actor, "username", "") or "system",
+        action=action,
+        object_type=object_type or "",
+        object_id=str(object_id or ""),
+        case_id=case_id,
+        changed_fields=changed_fields or {},
+        ip_address=ip_address or client_ip.get(),
+    )

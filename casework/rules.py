@@ -1,0 +1,43 @@
+"""Rules that derive values a worker never types: age, child-labour status, suggested risk."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from casework.classification import MAX_AGE, MIN_AGE, Result, classify
+
+NOT_APPLICABLE = "not_applicable"  # outside ages 5-17 the statistical rules do not apply
+SEVERITY = [Result.NONE, Result.CHILD_LABOUR, Result.HAZARDOUS, Result.WORST_FORM]
+
+
+def age_on(day: date, *, date_of_birth: date | None, birth_year: int) -> int:
+    """Completed years on `day`; with only a (possibly estimated) birth year, year difference."""
+    if date_of_birth is not None:
+        before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+        return day.year - date_of_birth.year - int(before_birthday)
+    return day.year - birth_year
+
+
+def child_labour_status(
+    *, age: int, hours_per_week, hazardous: bool, worst_form: bool, standard: str
+) -> str:
+    """classify() for ages 5-17, NOT_APPLICABLE outside them."""
+    if age < MIN_AGE or age > MAX_AGE:
+        return NOT_APPLICABLE
+    return str(classify(age, hours_per_week, hazardous, worst_form, standard))
+
+
+def suggest_risk(*, status: str, night_work: bool, scores: dict[str, int]) -> str:
+    """The risk level suggested to the worker, who decides.
+
+    urgent: a worst form, or safety scored 1; high: hazardous work, night work, or any domain
+    scored 1; medium: child labour, or any domain scored 2; low otherwise.
+    """
+    lowest = min(scores.values()) if scores else 5
+    if status == Result.WORST_FORM or scores.get("safety") == 1:
+        return "urgent"
+    if status == Result.HAZARDOUS or night_work or lowest == 1:
+        return "high"
+    if status == Result.CHILD_LABOUR or lowest == 2:
+        return "medium"
+    return "low"
