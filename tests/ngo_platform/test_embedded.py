@@ -7,8 +7,10 @@ last one stops them (the fixture's teardown stops them too if a test failed on t
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,10 +43,10 @@ def _holder_pid(data_dir: Path) -> int:
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    return state != "Z"
+    return stat_line.rpartition(")")[2].split()[0] != "Z"  # a zombie is not alive
 
 
 def _redis_client(url: str) -> redis.Redis:
@@ -53,10 +55,15 @@ def _redis_client(url: str) -> redis.Redis:
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("embedded")
+def data_dir():
+    # Not tmp_path_factory: as root, PostgreSQL runs as the OS user `embedded_postgres`, which
+    # must traverse every parent of its data directory, and each pytest session that starts
+    # resets /tmp/pytest-of-root to 0700, locking that user out mid-initdb when test runs
+    # overlap (reproduced: "initdb: could not open postgresql.conf: Permission denied").
+    path = Path(tempfile.mkdtemp(prefix="terpadu-embedded-test-"))
     yield path
     embedded.stop(path)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
