@@ -1,8 +1,251 @@
-"""Read queries inside one NGO's schema."""
+"""Read queries inside one NGO's schema. Each returns data with its relations loaded, so views
+and serializers never query in a loop; each starts from what the actor may see."""
 
-from casework.models import NGOSettings
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from casework.access import Capability, can, case_for_actor, cases_visible_to, require
+from casework.audit import audit_record
+from casework.models import (
+    Assessment,
+    AuditEvent,
+    Case,
+    CasePlan,
+    Child,
+    Consent,
+    FollowUp,
+    Intervention,
+    NGOSettings,
+    Note,
+    Notification,
+    PlanGoal,
+    Verification,
+)
+from casework.services import normalize_name
+from ngo_platform.errors import NotFoundError
 
 
 def ngo_settings_get() -> NGOSettings | None:
     """The NGO's settings row (current schema)."""
     return NGOSettings.objects.first()
+
+
+def case_list(
+    *,
+    actor,
+    status: str | None = None,
+    risk: str | None = None,
+    worker_id: int | None = None,
+    province_code: str | None = None,
+    regency_code: str | None = None,
+    overdue: bool | None = None,
+    case_type: str | None = None,
+    search: str | None = None,
+) -> QuerySet[Case]:
+    """Cases the actor may see, filtered; child and worker loaded in the same query."""
+    queryset = cases_visible_to(actor).select_related("child", "assigned_worker")
+    if status:
+        queryset = queryset.filter(status__in=status.split(","))
+    if risk:
+        queryset = queryset.filter(risk_level__in=risk.split(","))
+    if worker_id:
+        queryset = queryset.filter(assigned_worker_id=worker_id)
+    if province_code:
+        queryset = queryset.filter(province_code=province_code)
+    if regency_code:
+        queryset = queryset.filter(regency_code=regency_code)
+    if overdue is not None:
+        queryset = queryset.filter(has_overdue=overdue)
+    if case_type:
+        queryset = queryset.filter(case_type=case_type)
+    if search and can(actor, Capability.VIEW_IDENTITY):
+        term = normalize_name(search)
+        queryset = queryset.filter(
+            Q(child__normalized_name__contains=term)
+            | Q(child__known_as__icontains=search.strip())
+            | Q(reference__iexact=search.strip())
+        )
+    elif search:
+        queryset = queryset.filter(reference__iexact=search.strip())
+    return queryset
+
+
+def case_detail(*, actor, case_id: int, audit_view: bool = True) -> Case:
+    """One case with everything the case page shows; viewing a child's full record is audited."""
+    case = case_for_actor(actor, case_id)
+    case = (
+        Case.objects.select_related(
+            "child", "child__household", "assigned_worker", "closed_by", "closure_requested_by"
+        )
+        .prefetch_related(
+            "shared_with",
+            Prefetch("child__consents", queryset=Consent.objects.order_by("-consented_on", "-id")),
+            Prefetch("assessments", queryset=Assessment.objects.select_related("assessor")),
+            Prefetch("interventions", queryset=Intervention.objects.select_related("recorded_by")),
+            Prefetch("followups", queryset=FollowUp.objects.select_related("assigned_worker")),
+            Prefetch("verifications", queryset=Verification.objects.select_related("verified_by")),
+            Prefetch("notes", queryset=Note.objects.select_related("author")),
+        )
+        .get(pk=case.pk)
+    )
+    if audit_view and can(actor, Capability.VIEW_IDENTITY):
+        audit_record(actor=actor, action="view", instance=case.child, case_id=case.pk)
+    return case
+
+
+def case_plan(*, actor, case_id: int) -> CasePlan:
+    """The case's plan with goals and planned services."""
+    case = case_for_actor(actor, case_id)
+    plan = (
+        CasePlan.objects.filter(case=case)
+        .prefetch_related(
+            Prefetch(
+                "goals",
+                queryset=PlanGoal.objects.prefetch_related("services__responsible_worker"),
+            )
+        )
+        .first()
+    )
+    if plan is None:
+        raise NotFoundError("This case has no plan yet.")
+    return plan
+
+
+def case_children_of(*, actor, case_id: int, model) -> QuerySet:
+    """Assessments, interventions, follow-ups, verifications or notes of a visible case."""
+    case = case_for_actor(actor, case_id)
+    return model.objects.filter(case=case)
+
+
+def child_list(*, actor, search: str | None = None) -> QuerySet[Child]:
+    """Children with at least one case the actor may see."""
+    visible_cases = cases_visible_to(actor)
+    queryset = Child.objects.filter(cases__in=visible_cases).distinct().select_related("household")
+    if search and can(actor, Capability.VIEW_IDENTITY):
+        queryset = queryset.filter(normalized_name__contains=normalize_name(search))
+    return queryset
+
+
+def child_detail(*, actor, child_id: int) -> Child:
+    """A child whose case the actor may see (audited as a view of the full record)."""
+    require(actor, Capability.VIEW_IDENTITY)
+    child = child_list(actor=actor).filter(pk=child_id).first()
+    if child is None:
+        raise NotFoundError("Child not found.")
+    audit_record(actor=actor, action="view", instance=child)
+    return child
+
+
+def consent_list(*, actor, child_id: int | None = None) -> QuerySet[Consent]:
+    """Consents of children the actor may see."""
+    queryset = Consent.objects.filter(child__in=child_list(actor=actor)).select_related("child")
+    if child_id:
+        queryset = queryset.filter(child_id=child_id)
+    return queryset
+
+
+def child_duplicates(
+    *,
+    actor,
+    full_name: str,
+    birth_year: int | None = None,
+    guardian_name: str = "",
+    village: str = "",
+    nik: str = "",
+    limit: int = 10,
+) -> list[tuple[Child, list[str]]]:
+    """Likely matches for a new registration in this NGO, with the reasons they match.
+
+    A match shares the NIK, or the normalised name (or one name contains the other) with a
+    birth year within one year; the same guardian or village strengthens it.
+    """
+    from casework import crypto
+
+    require(actor, Capability.EDIT_CASES)
+    name = normalize_name(full_name)
+    candidates = Child.objects.select_related("household")
+    conditions = Q()
+    if nik.strip():
+        conditions |= Q(nik_hash=crypto.lookup_hash(nik.strip()))
+    if name:
+        name_match = Q(normalized_name=name)
+        first = name.split()[0]
+        if len(first) >= 3:
+            name_match |= Q(normalized_name__startswith=first)
+        if birth_year:
+            name_match &= Q(birth_year__gte=birth_year - 1, birth_year__lte=birth_year + 1)
+        conditions |= name_match
+    if not conditions:
+        return []
+    results = []
+    guardian = normalize_name(guardian_name)
+    village_name = normalize_name(village)
+    for child in candidates.filter(conditions)[: limit * 3]:
+        reasons = []
+        if nik.strip() and child.nik_hash == crypto.lookup_hash(nik.strip()):
+            reasons.append("nik")
+        if child.normalized_name == name:
+            reasons.append("name")
+        elif name and (name in child.normalized_name or child.normalized_name in name):
+            reasons.append("similar_name")
+        if birth_year and abs(child.birth_year - birth_year) <= 1:
+            reasons.append("birth_year")
+        household = child.household
+        if guardian and household and normalize_name(household.guardian_name) == guardian:
+            reasons.append("guardian")
+        if village_name and household and normalize_name(household.village) == village_name:
+            reasons.append("village")
+        if "nik" in reasons or len(reasons) >= 2:
+            results.append((child, reasons))
+    results.sort(key=lambda item: (-("nik" in item[1]), -len(item[1])))
+    return results[:limit]
+
+
+def audit_events(
+    *,
+    actor,
+    actor_username: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    case_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """Audit events for admins, filtered."""
+    require(actor, Capability.VIEW_AUDIT)
+    queryset = AuditEvent.objects.all()
+    if actor_username:
+        queryset = queryset.filter(actor_username=actor_username)
+    if action:
+        queryset = queryset.filter(action=action)
+    if object_type:
+        queryset = queryset.filter(object_type=object_type)
+    if case_id:
+        queryset = queryset.filter(case_id=case_id)
+    if since:
+        queryset = queryset.filter(at__date__gte=since)
+    if until:
+        queryset = queryset.filter(at__date__lte=until)
+    return queryset
+
+
+def dashboard(*, actor) -> dict:
+    """What the worker's and supervisor's home shows: my cases, overdue items, notifications."""
+    today = timezone.localdate()
+    cases = cases_visible_to(actor)
+    overdue_followups = (
+        FollowUp.objects.filter(case__in=cases, completed_on__isnull=True, due_on__lt=today)
+        .select_related("case", "case__child", "assigned_worker")
+        .order_by("due_on")
+    )
+    if not can(actor, Capability.VIEW_ALL_CASES):
+        overdue_followups = overdue_followups.filter(assigned_worker=actor)
+    return {
+        "cases": cases.select_related("child").order_by("-id"),
+        "overdue_followups": overdue_followups,
+        "notifications": Notification.objects.filter(user=actor, read_at__isnull=True),
+    }

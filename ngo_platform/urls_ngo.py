@@ -1,6 +1,6 @@
 """URLs of an NGO's own space (`<slug>.BASE_DOMAIN`)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from ngo_platform.admin_sites import ngo_admin_site
 from ngo_platform.urls_common import common_patterns
@@ -9,5 +9,6 @@ from ngo_platform.views import ngo_home
 urlpatterns = [
     path("", ngo_home, name="home"),
     path("admin/", ngo_admin_site.urls),
+    path("api/v1/", include("casework.api.urls")),
     *common_patterns("ngo_platform.urls_ngo"),
 ]

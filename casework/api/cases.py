@@ -1,0 +1,362 @@
+"""Cases and everything recorded on them: /api/v1/cases/..."""
+
+import csv
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework import selectors, services
+from casework.access import Capability, require
+from casework.api import serializers as s
+from casework.api.base import IsNGOStaff, NewestFirstCursorPagination
+from casework.audit import audit_record
+from casework.models import Assessment, FollowUp, Intervention, Note, Verification
+
+LIST_FILTERS = [
+    OpenApiParameter("status", str, description="Comma-separated statuses"),
+    OpenApiParameter("risk", str, description="Comma-separated risk levels"),
+    OpenApiParameter("worker", int, description="Assigned worker id"),
+    OpenApiParameter("province", str, description="Province code, e.g. 33"),
+    OpenApiParameter("regency", str, description="Regency/city code, e.g. 33.74"),
+    OpenApiParameter("overdue", bool, description="Only cases with overdue follow-ups"),
+    OpenApiParameter("type", str, description="child_labour or prevention"),
+    OpenApiParameter("search", str, description="Child's name, known-as name or case reference"),
+]
+
+
+def _filters(request) -> dict:
+    params = request.query_params
+    overdue = params.get("overdue")
+    worker = params.get("worker")
+    return {
+        "status": params.get("status") or None,
+        "risk": params.get("risk") or None,
+        "worker_id": int(worker) if worker and worker.isdigit() else None,
+        "province_code": params.get("province") or None,
+        "regency_code": params.get("regency") or None,
+        "overdue": None if overdue in (None, "") else overdue.lower() in ("1", "true", "yes"),
+        "case_type": params.get("type") or None,
+        "search": params.get("search") or None,
+    }
+
+
+class CaseListView(GenericAPIView):
+    permission_classes = [IsNGOStaff]
+    pagination_class = NewestFirstCursorPagination
+    serializer_class = s.CaseListSerializer
+
+    @extend_schema(parameters=LIST_FILTERS, tags=["cases"], summary="List cases")
+    def get(self, request):
+        queryset = selectors.case_list(actor=request.user, **_filters(request))
+        page = self.paginate_queryset(queryset)
+        serializer = s.CaseListSerializer(page, many=True, context=s.identity_context(request))
+        return self.get_paginated_response(serializer.data)
+
+
+class CaseExportView(APIView):
+    permission_classes = [IsNGOStaff]
+
+    @extend_schema(
+        parameters=LIST_FILTERS,
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        tags=["cases"],
+        summary="Export cases as CSV, without names, NIK, photos or addresses",
+    )
+    def get(self, request):
+        require(request.user, Capability.EXPORT)
+        queryset = selectors.case_list(actor=request.user, **_filters(request)).order_by("id")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+        writer = csv.writer(response)
+        columns = [
+            "reference",
+            "case_type",
+            "status",
+            "risk_level",
+            "child_labour_status",
+            "sex",
+            "birth_year",
+            "province_code",
+            "regency_code",
+            "opened_on",
+            "closed_on",
+            "closure_reason",
+            "has_overdue",
+        ]
+        writer.writerow(columns)
+        count = 0
+        for case in queryset.iterator(chunk_size=2000):
+            count += 1
+            writer.writerow(
+                [
+                    case.reference,
+                    case.case_type,
+                    case.status,
+                    case.risk_level,
+                    case.child_labour_status,
+                    case.child.sex,
+                    case.child.birth_year,
+                    case.province_code,
+                    case.regency_code,
+                    case.opened_on,
+                    case.closed_on or "",
+                    case.closure_reason,
+                    case.has_overdue,
+                ]
+            )
+        audit_record(
+            actor=request.user,
+            action="export",
+            object_type="case",
+            object_id="*",
+            changed_fields={"rows": count, "filters": dict(request.query_params)},
+        )
+        return response
+
+
+class CaseDetailView(APIView):
+    permission_classes = [IsNGOStaff]
+
+    @extend_schema(responses=s.CaseDetailSerializer, tags=["cases"], summary="A case in full")
+    def get(self, request, case_id: int):
+        require(request.user, Capability.VIEW_IDENTITY)
+        case = selectors.case_detail(actor=request.user, case_id=case_id)
+        return Response(s.CaseDetailSerializer(case, context=s.identity_context(request)).data)
+
+
+def _detail_response(request, case_id: int, status_code=status.HTTP_200_OK) -> Response:
+    case = selectors.case_detail(actor=request.user, case_id=case_id, audit_view=False)
+    return Response(
+        s.CaseDetailSerializer(case, context=s.identity_context(request)).data, status=status_code
+    )
+
+
+class CaseAssignView(APIView):
+    permission_classes = [IsNGOStaff]
+
+    @extend_schema(
+        request=s.AssignInputSerializer,
+        responses=s.CaseDetailSerializer,
+        tags=["cases"],
+        summary="Assign the case to a worker and share it",
+    )
+    def post(self, request, case_id: int):
+        data = _valid(s.AssignInputSerializer, request)
+        services.case_assign(actor=request.user, case_id=case_id, **data)
+        return _detail_response(request, case_id)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class _CaseChildrenView(APIView):
+    """GET lists the case's rows, POST records one through a service."""
+
+    permission_classes = [IsNGOStaff]
+    model = None
+    output = None
+    input = None
+
+    def get(self, request, case_id: int):
+        require(request.user, Capability.VIEW_IDENTITY)
+        rows = selectors.case_children_of(actor=request.user, case_id=case_id, model=self.model)
+        related = [
+            field.name
+            for field in self.model._meta.concrete_fields
+            if field.is_relation and field.name != "case"
+        ]
+        return Response(self.output(rows.select_related(*related), many=True).data)
+
+    def create(self, request, case_id: int, **data):
+        raise NotImplementedError
+
+    def post(self, request, case_id: int):
+        data = _valid(self.input, request)
+        row = self.create(request, case_id, **data)
+        return Response(self.output(row).data, status=status.HTTP_201_CREATED)
+
+
+def _children_view(name, model, output, input_serializer, service, summary):
+    def create(self, request, case_id, **data):
+        return service(actor=request.user, case_id=case_id, **data)
+
+    view = type(
+        name,
+        (_CaseChildrenView,),
+        {"model": model, "output": output, "input": input_serializer, "create": create},
+    )
+    view.get = extend_schema(responses=output(many=True), tags=["cases"], summary=summary)(view.get)
+    view.post = extend_schema(
+        request=input_serializer,
+        responses={201: output},
+        tags=["cases"],
+        summary=f"Record: {summary.lower()}",
+    )(view.post)
+    return view
+
+
+AssessmentListView = _children_view(
+    "AssessmentListView",
+    Assessment,
+    s.AssessmentOutputSerializer,
+    s.AssessmentInputSerializer,
+    services.assessment_create,
+    "Assessments of the case",
+)
+InterventionListView = _children_view(
+    "InterventionListView",
+    Intervention,
+    s.InterventionOutputSerializer,
+    s.InterventionInputSerializer,
+    services.intervention_record,
+    "Services delivered",
+)
+FollowUpListView = _children_view(
+    "FollowUpListView",
+    FollowUp,
+    s.FollowUpOutputSerializer,
+    s.FollowUpInputSerializer,
+    services.followup_schedule,
+    "Follow-ups of the case",
+)
+VerificationListView = _children_view(
+    "VerificationListView",
+    Verification,
+    s.VerificationOutputSerializer,
+    s.VerificationInputSerializer,
+    services.verification_record,
+    "Verification visits",
+)
+NoteListView = _children_view(
+    "NoteListView",
+    Note,
+    s.NoteOutputSerializer,
+    s.NoteInputSerializer,
+    services.note_add,
+    "Case notes",
+)
+
+
+class AssessmentReviewView(APIView):
+    permission_classes = [IsNGOStaff]
+
+    @extend_schema(
+        request=s.ReviewInputSerializer,
+        responses=s.AssessmentOutputSerializer,
+        tags=["approvals"],
+        summary="Approve or return an assessment",
+    )
+    def post(self, request, case_id: int, assessment_id: int):
+        data = _valid(s.ReviewInputSerializer, request)
+        assessment = services.assessment_review(
+            actor=request.user, case_id=case_id, assessment_id=assessment_id, **data
+        )
+        return Response(s.AssessmentOutputSerializer(assessment).data)
+
+
+class FollowUpCompleteView(APIView):
+    permission_classes = [IsNGOStaff]
+
+    @extend_schema(
+        request=s.FollowUpCompleteInputSerializer,
+        responses=s.FollowUpOutputSerializer,
+        tags=["cases"],
+        summary="Mark a follow-up done",
+    )
+    def post(self, request, case_id: int, followup_id: int):
+        data = _valid(s.FollowUpCompleteInputSerializer, request)
+        followup = services.followup_complete(
+            actor=request.user, case_id=case_id, followup_id=followup_id, **data
+        )
+        return Response(s.FollowUpOutputSerializer(followup).data)
+
+
+class PlanView(APIView):
+    permission_classes = [IsNGOStaff]
+
+    @extend_schema(responses=s.CasePlanOutputSerializer, tags=["cases"], summary="The case plan")
+    def get(self, request, case_id: int):
+        require(request.user, Capability.VIEW_IDENTITY)
+        plan = selectors.case_plan(actor=request.user, case_id=case_id)
+        return Response(s.CasePlanOutputSerializer(plan).data)
+
+    @extend_schema(
+        request=s.PlanInputSerializer,
+        responses=s.CasePlanOutputSerializer,
+        tags=["cases"],
+        summary="Write the plan (replaces goals); submit=true sends it for approval",
+    )
+    def put(self, request, case_id: int):
+        data = _valid(s.PlanInputSerializer, request)
+        services.plan_save(actor=request.user, case_id=case_id, **data)
+        plan = selectors.case_plan(actor=request.user, case_id=case_id)
+        return Response(s.CasePlanOutputSerializer(plan).data)
+
+
+class PlanReviewView(APIView):
+    permission_classes = [IsNGOStaff]
+
+    @extend_schema(
+        request=s.ReviewInputSerializer,
+        responses=s.CasePlanOutputSerializer,
+        tags=["approvals"],
+        summary="Approve or return the plan",
+    )
+    def post(self, request, case_id: int):
+        data = _valid(s.ReviewInputSerializer, request)
+        services.plan_review(actor=request.user, case_id=case_id, **data)
+        plan = selectors.case_plan(actor=request.user, case_id=case_id)
+        return Response(s.CasePlanOutputSerializer(plan).data)
+
+
+class CloseView(APIView):
+    permission_classes = [IsNGOStaff]
+
+    @extend_schema(
+        request=s.ClosureRequestInputSerializer,
+        responses=s.CaseDetailSerializer,
+        tags=["cases"],
+        summary="Request closure (reason and outcome); a supervisor approves",
+    )
+    def post(self, request, case_id: int):
+        data = _valid(s.ClosureRequestInputSerializer, request)
+        services.case_closure_request(actor=request.user, case_id=case_id, **data)
+        return _detail_response(request, case_id)
+
+
+class CloseReviewView(APIView):
+    permission_classes = [IsNGOStaff]
+
+    @extend_schema(
+        request=s.ReviewInputSerializer,
+        responses=s.CaseDetailSerializer,
+        tags=["approvals"],
+        summary="Approve or reject a closure request",
+    )
+    def post(self, request, case_id: int):
+        data = _valid(s.ReviewInputSerializer, request)
+        services.case_closure_review(actor=request.user, case_id=case_id, **data)
+        return _detail_response(request, case_id)
+
+
+class ReopenView(APIView):
+    permission_classes = [IsNGOStaff]
+
+    @extend_schema(
+        request=s.ReopenInputSerializer,
+        responses=s.CaseDetailSerializer,
+        tags=["cases"],
+        summary="Reopen a closed case with a reason",
+    )
+    def post(self, request, case_id: int):
+        data = _valid(s.ReopenInputSerializer, request)
+        services.case_reopen(actor=request.user, case_id=case_id, **data)
+        return _detail_response(request, case_id)
