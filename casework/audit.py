@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 from django.db import models
 
@@ -23,7 +24,7 @@ def _plain(value):
         return value.pk
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    if isinstance(value, Decimal):
+    if isinstance(value, (Decimal, UUID)):
         return str(value)
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
