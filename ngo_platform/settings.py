@@ -243,6 +243,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RiskLevelEnum": "casework.models.Case.Risk",
+        "CaseStatusEnum": "casework.models.Case.Status",
+        "ClosureReasonEnum": "casework.models.Case.ClosureReason",
+        "NGOStatusEnum": "tenants.models.NGO.Status",
+        "AssessmentStatusEnum": "casework.models.Assessment.Status",
+        "PlanStatusEnum": "casework.models.CasePlan.Status",
+    },
 }
 
 # --- Security ---------------------------------------------------------------------------------

@@ -50,7 +50,9 @@ class CaseListView(GenericAPIView):
     pagination_class = NewestFirstCursorPagination
     serializer_class = s.CaseListSerializer
 
-    @extend_schema(parameters=LIST_FILTERS, tags=["cases"], summary="List cases")
+    @extend_schema(
+        parameters=LIST_FILTERS, tags=["cases"], summary="List cases", operation_id="cases_list"
+    )
     def get(self, request):
         queryset = selectors.case_list(actor=request.user, **_filters(request))
         page = self.paginate_queryset(queryset)

@@ -19,7 +19,9 @@ class ChildListView(GenericAPIView):
     pagination_class = NewestFirstCursorPagination
     serializer_class = s.ChildOutputSerializer
 
-    @extend_schema(tags=["children"], summary="Children of the cases you can see")
+    @extend_schema(
+        tags=["children"], summary="Children of the cases you can see", operation_id="children_list"
+    )
     def get(self, request):
         require(request.user, Capability.VIEW_IDENTITY)
         queryset = selectors.child_list(

@@ -26,7 +26,10 @@ class ConsentListView(GenericAPIView):
     serializer_class = s.ConsentOutputSerializer
 
     @extend_schema(
-        parameters=[OpenApiParameter("child", int)], tags=["consents"], summary="Consents"
+        parameters=[OpenApiParameter("child", int)],
+        tags=["consents"],
+        summary="Consents",
+        operation_id="consents_list",
     )
     def get(self, request):
         require(request.user, Capability.VIEW_IDENTITY)
@@ -87,6 +90,7 @@ class AuditListView(GenericAPIView):
         ],
         tags=["audit"],
         summary="Audit events (admins)",
+        operation_id="audit_list",
     )
     def get(self, request):
         from rest_framework import serializers as drf
