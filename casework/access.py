@@ -91,7 +91,8 @@ def case_for_actor(actor, case_id, *, for_update: bool = False) -> Case:
 
 
 def case_for_editing(actor, case_id) -> Case:
-    """A visible case that `actor` may change: edit capability and not closed."""
+    """A visible case, locked, that `actor` may change (edit capability). Closed cases are
+    returned too (reopening needs them): writes call `_ensure_open`."""
     case = case_for_actor(actor, case_id, for_update=True)
     require(actor, Capability.EDIT_CASES)
     return case

@@ -2,6 +2,8 @@
 
 from contextvars import ContextVar
 
+from django.conf import settings
+
 client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
 
 
@@ -12,8 +14,22 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = client_ip.set(request.META.get("REMOTE_ADDR"))
+        token = client_ip.set(request_client_ip(request))
         try:
             return self.get_response(request)
         finally:
             client_ip.reset(token)
+
+
+def request_client_ip(request) -> str | None:
+    """The client's IP: behind TRUSTED_PROXY_COUNT proxies, the address the outermost trusted
+    proxy appended to X-Forwarded-For (entries further left are client-supplied)."""
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR")

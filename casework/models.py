@@ -633,8 +633,10 @@ class AuditEvent(models.Model):
         TRANSITION = "transition", _("Status change")
         LOGIN = "login", _("Login")
 
+    # PROTECT: staff with audit history are deactivated, never deleted (and the append-only
+    # trigger would refuse the UPDATE that SET_NULL needs).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     actor_username = models.CharField(max_length=150)
     action = models.CharField(max_length=20, choices=Action.choices)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from casework.access import Capability, can, case_for_actor, cases_visible_to, require
@@ -184,7 +184,16 @@ def child_duplicates(
     results = []
     guardian = normalize_name(guardian_name)
     village_name = normalize_name(village)
-    for child in candidates.filter(conditions)[: limit * 3]:
+    # Strong matches first, so the cut below never drops them behind many similar first names.
+    strong = Q(normalized_name=name)
+    if nik.strip():
+        strong |= Q(nik_hash=crypto.lookup_hash(nik.strip()))
+    ranked = (
+        candidates.filter(conditions)
+        .annotate(strong=ExpressionWrapper(strong, output_field=BooleanField()))
+        .order_by("-strong", "-id")
+    )
+    for child in ranked[: limit * 3]:
         reasons = []
         if nik.strip() and child.nik_hash == crypto.lookup_hash(nik.strip()):
             reasons.append("nik")

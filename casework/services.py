@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework import crypto, regions
-from casework.access import Capability, case_for_editing, require, role_of
+from casework.access import Capability, case_for_editing, cases_visible_to, require, role_of
 from casework.audit import audit_record, changes, snapshot
 from casework.models import (
     Assessment,
@@ -86,7 +86,7 @@ ATTACHMENT_TYPES = {
     "image/png": ((".png",), (b"\x89PNG\r\n\x1a\n",)),
     "image/webp": ((".webp",), (b"RIFF",)),
 }
-NIK_RE = re.compile(r"^\d{16}$")
+NIK_RE = re.compile(r"[0-9]{16}")  # ASCII digits only: \d also matches "３" or "٣"
 
 
 def _invalid(field_name: str, message: str) -> ApplicationError:
@@ -108,7 +108,9 @@ def normalize_name(name: str) -> str:
     """Lowercase, accents and punctuation removed, spaces collapsed: for duplicate checks."""
     decomposed = unicodedata.normalize("NFKD", name)
     ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^a-z0-9 ]", " ", ascii_only.lower()).split())
+    # Apostrophes join a name ("Ma'ruf" is "Maruf"); other punctuation separates words.
+    joined = re.sub(r"['`\u2019\u02bc]", "", ascii_only.lower())
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", joined).split())
 
 
 # --- NGO settings and staff -----------------------------------------------------------------
@@ -208,6 +210,8 @@ def staff_update(*, actor, user_id: int, role: str | None = None, is_active: boo
         diff["role"] = [profile.role, role]
         profile.role = role
         profile.save(update_fields=["role"])
+        user.is_staff = role == StaffProfile.Role.ADMIN
+        user.save(update_fields=["is_staff"])
     if is_active is not None and is_active != user.is_active:
         if user.pk == actor.pk and not is_active:
             raise _invalid("is_active", "You cannot deactivate your own account.")
@@ -271,7 +275,7 @@ def _nik_apply(child: Child, nik: str) -> None:
     if not nik:
         child.nik_encrypted = child.nik_hash = child.nik_last4 = ""
         return
-    if not NIK_RE.match(nik):
+    if not NIK_RE.fullmatch(nik):
         raise _invalid("nik", "A NIK has exactly 16 digits.")
     child.nik_encrypted = crypto.encrypt(nik)
     child.nik_hash = crypto.lookup_hash(nik)
@@ -295,13 +299,15 @@ def _birth_fields(data: ChildInput) -> tuple[date | None, int, bool]:
 
 
 def _household_build(data: HouseholdInput) -> Household:
-    try:
-        if data.province_code or data.regency_code:
-            regions.validate_region(data.province_code or None, data.regency_code or None)
-    except ValueError as error:
-        raise _invalid(
-            "regency_code" if data.regency_code else "province_code", str(error)
-        ) from None
+    if data.province_code or data.regency_code:
+        try:
+            regions.validate_region(data.province_code or None, None)
+        except ValueError as error:
+            raise _invalid("province_code", str(error)) from None
+        try:
+            regions.validate_region(data.province_code, data.regency_code or None)
+        except ValueError as error:
+            raise _invalid("regency_code", str(error)) from None
     household = Household(
         guardian_name=data.guardian_name.strip(),
         guardian_relationship=data.guardian_relationship.strip(),
@@ -441,7 +447,7 @@ def child_update(*, actor, case_id: int, **values) -> Child:
 def consent_record(*, actor, child_id: int, data: ConsentInput) -> Consent:
     """Record consent and assent; identified cases of the child become registered."""
     require(actor, Capability.EDIT_CASES)
-    child = Child.objects.filter(pk=child_id).first()
+    child = Child.objects.filter(pk=child_id, cases__in=cases_visible_to(actor)).first()
     if child is None:
         raise NotFoundError("Child not found.")
     if data.consented_on > _today():
@@ -477,7 +483,12 @@ def consent_withdraw(*, actor, consent_id: int, withdrawn_on: date, reason: str)
     """Withdraw a consent. Open cases keep their history but no new work can be recorded
     unless another active consent exists."""
     require(actor, Capability.EDIT_CASES)
-    consent = Consent.objects.select_for_update().filter(pk=consent_id).first()
+    visible_children = Child.objects.filter(cases__in=cases_visible_to(actor))
+    consent = (
+        Consent.objects.select_for_update()
+        .filter(pk=consent_id, child__in=visible_children)
+        .first()
+    )
     if consent is None:
         raise NotFoundError("Consent not found.")
     if consent.withdrawn_on is not None:
@@ -553,6 +564,7 @@ def case_assign(*, actor, case_id: int, worker_id: int, shared_with_ids: list[in
     """Assign the case to a worker and optionally share it with others (supervisors)."""
     require(actor, Capability.ASSIGN_CASES)
     case = case_for_editing(actor, case_id)
+    _ensure_open(case)
     user_model = get_user_model()
     worker = user_model.objects.filter(pk=worker_id, is_active=True).first()
     if worker is None or role_of(worker) is None:
@@ -831,7 +843,7 @@ def intervention_record(*, actor, case_id: int, **values) -> Intervention:
         case_id=case.pk,
         changed_fields=changes({}, snapshot(intervention)),
     )
-    if case.status == Status.PLANNED:
+    if case.status in (Status.PLANNED, Status.MONITORING):
         _transition(case, Status.IN_SERVICE, actor=actor)
     return intervention
 
@@ -967,14 +979,33 @@ def verification_record(*, actor, case_id: int, **values) -> Verification:
         .first()
     )
     if open_visit is not None:
+        before = snapshot(open_visit)
         open_visit.completed_on = verification.visited_on
         open_visit.is_overdue = False
         open_visit.save(update_fields=["completed_on", "is_overdue"])
+        audit_record(
+            actor=actor,
+            action="update",
+            instance=open_visit,
+            case_id=case.pk,
+            changed_fields=changes(before, snapshot(open_visit)),
+        )
         case_followups_refresh(case)
     if verification.seen_back_at_work:
         if case.status != Status.RELAPSED:
             _transition(case, Status.RELAPSED, actor=actor, reason="seen back at work")
-        CasePlan.objects.filter(case=case).update(status=CasePlan.Status.REVISION_NEEDED)
+        plan = CasePlan.objects.select_for_update().filter(case=case).first()
+        if plan is not None and plan.status != CasePlan.Status.REVISION_NEEDED:
+            before_status = plan.status
+            plan.status = CasePlan.Status.REVISION_NEEDED
+            plan.save(update_fields=["status", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="update",
+                instance=plan,
+                case_id=case.pk,
+                changed_fields={"status": [before_status, plan.status]},
+            )
     elif (
         verification.left_work
         and verification.in_school_or_training
@@ -1032,7 +1063,15 @@ def case_closure_review(*, actor, case_id: int, approve: bool, comment: str = ""
         case.closed_on = _today()
         case.closed_by = actor
         case.save(update_fields=["closed_on", "closed_by", "updated_at"])
-        FollowUp.objects.filter(case=case, completed_on__isnull=True).delete()
+        for followup in FollowUp.objects.filter(case=case, completed_on__isnull=True):
+            audit_record(
+                actor=actor,
+                action="delete",
+                instance=followup,
+                case_id=case.pk,
+                changed_fields={name: [value, None] for name, value in snapshot(followup).items()},
+            )
+            followup.delete()
         case_followups_refresh(case)
     else:
         if not comment.strip():
@@ -1064,7 +1103,9 @@ def case_reopen(*, actor, case_id: int, reason: str) -> Case:
     """Reopen a closed case with a reason: back to services if a plan was approved."""
     case = case_for_editing(actor, case_id)
     if case.status != Status.CLOSED:
-        raise InvalidTransitionError(current=case.status, requested="reopen", allowed=[])
+        raise InvalidTransitionError(
+            current=case.status, requested="reopen", allowed=allowed_next(case)
+        )
     if not reason or not reason.strip():
         raise _invalid("reason", "Give the reason for reopening.")
     has_plan = CasePlan.objects.filter(case=case, status=CasePlan.Status.APPROVED).exists()
@@ -1103,7 +1144,10 @@ def attachment_upload(*, actor, case_id: int, kind: str, uploaded_file) -> Attac
         (
             kind_type
             for kind_type, (extensions, magics) in ATTACHMENT_TYPES.items()
-            if name.lower().endswith(extensions) and head.startswith(magics)
+            if name.lower().endswith(extensions)
+            and head.startswith(magics)
+            # "RIFF" starts WAV and AVI files too; WebP has "WEBP" at bytes 8-11.
+            and (kind_type != "image/webp" or head[8:12] == b"WEBP")
         ),
         None,
     )
@@ -1114,7 +1158,12 @@ def attachment_upload(*, actor, case_id: int, kind: str, uploaded_file) -> Attac
     if (
         kind == Attachment.Kind.PHOTO
         and not Consent.objects.filter(
-            child=case.child, scope_photos=True, withdrawn_on__isnull=True
+            child=case.child,
+            guardian_consented=True,
+            child_assented=True,
+            scope_record_keeping=True,
+            scope_photos=True,
+            withdrawn_on__isnull=True,
         ).exists()
     ):
         raise _invalid("file", "The consent does not cover photos.")
@@ -1159,7 +1208,7 @@ def followups_mark_overdue(*, today: date | None = None) -> int:
     newly = list(
         FollowUp.objects.select_for_update()
         .select_related("case", "assigned_worker")
-        .filter(completed_on__isnull=True, due_on__lt=today, is_overdue=False)
+        .filter(completed_on__isnull=True, due_on__lt=today, overdue_notified_at__isnull=True)
     )
     for followup in newly:
         followup.is_overdue = True

@@ -55,6 +55,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [BASE_DOMAIN, f".{BASE_DOMAIN}"]
 if DEBUG:
     ALLOWED_HOSTS += ["127.0.0.1", "testserver"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Reverse proxies in front of the app that append to X-Forwarded-For (audit events record the
+# client's address, not the proxy's). 0 = use the connection's address.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 
 # --- Applications -----------------------------------------------------------------------------
 # The public schema holds the platform and the consortium layer; each NGO's schema holds its own

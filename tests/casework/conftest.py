@@ -1,10 +1,10 @@
 """Staff of "this NGO" (A) and "another NGO" (B) in every role, and helpers to drive the API."""
 
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
@@ -91,7 +91,7 @@ def registration_payload(name: str = "Siti Rahayu", *, consent: bool = True, **c
             "guardian_relationship": "mother",
             "guardian_consented": True,
             "child_assented": True,
-            "consented_on": date.today().isoformat(),
+            "consented_on": timezone.localdate().isoformat(),
             "scope_referral_sharing": True,
         }
     return payload
@@ -99,7 +99,7 @@ def registration_payload(name: str = "Siti Rahayu", *, consent: bool = True, **c
 
 def assessment_payload(**overrides) -> dict:
     payload = {
-        "assessed_on": date.today().isoformat(),
+        "assessed_on": timezone.localdate().isoformat(),
         "works": True,
         "sector": "perikanan",
         "tasks": "menyortir ikan",

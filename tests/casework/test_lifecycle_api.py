@@ -1,8 +1,9 @@
 """A case walked through its whole lifecycle over the real HTTP stack."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from tests.casework.conftest import assessment_payload, registration_payload
 
@@ -40,7 +41,7 @@ def test_full_lifecycle(team_a):
     assert detail["status"] == "assessed"
     assert detail["risk_level"] == "medium"
 
-    due = (date.today() + timedelta(days=30)).isoformat()
+    due = (timezone.localdate() + timedelta(days=30)).isoformat()
     plan = {
         "summary": "Kembali ke sekolah",
         "goals": [
@@ -67,23 +68,31 @@ def test_full_lifecycle(team_a):
     _post(
         worker,
         f"/api/v1/cases/{case_id}/interventions/",
-        {"delivered_on": date.today().isoformat(), "type": "school_return", "provider": "SD 1"},
+        {
+            "delivered_on": timezone.localdate().isoformat(),
+            "type": "school_return",
+            "provider": "SD 1",
+        },
         status=201,
     )
     assert worker.get(f"/api/v1/cases/{case_id}/").json()["status"] == "in_service"
     followup = _post(
         worker, f"/api/v1/cases/{case_id}/followups/", {"kind": "verification"}, status=201
     )
-    assert followup["due_on"] == (date.today() + timedelta(days=90)).isoformat()
+    assert followup["due_on"] == (timezone.localdate() + timedelta(days=90)).isoformat()
     _post(
         worker,
         f"/api/v1/cases/{case_id}/verifications/",
-        {"visited_on": date.today().isoformat(), "left_work": True, "in_school_or_training": True},
+        {
+            "visited_on": timezone.localdate().isoformat(),
+            "left_work": True,
+            "in_school_or_training": True,
+        },
         status=201,
     )
     detail = worker.get(f"/api/v1/cases/{case_id}/").json()
     assert detail["status"] == "monitoring"
-    assert detail["followups"][0]["completed_on"] == date.today().isoformat()
+    assert detail["followups"][0]["completed_on"] == timezone.localdate().isoformat()
 
     _post(
         worker,

@@ -1,0 +1,324 @@
+"""Forms of the NGO's web pages. They check types and shapes; the rules live in services, whose
+errors are put back next to the fields they name (`apply_error`)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from casework import regions
+from casework.models import (
+    Assessment,
+    Attachment,
+    Case,
+    Child,
+    FollowUp,
+    Household,
+    Intervention,
+    NGOSettings,
+    PlannedService,
+    StaffProfile,
+)
+from ngo_platform.errors import ApplicationError
+
+
+class DateInput(forms.DateInput):
+    """A native date picker: the phone shows its own calendar."""
+
+    input_type = "date"
+
+    def format_value(self, value):
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def apply_error(form: forms.Form, error: ApplicationError) -> None:
+    """Show a service error next to the fields it names (unknown names go on top)."""
+    if not error.fields:
+        form.add_error(None, error.message)
+        return
+    for name, messages in error.fields.items():
+        target = name if name in form.fields else None
+        for message in messages if isinstance(messages, list) else [messages]:
+            form.add_error(target, message)
+
+
+def staff_choices() -> list[tuple[int, str]]:
+    users = get_user_model().objects.filter(is_active=True).order_by("username")
+    return [(user.pk, user.get_full_name() or user.username) for user in users]
+
+
+class ChildForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    known_as = forms.CharField(label=_("Known as"), max_length=100, required=False)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Child.Sex.choices, widget=forms.RadioSelect)
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput)
+    birth_year = forms.IntegerField(
+        label=_("Birth year (if the date is not known)"),
+        required=False,
+        min_value=1990,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    birth_year_estimated = forms.BooleanField(label=_("The year is an estimate"), required=False)
+    nik = forms.CharField(
+        label=_("NIK (optional)"),
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "pattern": "[0-9]{16}", "autocomplete": "off"}
+        ),
+    )
+    school_status = forms.ChoiceField(label=_("School"), choices=Child.SchoolStatus.choices)
+    last_grade = forms.IntegerField(
+        label=_("Last grade completed"), required=False, min_value=0, max_value=12
+    )
+    case_type = forms.ChoiceField(
+        label=_("Type of case"), choices=Case.Type.choices, initial=Case.Type.CHILD_LABOUR
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("date_of_birth") and not data.get("birth_year"):
+            self.add_error("birth_year", _("Give the date of birth or an estimated birth year."))
+        return data
+
+
+class HouseholdForm(forms.Form):
+    guardian_name = forms.CharField(label=_("Guardian's name"), max_length=200)
+    guardian_relationship = forms.CharField(label=_("Relationship to the child"), max_length=60)
+    guardian_phone = forms.CharField(
+        label=_("Guardian's phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    head_of_household = forms.CharField(
+        label=_("Head of household"), max_length=200, required=False
+    )
+    member_count = forms.IntegerField(label=_("Household members"), min_value=1, max_value=50)
+    income_source = forms.CharField(label=_("Main income source"), max_length=200, required=False)
+    monthly_income_band = forms.ChoiceField(
+        label=_("Monthly income"), choices=Household.IncomeBand.choices
+    )
+    province_code = forms.ChoiceField(label=_("Province"), required=False)
+    regency_code = forms.ChoiceField(label=_("Regency / city"), required=False)
+    district = forms.CharField(label=_("District (kecamatan)"), max_length=120, required=False)
+    village = forms.CharField(label=_("Village (desa / kelurahan)"), max_length=120, required=False)
+    address_line = forms.CharField(label=_("Address"), max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province_code"].choices = [("", "—"), *regions.province_choices()]
+        province = self.data.get(self.add_prefix("province_code")) or self.initial.get(
+            "province_code"
+        )
+        self.fields["regency_code"].choices = [("", "—"), *regions.regency_choices(province)]
+
+
+class ConsentForm(forms.Form):
+    guardian_name = forms.CharField(label=_("Guardian who consented"), max_length=200)
+    guardian_relationship = forms.CharField(label=_("Relationship"), max_length=60)
+    guardian_consented = forms.BooleanField(label=_("The guardian consents"), required=False)
+    child_assented = forms.BooleanField(label=_("The child agrees (assent)"), required=False)
+    consented_on = forms.DateField(label=_("Date"), widget=DateInput)
+    scope_record_keeping = forms.BooleanField(
+        label=_("Keeping records"), required=False, initial=True
+    )
+    scope_referral_sharing = forms.BooleanField(label=_("Sharing for referral"), required=False)
+    scope_photos = forms.BooleanField(label=_("Photos"), required=False)
+
+
+class AssessmentForm(forms.ModelForm):
+    hazards = forms.MultipleChoiceField(
+        label=_("Hazards"),
+        choices=Assessment.Hazard.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    worst_forms = forms.MultipleChoiceField(
+        label=_("Worst forms"),
+        choices=Assessment.WorstForm.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "assessed_on",
+            "works",
+            "sector",
+            "tasks",
+            "employer_type",
+            "hours_per_week",
+            "night_work",
+            "monthly_wage",
+            "hazards",
+            "worst_forms",
+            "schooling_notes",
+            "health_notes",
+            "psychosocial_notes",
+            "family_economy_notes",
+            "safety_notes",
+            "score_education",
+            "score_health",
+            "score_psychosocial",
+            "score_safety",
+            "score_family_economy",
+            "risk_level",
+        ]
+        widgets = {
+            "assessed_on": DateInput,
+            "tasks": forms.Textarea(attrs={"rows": 2}),
+            "schooling_notes": forms.Textarea(attrs={"rows": 2}),
+            "health_notes": forms.Textarea(attrs={"rows": 2}),
+            "psychosocial_notes": forms.Textarea(attrs={"rows": 2}),
+            "family_economy_notes": forms.Textarea(attrs={"rows": 2}),
+            "safety_notes": forms.Textarea(attrs={"rows": 2}),
+            "hours_per_week": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.5"}),
+            "monthly_wage": forms.NumberInput(attrs={"inputmode": "numeric"}),
+        }
+        labels = {
+            "score_education": _("Education (1 worst - 5 best)"),
+            "score_health": _("Health (1-5)"),
+            "score_psychosocial": _("Psychosocial (1-5)"),
+            "score_safety": _("Safety (1-5)"),
+            "score_family_economy": _("Family economy (1-5)"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in Assessment.SCORE_FIELDS:
+            self.fields[name].widget = forms.Select(choices=[(i, str(i)) for i in range(1, 6)])
+
+
+class PlanGoalForm(forms.Form):
+    description = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 2}))
+    target_date = forms.DateField(label=_("Target date"), widget=DateInput)
+    service_type = forms.ChoiceField(
+        label=_("Planned service"), choices=Intervention.Type.choices, required=False
+    )
+    provider_kind = forms.ChoiceField(
+        label=_("Provider"), choices=PlannedService.ProviderKind.choices, required=False
+    )
+    provider_name = forms.CharField(label=_("Provider name"), max_length=200, required=False)
+    responsible_worker = forms.TypedChoiceField(
+        label=_("Responsible worker"), coerce=int, required=False
+    )
+    due_on = forms.DateField(label=_("Service due date"), required=False, widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_worker"].choices = [("", "—"), *staff_choices()]
+
+
+PlanGoalFormSet = forms.formset_factory(PlanGoalForm, extra=0, min_num=1, validate_min=True)
+
+
+class PlanForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    submit = forms.BooleanField(label=_("Send to the supervisor for approval"), required=False)
+
+
+class InterventionForm(forms.ModelForm):
+    class Meta:
+        model = Intervention
+        fields = ["delivered_on", "type", "provider", "notes", "outcome"]
+        widgets = {
+            "delivered_on": DateInput,
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "outcome": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class FollowUpForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=FollowUp.Kind.choices)
+    due_on = forms.DateField(
+        label=_("Due date (empty: the NGO's usual interval)"), required=False, widget=DateInput
+    )
+    assigned_worker = forms.TypedChoiceField(label=_("Worker"), coerce=int, required=False)
+    purpose = forms.CharField(label=_("Purpose"), max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_worker"].choices = [("", "—"), *staff_choices()]
+
+
+class FollowUpCompleteForm(forms.Form):
+    completed_on = forms.DateField(label=_("Done on"), widget=DateInput)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VerificationForm(forms.Form):
+    visited_on = forms.DateField(label=_("Visit date"), widget=DateInput)
+    left_work = forms.BooleanField(label=_("Has left the work (or the hazard)"), required=False)
+    in_school_or_training = forms.BooleanField(label=_("In school or training"), required=False)
+    seen_back_at_work = forms.BooleanField(label=_("Seen back at work"), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ClosureForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=Case.ClosureReason.choices)
+    outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Attachment.Kind.choices)
+    file = forms.FileField(label=_("File (PDF, JPEG, PNG or WebP, 5 MB max)"))
+
+
+class StaffForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=40, required=False, widget=forms.TextInput({"type": "tel"})
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=StaffProfile.Role.choices)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = NGOSettings
+        fields = ["classification_standard", "followup_interval_days", "verification_interval_days"]
+
+
+class CaseFilterForm(forms.Form):
+    search = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *Case.Status.choices]
+    )
+    risk = forms.ChoiceField(
+        label=_("Risk"), required=False, choices=[("", _("All")), *Case.Risk.choices]
+    )
+    worker = forms.TypedChoiceField(label=_("Worker"), coerce=int, required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    overdue = forms.BooleanField(label=_("Only overdue"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].choices = [("", _("All")), *staff_choices()]
+        self.fields["province"].choices = [("", _("All")), *regions.province_choices()]
