@@ -258,3 +258,20 @@ def dashboard(*, actor) -> dict:
         "overdue_followups": overdue_followups,
         "notifications": Notification.objects.filter(user=actor, read_at__isnull=True),
     }
+
+
+def approval_queues(*, actor) -> dict:
+    """What awaits a supervisor's decision: assessments, plans and closure requests."""
+    require(actor, Capability.APPROVE)
+    cases = cases_visible_to(actor)
+    return {
+        "assessments": Assessment.objects.filter(case__in=cases, status=Assessment.Status.SUBMITTED)
+        .select_related("case", "case__child", "assessor")
+        .order_by("created_at"),
+        "plans": CasePlan.objects.filter(case__in=cases, status=CasePlan.Status.SUBMITTED)
+        .select_related("case", "case__child")
+        .order_by("updated_at"),
+        "closures": cases.filter(status=Case.Status.CLOSURE_REQUESTED)
+        .select_related("child", "closure_requested_by")
+        .order_by("updated_at"),
+    }

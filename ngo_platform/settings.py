@@ -191,6 +191,9 @@ LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "ngo_platform" / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
+FORMAT_MODULE_PATH = ["ngo_platform.formats"]
+LANGUAGE_COOKIE_NAME = "terpadu_language"
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 USE_TZ = True
 
 STATIC_URL = "/static/"

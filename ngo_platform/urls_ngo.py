@@ -4,10 +4,9 @@ from django.urls import include, path
 
 from ngo_platform.admin_sites import ngo_admin_site
 from ngo_platform.urls_common import common_patterns
-from ngo_platform.views import ngo_home
 
 urlpatterns = [
-    path("", ngo_home, name="home"),
+    path("", include("casework.urls")),
     path("admin/", ngo_admin_site.urls),
     path("api/v1/", include("casework.api.urls")),
     *common_patterns("ngo_platform.urls_ngo"),

@@ -1,0 +1,37 @@
+"""Web pages on an NGO's host."""
+
+from django.urls import path
+
+from casework import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("cases/", views.case_list, name="case-list"),
+    path("register/", views.register, name="register"),
+    path("register/<slug:step>/", views.register, name="register-step"),
+    path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
+    path("cases/<int:case_id>/assessment/", views.assessment_new, name="assessment-new"),
+    path("cases/<int:case_id>/plan/", views.plan_edit, name="plan-edit"),
+    path("cases/<int:case_id>/service/", views.intervention_new, name="intervention-new"),
+    path("cases/<int:case_id>/followup/", views.followup_new, name="followup-new"),
+    path(
+        "cases/<int:case_id>/followup/<int:followup_id>/done/",
+        views.followup_complete,
+        name="followup-complete",
+    ),
+    path("cases/<int:case_id>/verification/", views.verification_new, name="verification-new"),
+    path("cases/<int:case_id>/note/", views.note_new, name="note-new"),
+    path("cases/<int:case_id>/consent/", views.consent_new, name="consent-new"),
+    path("cases/<int:case_id>/attachment/", views.attachment_new, name="attachment-new"),
+    path("cases/<int:case_id>/close/", views.closure_request, name="closure-request"),
+    path("cases/<int:case_id>/reopen/", views.reopen, name="reopen"),
+    path("cases/<int:case_id>/review/<slug:what>/", views.review, name="review"),
+    path(
+        "cases/<int:case_id>/review/<slug:what>/<int:object_id>/", views.review, name="review-item"
+    ),
+    path("approvals/", views.approvals, name="approvals"),
+    path("notifications/<int:notification_id>/", views.notification_read, name="notification"),
+    path("staff/", views.staff, name="staff"),
+    path("settings/", views.ngo_settings, name="ngo-settings"),
+    path("audit/", views.audit, name="audit"),
+]
