@@ -130,6 +130,11 @@ def child_list(*, actor, search: str | None = None) -> QuerySet[Child]:
     return queryset
 
 
+def children_visible_among(*, actor, child_ids: list[int]) -> set[int]:
+    """Which of `child_ids` belong to a case the actor may see."""
+    return set(child_list(actor=actor).filter(pk__in=child_ids).values_list("pk", flat=True))
+
+
 def child_detail(*, actor, child_id: int) -> Child:
     """A child whose case the actor may see (audited as a view of the full record)."""
     require(actor, Capability.VIEW_IDENTITY)
@@ -167,7 +172,7 @@ def child_duplicates(
 
     require(actor, Capability.EDIT_CASES)
     name = normalize_name(full_name)
-    candidates = Child.objects.select_related("household")
+    candidates = Child.objects.select_related("household").prefetch_related("cases")
     conditions = Q()
     if nik.strip():
         conditions |= Q(nik_hash=crypto.lookup_hash(nik.strip()))

@@ -17,7 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework import crypto, regions
-from casework.access import Capability, case_for_editing, cases_visible_to, require, role_of
+from casework.access import (
+    Capability,
+    can,
+    case_for_editing,
+    cases_visible_to,
+    require,
+    role_of,
+)
 from casework.audit import audit_record, changes, snapshot
 from casework.models import (
     Assessment,
@@ -87,6 +94,18 @@ ATTACHMENT_TYPES = {
     "image/webp": ((".webp",), (b"RIFF",)),
 }
 NIK_RE = re.compile(r"[0-9]{16}")  # ASCII digits only: \d also matches "３" or "٣"
+
+
+def _case_worker_or_error(user_id, field_name: str):
+    """An active account that can work on cases (admin, supervisor or case worker)."""
+    worker = (
+        get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    )
+    if worker is None or not can(worker, Capability.EDIT_CASES):
+        raise ApplicationError(
+            "Unknown worker.", fields={field_name: ["Choose an active staff member."]}
+        )
+    return worker
 
 
 def _invalid(field_name: str, message: str) -> ApplicationError:
@@ -351,6 +370,11 @@ def child_register(
     Without an active consent the case stays 'identified'; with one it is 'registered'.
     """
     require(actor, Capability.EDIT_CASES)
+    if assigned_worker is not None and assigned_worker.pk != actor.pk:
+        # Opening a case for someone else is an assignment: supervisors and admins only, and
+        # only to someone who can work on it.
+        require(actor, Capability.ASSIGN_CASES)
+        _case_worker_or_error(assigned_worker.pk, "assigned_worker_id")
     if case_type not in Case.Type.values:
         raise _invalid("case_type", f"Choose one of: {', '.join(Case.Type.values)}.")
     date_of_birth, birth_year, estimated = _birth_fields(child)
@@ -566,9 +590,7 @@ def case_assign(*, actor, case_id: int, worker_id: int, shared_with_ids: list[in
     case = case_for_editing(actor, case_id)
     _ensure_open(case)
     user_model = get_user_model()
-    worker = user_model.objects.filter(pk=worker_id, is_active=True).first()
-    if worker is None or role_of(worker) is None:
-        raise _invalid("worker", "Choose an active staff member.")
+    worker = _case_worker_or_error(worker_id, "worker_id")
     before = case.assigned_worker_id
     case.assigned_worker = worker
     case.save(update_fields=["assigned_worker", "updated_at"])
@@ -732,7 +754,6 @@ def plan_save(*, actor, case_id: int, summary: str, goals: list[dict], submit: b
         raise _invalid("status", "The plan is awaiting approval; it cannot be changed now.")
     if plan.status == CasePlan.Status.APPROVED and case.status != Status.RELAPSED:
         plan.version += 1
-    user_model = get_user_model()
     plan.goals.all().delete()
     for goal_index, goal in enumerate(goals):
         goal_row = PlanGoal(
@@ -749,12 +770,10 @@ def plan_save(*, actor, case_id: int, summary: str, goals: list[dict], submit: b
             ) from None
         goal_row.save()
         for service_index, service in enumerate(goal.get("services", [])):
-            worker = user_model.objects.filter(
-                pk=service.get("responsible_worker_id"), is_active=True
-            ).first()
             prefix = f"goals[{goal_index}].services[{service_index}]"
-            if worker is None:
-                raise _invalid(f"{prefix}.responsible_worker_id", "Choose an active staff member.")
+            worker = _case_worker_or_error(
+                service.get("responsible_worker_id"), f"{prefix}.responsible_worker_id"
+            )
             service_row = PlannedService(
                 goal=goal_row,
                 type=service.get("type"),
@@ -899,9 +918,7 @@ def followup_schedule(
         due_on = _today() + timedelta(days=days)
     worker = case.assigned_worker
     if assigned_worker_id is not None:
-        worker = get_user_model().objects.filter(pk=assigned_worker_id, is_active=True).first()
-        if worker is None:
-            raise _invalid("assigned_worker_id", "Choose an active staff member.")
+        worker = _case_worker_or_error(assigned_worker_id, "assigned_worker_id")
     if worker is None:
         raise _invalid("assigned_worker_id", "The case has no worker; choose one.")
     followup = FollowUp(

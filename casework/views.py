@@ -204,6 +204,12 @@ def _register_review(request, wizard: dict):
         village=household.get("village", ""),
         nik=child.get("nik", ""),
     )
+    visible = selectors.children_visible_among(
+        actor=request.user, child_ids=[match.pk for match, _ in duplicates]
+    )
+    duplicates = [
+        (match if match.pk in visible else None, reasons) for match, reasons in duplicates
+    ]
     error = None
     if request.method == "POST":
         if not household:

@@ -115,8 +115,15 @@ class DuplicateCheckView(APIView):
         query = s.DuplicateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         matches = selectors.child_duplicates(actor=request.user, **query.validated_data)
+        visible = selectors.children_visible_among(
+            actor=request.user, child_ids=[child.pk for child, _ in matches]
+        )
         return Response(
             s.DuplicateOutputSerializer(
-                [{"child": child, "reasons": reasons} for child, reasons in matches], many=True
+                [
+                    {"child": child if child.pk in visible else None, "reasons": reasons}
+                    for child, reasons in matches
+                ],
+                many=True,
             ).data
         )

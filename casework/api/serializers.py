@@ -551,5 +551,6 @@ class DuplicateQuerySerializer(serializers.Serializer):
 
 
 class DuplicateOutputSerializer(serializers.Serializer):
-    child = ChildOutputSerializer()
+    # None when the match is a child of a case the actor cannot see: only the reasons show.
+    child = ChildOutputSerializer(allow_null=True)
     reasons = serializers.ListField(child=serializers.CharField())

@@ -32,7 +32,11 @@ def test_provisioned_ngo_has_schema_domain_admin_and_settings(ngo_a):
         "yayasan-a.localhost"
     ]
     with schema_context("ngo_yayasan_a"):
-        admins = list(get_user_model().objects.values_list("username", "is_superuser"))
+        admins = list(
+            get_user_model()
+            .objects.filter(is_superuser=True)
+            .values_list("username", "is_superuser")
+        )
         from casework.models import NGOSettings
 
         assert NGOSettings.objects.get().ngo_name == "Yayasan Anak Sejahtera"
