@@ -45,13 +45,32 @@ class NGOAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "consortium", "status", "is_ready", "created_at"]
     list_filter = ["status", "is_ready", "consortium"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["schema_name", "slug", "is_ready", "is_template", "status", "created_at"]
+    readonly_fields = [
+        "schema_name",
+        "slug",
+        "is_ready",
+        "is_template",
+        "status",
+        "created_at",
+        "schema_summary",
+    ]
     inlines = [DomainInline]
     actions = [
         _status_action(NGO.Status.SUSPENDED, "Suspend selected NGOs"),
         _status_action(NGO.Status.ACTIVE, "Reactivate selected NGOs"),
         _status_action(NGO.Status.ARCHIVED, "Archive selected NGOs"),
     ]
+
+    @admin.display(description="Rows per table (the data stays; the operator sees counts only)")
+    def schema_summary(self, ngo):
+        from django.utils.html import format_html_join
+
+        from tenants.selectors import ngo_schema_summary
+
+        counts = ngo_schema_summary(ngo)
+        return format_html_join(
+            "", "<div>{}: {}</div>", ((table, count) for table, count in counts.items() if count)
+        )
 
     def has_add_permission(self, request):
         # NGOs are created by provisioning (create_ngo or the API), never by a bare row.

@@ -40,3 +40,25 @@ def ngos_for_user(user) -> QuerySet[NGO]:
     if user.is_superuser:
         return queryset
     return queryset.filter(consortium__in=consortia_for_user(user))
+
+
+def ngo_schema_summary(ngo: NGO) -> dict[str, int]:
+    """Row counts of the NGO's own tables: what the operator sees of an NGO, never the rows."""
+    from django.db import connection
+
+    from tenants.schemas import quote
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = %s AND table_type = 'BASE TABLE' ORDER BY 1",
+            [ngo.schema_name],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        counts = {}
+        for table in tables:
+            cursor.execute(
+                f'SELECT count(*) FROM {quote(ngo.schema_name)}."{table}"'  # noqa: S608 - catalog names
+            )
+            counts[table] = cursor.fetchone()[0]
+    return counts
