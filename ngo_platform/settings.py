@@ -95,9 +95,11 @@ TENANT_MODEL = "tenants.NGO"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_URLCONF = "ngo_platform.urls_public"
 ROOT_URLCONF = "ngo_platform.urls_ngo"
-# Provisioning: "clone" copies the registered, migrated template schema; "migrate" replays
-# migrations. Chosen by bench/provision.py (see docs/adr/0002-provisioning-by-clone.md).
-TENANT_PROVISION_METHOD = env("TENANT_PROVISION_METHOD", "clone")
+# Provisioning: "replay" runs the tenant migrations' collected SQL in one round trip and copies
+# the bookkeeping rows from the registered template; "clone" copies the template with
+# django-tenants' clone_schema; "migrate" runs migrations. Chosen by bench/provision.py
+# (docs/adr/0002-provisioning.md).
+TENANT_PROVISION_METHOD = env("TENANT_PROVISION_METHOD", "replay")
 TENANT_TEMPLATE_SCHEMA = "ngo_template"
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
 

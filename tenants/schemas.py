@@ -9,6 +9,8 @@ clone is indistinguishable from a migrated schema (tests/tenants/test_cloning.py
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 from collections import defaultdict
 
@@ -18,6 +20,7 @@ from django.db import connection
 from django_tenants.clone import CLONE_SCHEMA_FUNCTION
 from django_tenants.utils import schema_context, schema_exists
 
+logger = logging.getLogger(__name__)
 SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Stale statistics on PostgreSQL's own catalogs make clones slow after many schemas exist.
 ANALYZE_EVERY_CLONES = 20
@@ -52,6 +55,107 @@ def schema_create_by_migrating(schema_name: str) -> None:
         interactive=False,
         verbosity=0,
     )
+    connection.set_schema_to_public()
+
+
+# --- Replay of the migrations' SQL -------------------------------------------------------------
+# The DDL that the tenant migrations produce, collected once per process (it depends only on the
+# code), keyed by the migration leaves so a code change can never replay stale SQL.
+_DDL_CACHE: dict[frozenset, tuple[str, frozenset]] = {}
+# Rows that migrations and post_migrate create; copied from the (current) template schema.
+_TEMPLATE_DATA_TABLES = ("django_migrations", "django_content_type", "auth_permission")
+
+
+def _migration_graph_state():
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    return loader, frozenset(loader.graph.leaf_nodes())
+
+
+def tenant_ddl(schema_name: str) -> tuple[str, frozenset]:
+    """The SQL that migrating a fresh tenant schema executes, and the migrations it covers.
+
+    Collected with Django's own `collect_sql` (what `sqlmigrate` prints) with the connection on
+    a tenant schema, so the tenant router keeps exactly the tenant apps' operations.
+    """
+    from django.db.migrations.executor import MigrationExecutor
+
+    loader, leaves = _migration_graph_state()
+    cached = _DDL_CACHE.get(leaves)
+    if cached is not None:
+        return cached
+    # Collecting takes seconds (Django renders every migration state): share the result between
+    # processes through the cache, keyed by the code's migration leaves.
+    from django.core.cache import cache
+
+    cache_key = "tenant-ddl:" + hashlib.sha256(repr(sorted(leaves)).encode()).hexdigest()
+    try:
+        shared = cache.get(cache_key)
+    except Exception:  # noqa: BLE001 - Redis down: compute instead, never fail provisioning
+        shared = None
+    if shared is not None:
+        _DDL_CACHE[leaves] = shared
+        return shared
+    previous = connection.schema_name
+    connection.set_schema(schema_name)
+    try:
+        executor = MigrationExecutor(connection)
+        executor.loader = loader
+        plan = executor.migration_plan(sorted(leaves), clean_start=True)
+        statements = loader.collect_sql(plan)
+    finally:
+        connection.set_schema(previous)
+    applied = frozenset(migration.app_label + "." + migration.name for migration, _ in plan)
+    ddl = "\n".join(statements)
+    _DDL_CACHE[leaves] = (ddl, applied)
+    try:
+        cache.set(cache_key, (ddl, applied), timeout=None)
+    except Exception:  # noqa: BLE001 - the cache is an optimisation only
+        logger.warning("Could not cache the tenant DDL", exc_info=True)
+    return ddl, applied
+
+
+def schema_create_by_replaying(schema_name: str, *, template: str) -> None:
+    """Create `schema_name` by running the migrations' collected SQL in one round trip, then
+    copy the bookkeeping rows (recorded migrations, content types, permissions) from the
+    registered template, which migrate_schemas keeps current."""
+    ddl, applied = tenant_ddl(schema_name)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT app || '.' || name FROM {quote(template)}.django_migrations"  # noqa: S608
+        )
+        recorded = {row[0] for row in cursor.fetchall()}
+        if not applied <= recorded:
+            missing = sorted(applied - recorded)[:5]
+            raise RuntimeError(
+                f"Template schema {template!r} is behind the code (missing {missing}); "
+                "run migrate_schemas first."
+            )
+        cursor.execute(f"CREATE SCHEMA {quote(schema_name)}")
+        cursor.execute(f"SET search_path = {quote(schema_name)}")
+        cursor.execute(ddl)
+        # The migration recorder's own table is not created by any migration.
+        cursor.execute(
+            f"CREATE TABLE {quote(schema_name)}.django_migrations "
+            f"(LIKE {quote(template)}.django_migrations INCLUDING ALL)"
+        )
+        for table in _TEMPLATE_DATA_TABLES:
+            cursor.execute(
+                f"INSERT INTO {quote(schema_name)}.{table} "  # noqa: S608 - fixed table names
+                f"SELECT * FROM {quote(template)}.{table}"
+            )
+        # Sequences continue where the template's are, as after a real migration.
+        cursor.execute(
+            "SELECT sequencename, last_value FROM pg_sequences "
+            "WHERE schemaname = %s AND last_value IS NOT NULL",
+            [template],
+        )
+        for sequence, last_value in cursor.fetchall():
+            cursor.execute(
+                "SELECT setval(%s, %s)", [f'{quote(schema_name)}."{sequence}"', last_value]
+            )
+    # The search path of the connection is re-set by django-tenants on the next query.
     connection.set_schema_to_public()
 
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
 from ngo_platform.errors import ApplicationError, ConflictError, InvalidTransitionError
@@ -48,6 +49,9 @@ RESERVED_SLUGS = frozenset(
         "information-schema",
     }
 )
+# replay: run the migrations' collected SQL (fast, chosen by bench/provision.py); clone:
+# django-tenants' clone_schema of the template; migrate: run the migrations one by one.
+PROVISION_METHODS = ("replay", "clone", "migrate")
 STATUS_TRANSITIONS = {
     NGO.Status.ACTIVE: [NGO.Status.SUSPENDED, NGO.Status.ARCHIVED],
     NGO.Status.SUSPENDED: [NGO.Status.ACTIVE, NGO.Status.ARCHIVED],
@@ -68,21 +72,25 @@ def slug_validate(slug: str, *, field: str = "slug") -> str:
     """Return `slug` if it is usable as a host label and schema name; raise with a clear reason."""
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
         raise ApplicationError(
-            "The slug must be 1-40 characters of lowercase letters, digits and hyphens, "
-            "starting and ending with a letter or digit.",
+            _(
+                "The slug must be 1-40 characters of lowercase letters, digits and hyphens, "
+                "starting and ending with a letter or digit."
+            ),
             code=error_codes.SLUG_INVALID,
             fields={
                 field: [
-                    "Use lowercase letters, digits and hyphens only (no spaces or capitals), "
-                    "1-40 characters."
+                    _(
+                        "Use lowercase letters, digits and hyphens only (no spaces or capitals), "
+                        "1-40 characters."
+                    )
                 ]
             },
         )
     if slug in RESERVED_SLUGS or slug.startswith(("pg-", "ngo-template")):
         raise ApplicationError(
-            f"The slug '{slug}' is reserved.",
+            _("The slug '%(slug)s' is reserved.") % {"slug": slug},
             code=error_codes.SLUG_RESERVED,
-            fields={field: [f"'{slug}' is reserved; choose another."]},
+            fields={field: [_("'%(slug)s' is reserved; choose another.") % {"slug": slug}]},
         )
     return slug
 
@@ -102,7 +110,7 @@ def _email_validate(email: str, field: str) -> str:
         validate_email(email)
     except ValidationError as error:
         raise ApplicationError(
-            "Enter a valid email address.", fields={field: list(error.messages)}
+            _("Enter a valid email address."), fields={field: list(error.messages)}
         ) from None
     return email.strip().lower()
 
@@ -115,7 +123,7 @@ def _password_or_generated(password: str | None, field: str, email: str) -> str:
         validate_password(password, user=user_model(username=email, email=email))
     except ValidationError as error:
         raise ApplicationError(
-            "The password is too weak.", fields={field: list(error.messages)}
+            _("The password is too weak."), fields={field: list(error.messages)}
         ) from None
     return password
 
@@ -134,14 +142,16 @@ def consortium_create(
     """
     slug_validate(slug)
     if not name or not name.strip():
-        raise ApplicationError("A name is required.", fields={"name": ["This field is required."]})
+        raise ApplicationError(
+            _("A name is required."), fields={"name": [_("This field is required.")]}
+        )
     email = _email_validate(coordinator_email, "coordinator_email")
     password = _password_or_generated(coordinator_password, "coordinator_password", email)
     if Consortium.objects.filter(slug=slug).exists():
         raise ConflictError(
-            f"A consortium with slug '{slug}' already exists.",
+            _("A consortium with slug '%(slug)s' already exists.") % {"slug": slug},
             code=error_codes.SLUG_TAKEN,
-            fields={"slug": ["This slug is already taken."]},
+            fields={"slug": [_("This slug is already taken.")]},
         )
     connection.set_schema_to_public()
     consortium = Consortium(slug=slug, name=name.strip())
@@ -205,21 +215,24 @@ def ngo_provision(
     """
     slug_validate(slug)
     if not name or not name.strip():
-        raise ApplicationError("A name is required.", fields={"name": ["This field is required."]})
+        raise ApplicationError(
+            _("A name is required."), fields={"name": [_("This field is required.")]}
+        )
     email = _email_validate(admin_email, "admin_email")
     password = _password_or_generated(admin_password, "admin_password", email)
     method = method or settings.TENANT_PROVISION_METHOD
-    if method not in {"clone", "migrate"}:
+    if method not in PROVISION_METHODS:
         raise ApplicationError(
-            f"Unknown provisioning method '{method}'.", fields={"method": ["clone or migrate"]}
+            _("Unknown provisioning method '%(method)s'.") % {"method": method},
+            fields={"method": [", ".join(PROVISION_METHODS)]},
         )
     schema_name = schema_name_for(slug)
     connection.set_schema_to_public()
     if NGO.objects.filter(slug=slug).exists() or schema_exists(schema_name, case_sensitive=False):
         raise ConflictError(
-            f"An NGO with slug '{slug}' already exists.",
+            _("An NGO with slug '%(slug)s' already exists.") % {"slug": slug},
             code=error_codes.SLUG_TAKEN,
-            fields={"slug": ["This slug is already taken."]},
+            fields={"slug": [_("This slug is already taken.")]},
         )
     # Password hashing is deliberately slow (~0.4 s) and releases the GIL: run it while
     # PostgreSQL builds the schema instead of after it.
@@ -270,7 +283,7 @@ def _ngo_create_with_schema(
     region: str,
     method: str,
 ) -> NGO:
-    template = template_ensure() if method == "clone" else None
+    template = template_ensure() if method in ("replay", "clone") else None
     ngo = NGO(
         schema_name=schema_name,
         slug=slug,
@@ -291,12 +304,14 @@ def _ngo_create_with_schema(
             Domain.objects.create(domain=host, tenant=ngo, is_primary=True)
     except IntegrityError:
         raise ConflictError(
-            f"The host '{host}' is already routed to another tenant.",
+            _("The host '%(host)s' is already routed to another tenant.") % {"host": host},
             code=error_codes.PROVISIONING_FAILED,
-            fields={"slug": [f"The address {host} is already in use."]},
+            fields={"slug": [_("The address %(host)s is already in use.") % {"host": host}]},
         ) from None
 
-    if method == "clone":
+    if method == "replay":
+        schemas.schema_create_by_replaying(schema_name, template=template.schema_name)
+    elif method == "clone":
         schemas.schema_create_by_cloning(schema_name, template=template.schema_name)
         if (NGO.objects.count() % schemas.ANALYZE_EVERY_CLONES) == 0:
             schemas.catalogs_analyze()
@@ -317,7 +332,8 @@ def ngo_set_status(*, ngo: NGO, status: str) -> NGO:
     """Suspend, archive or reactivate an NGO; takes effect on its very next request."""
     if status not in NGO.Status.values:
         raise ApplicationError(
-            f"Unknown status '{status}'.", fields={"status": [f"One of {NGO.Status.values}."]}
+            _("Unknown status '%(status)s'.") % {"status": status},
+            fields={"status": [_("One of %(choices)s.") % {"choices": NGO.Status.values}]},
         )
     connection.set_schema_to_public()
     ngo = NGO.objects.select_for_update().get(pk=ngo.pk)

@@ -79,7 +79,7 @@ def test_embedded_default_boots_provisions_and_serves(embedded_env):
         "--admin-password",
         "Kuat-Sekali-2026!",
     )
-    assert "NGO 'emb-ngo' ready at emb-ngo.localhost (clone" in out
+    assert "NGO 'emb-ngo' ready at emb-ngo.localhost (replay" in out
 
     worker = subprocess.Popen(
         [

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--admin-email", required=True)
         parser.add_argument("--admin-password", default=None)
         parser.add_argument("--region", default="")
-        parser.add_argument("--method", choices=["clone", "migrate"], default=None)
+        parser.add_argument("--method", choices=["replay", "clone", "migrate"], default=None)
 
     def handle(self, *args, **options):
         consortium = Consortium.objects.filter(slug=options["consortium"]).first()
