@@ -44,6 +44,13 @@ format: $(STAMP_DEV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+messages: $(STAMP_DEV)
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		DEBUG=1 $(BIN)/python manage.py makemessages -l id --no-obsolete --add-location=file \
+			--ignore=.venv --ignore=.data --ignore=tests --ignore=bench --ignore=deploy && \
+		DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=.data; \
+	else echo "gettext (msgfmt) not installed: skipping; apt-get install gettext"; fi
+
 clean-data:
 	-$(BIN)/python -m ngo_platform.embedded stop
 	rm -rf .data

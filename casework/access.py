@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from casework.models import Case, StaffProfile
 from ngo_platform.errors import NotFoundError, PermissionDeniedError
@@ -64,7 +65,7 @@ def can(user, capability: Capability) -> bool:
 def require(user, capability: Capability) -> None:
     """Raise PermissionDeniedError unless `user` holds `capability`."""
     if not can(user, capability):
-        raise PermissionDeniedError("You do not have permission to do this.")
+        raise PermissionDeniedError(_("You do not have permission to do this."))
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
@@ -82,11 +83,11 @@ def case_for_actor(actor, case_id, *, for_update: bool = False) -> Case:
     if for_update:
         # DISTINCT cannot be locked: lock by primary key after the visibility check.
         if not queryset.filter(pk=case_id).exists():
-            raise NotFoundError("Case not found.")
+            raise NotFoundError(_("Case not found."))
         return Case.objects.select_for_update().get(pk=case_id)
     case = queryset.filter(pk=case_id).first()
     if case is None:
-        raise NotFoundError("Case not found.")
+        raise NotFoundError(_("Case not found."))
     return case
 
 

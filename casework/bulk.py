@@ -15,6 +15,7 @@ from datetime import date
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from casework import crypto, regions
 from casework.access import Capability, require
@@ -66,21 +67,29 @@ TYPES = frozenset(Case.Type.values)
 def _validate(index: int, row: BulkCase) -> None:
     def fail(name: str, message: str):
         raise ApplicationError(
-            f"Row {index}: {message}", fields={f"rows[{index}].{name}": [message]}
+            _("Row %(index)s: %(message)s") % {"index": index, "message": message},
+            fields={f"rows[{index}].{name}": [message]},
         )
 
     if not row.full_name.strip():
-        fail("full_name", "This field is required.")
+        fail("full_name", _("This field is required."))
     if row.sex not in SEXES:
-        fail("sex", f"Choose one of: {', '.join(Child.Sex.values)}.")
+        fail("sex", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Child.Sex.values)})
     if row.school_status not in SCHOOL_STATUSES:
-        fail("school_status", f"Choose one of: {', '.join(Child.SchoolStatus.values)}.")
+        fail(
+            "school_status",
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Child.SchoolStatus.values)},
+        )
     if row.status not in STATUSES:
-        fail("status", f"Choose one of: {', '.join(Case.Status.values)}.")
+        fail(
+            "status", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Case.Status.values)}
+        )
     if row.case_type not in TYPES:
-        fail("case_type", f"Choose one of: {', '.join(Case.Type.values)}.")
+        fail(
+            "case_type", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Case.Type.values)}
+        )
     if row.nik and not NIK_RE.match(row.nik):
-        fail("nik", "A NIK has exactly 16 digits.")
+        fail("nik", _("A NIK has exactly 16 digits."))
     if row.province_code or row.regency_code:
         try:
             regions.validate_region(row.province_code or None, row.regency_code or None)

@@ -1,8 +1,8 @@
 """Indonesian administrative regions: provinces (provinsi) and regencies/cities (kabupaten/kota).
 
-Pure Python, stdlib only, no Django model: the data ships as two CSV files in
-``casework/data/`` (see ``casework/data/README.md`` for source and licence) and is
-loaded once, on first use.
+Pure Python, stdlib only (Django just translates error messages), no Django model: the
+data ships as two CSV files in ``casework/data/`` (see ``casework/data/README.md`` for
+source and licence) and is loaded once, on first use.
 
 Codes
 -----
@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Literal
+
+from django.utils.translation import gettext as _
 
 __all__ = [
     "Province",
@@ -123,7 +125,8 @@ def normalize_regency_code(code: str) -> str:
     match = _REGENCY_RE.fullmatch(_clean(code))
     if match is None:
         raise ValueError(
-            f"Malformed regency code {code!r}: expected 4 digits as '11.01' or '1101'."
+            _("Malformed regency code %(code)s: expected 4 digits as '11.01' or '1101'.")
+            % {"code": repr(code)}
         )
     return f"{match[1]}.{match[2]}"
 
@@ -162,21 +165,31 @@ def validate_region(province_code: str | None, regency_code: str | None) -> None
     a well-formed, known regency code (either format) lying in that province.
     """
     if _is_blank(province_code):
-        raise ValueError("Province code is required.")
+        raise ValueError(_("Province code is required."))
     prov = province(province_code)
     if prov is None:
-        raise ValueError(f"Unknown province code {province_code!r}.")
+        raise ValueError(_("Unknown province code %(code)s.") % {"code": repr(province_code)})
     if _is_blank(regency_code):
         return
     dotted = normalize_regency_code(regency_code)
     reg = _data().regency_by_code.get(dotted)
     if reg is None:
-        raise ValueError(f"Unknown regency code {regency_code!r}.")
+        raise ValueError(_("Unknown regency code %(code)s.") % {"code": repr(regency_code)})
     if reg.province_code != prov.code:
         owner = _data().province_by_code[reg.province_code]
         raise ValueError(
-            f"Regency {reg.code} ({reg.name}) is in province {owner.code} ({owner.name}), "
-            f"not in {prov.code} ({prov.name})."
+            _(
+                "Regency %(regency_code)s (%(regency)s) is in province %(owner_code)s (%(owner)s), "
+                "not in %(province_code)s (%(province)s)."
+            )
+            % {
+                "regency_code": reg.code,
+                "regency": reg.name,
+                "owner_code": owner.code,
+                "owner": owner.name,
+                "province_code": prov.code,
+                "province": prov.name,
+            }
         )
 
 

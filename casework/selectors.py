@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from casework.access import Capability, can, case_for_actor, cases_visible_to, require
 from casework.audit import audit_record
@@ -111,7 +112,7 @@ def case_plan(*, actor, case_id: int) -> CasePlan:
         .first()
     )
     if plan is None:
-        raise NotFoundError("This case has no plan yet.")
+        raise NotFoundError(_("This case has no plan yet."))
     return plan
 
 
@@ -140,7 +141,7 @@ def child_detail(*, actor, child_id: int) -> Child:
     require(actor, Capability.VIEW_IDENTITY)
     child = child_list(actor=actor).filter(pk=child_id).first()
     if child is None:
-        raise NotFoundError("Child not found.")
+        raise NotFoundError(_("Child not found."))
     audit_record(actor=actor, action="view", instance=child)
     return child
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from casework import crypto, regions
 from casework.access import (
@@ -103,7 +104,7 @@ def _case_worker_or_error(user_id, field_name: str):
     )
     if worker is None or not can(worker, Capability.EDIT_CASES):
         raise ApplicationError(
-            "Unknown worker.", fields={field_name: ["Choose an active staff member."]}
+            _("Unknown worker."), fields={field_name: [_("Choose an active staff member.")]}
         )
     return worker
 
@@ -116,7 +117,7 @@ def _full_clean(instance, exclude: list[str] | None = None) -> None:
     try:
         instance.full_clean(exclude=exclude)
     except ValidationError as error:
-        raise ApplicationError("Some fields are not valid.", fields=error.message_dict) from None
+        raise ApplicationError(_("Some fields are not valid."), fields=error.message_dict) from None
 
 
 def _today() -> date:
@@ -184,18 +185,21 @@ def staff_create(
     require(actor, Capability.MANAGE_STAFF)
     user_model = get_user_model()
     if role not in StaffProfile.Role.values:
-        raise _invalid("role", f"Choose one of: {', '.join(StaffProfile.Role.values)}.")
+        raise _invalid(
+            "role",
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(StaffProfile.Role.values)},
+        )
     username = (username or "").strip().lower()
     if not username:
-        raise _invalid("username", "This field is required.")
+        raise _invalid("username", _("This field is required."))
     if user_model.objects.filter(username=username).exists():
-        raise _invalid("username", "A staff account with this username already exists.")
+        raise _invalid("username", _("A staff account with this username already exists."))
     user = user_model(username=username, email=email, first_name=first_name, last_name=last_name)
     try:
         validate_password(password, user=user)
     except ValidationError as error:
         raise ApplicationError(
-            "The password is too weak.", fields={"password": list(error.messages)}
+            _("The password is too weak."), fields={"password": list(error.messages)}
         ) from None
     user.set_password(password)
     user.is_staff = role == StaffProfile.Role.ADMIN
@@ -218,14 +222,17 @@ def staff_update(*, actor, user_id: int, role: str | None = None, is_active: boo
     require(actor, Capability.MANAGE_STAFF)
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
-        raise NotFoundError("Staff member not found.")
-    profile, _ = StaffProfile.objects.get_or_create(
+        raise NotFoundError(_("Staff member not found."))
+    profile, _created = StaffProfile.objects.get_or_create(
         user=user, defaults={"role": role_of(user) or StaffProfile.Role.CASE_WORKER}
     )
     diff = {}
     if role is not None and role != profile.role:
         if role not in StaffProfile.Role.values:
-            raise _invalid("role", f"Choose one of: {', '.join(StaffProfile.Role.values)}.")
+            raise _invalid(
+                "role",
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(StaffProfile.Role.values)},
+            )
         diff["role"] = [profile.role, role]
         profile.role = role
         profile.save(update_fields=["role"])
@@ -233,7 +240,7 @@ def staff_update(*, actor, user_id: int, role: str | None = None, is_active: boo
         user.save(update_fields=["is_staff"])
     if is_active is not None and is_active != user.is_active:
         if user.pk == actor.pk and not is_active:
-            raise _invalid("is_active", "You cannot deactivate your own account.")
+            raise _invalid("is_active", _("You cannot deactivate your own account."))
         diff["is_active"] = [user.is_active, is_active]
         user.is_active = is_active
         user.save(update_fields=["is_active"])
@@ -295,7 +302,7 @@ def _nik_apply(child: Child, nik: str) -> None:
         child.nik_encrypted = child.nik_hash = child.nik_last4 = ""
         return
     if not NIK_RE.fullmatch(nik):
-        raise _invalid("nik", "A NIK has exactly 16 digits.")
+        raise _invalid("nik", _("A NIK has exactly 16 digits."))
     child.nik_encrypted = crypto.encrypt(nik)
     child.nik_hash = crypto.lookup_hash(nik)
     child.nik_last4 = nik[-4:]
@@ -305,15 +312,18 @@ def _birth_fields(data: ChildInput) -> tuple[date | None, int, bool]:
     today = _today()
     if data.date_of_birth is not None:
         if data.date_of_birth > today:
-            raise _invalid("date_of_birth", "The date of birth cannot be in the future.")
+            raise _invalid("date_of_birth", _("The date of birth cannot be in the future."))
         return data.date_of_birth, data.date_of_birth.year, False
     if data.birth_year is None:
         raise ApplicationError(
-            "Give the date of birth or a (possibly estimated) birth year.",
-            fields={"birth_year": ["Give the date of birth or an estimated birth year."]},
+            _("Give the date of birth or a (possibly estimated) birth year."),
+            fields={"birth_year": [_("Give the date of birth or an estimated birth year.")]},
         )
     if not (today.year - 25 <= data.birth_year <= today.year):
-        raise _invalid("birth_year", f"The birth year must be between {today.year - 25} and now.")
+        raise _invalid(
+            "birth_year",
+            _("The birth year must be between %(year)s and now.") % {"year": today.year - 25},
+        )
     return None, data.birth_year, data.birth_year_estimated
 
 
@@ -376,7 +386,9 @@ def child_register(
         require(actor, Capability.ASSIGN_CASES)
         _case_worker_or_error(assigned_worker.pk, "assigned_worker_id")
     if case_type not in Case.Type.values:
-        raise _invalid("case_type", f"Choose one of: {', '.join(Case.Type.values)}.")
+        raise _invalid(
+            "case_type", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Case.Type.values)}
+        )
     date_of_birth, birth_year, estimated = _birth_fields(child)
     household_row = _household_build(household)
     household_row.save()
@@ -473,9 +485,9 @@ def consent_record(*, actor, child_id: int, data: ConsentInput) -> Consent:
     require(actor, Capability.EDIT_CASES)
     child = Child.objects.filter(pk=child_id, cases__in=cases_visible_to(actor)).first()
     if child is None:
-        raise NotFoundError("Child not found.")
+        raise NotFoundError(_("Child not found."))
     if data.consented_on > _today():
-        raise _invalid("consented_on", "The consent date cannot be in the future.")
+        raise _invalid("consented_on", _("The consent date cannot be in the future."))
     consent = Consent(
         child=child,
         guardian_name=data.guardian_name.strip(),
@@ -514,13 +526,13 @@ def consent_withdraw(*, actor, consent_id: int, withdrawn_on: date, reason: str)
         .first()
     )
     if consent is None:
-        raise NotFoundError("Consent not found.")
+        raise NotFoundError(_("Consent not found."))
     if consent.withdrawn_on is not None:
-        raise _invalid("withdrawn_on", "This consent was already withdrawn.")
+        raise _invalid("withdrawn_on", _("This consent was already withdrawn."))
     if not reason or not reason.strip():
-        raise _invalid("reason", "Give the reason for the withdrawal.")
+        raise _invalid("reason", _("Give the reason for the withdrawal."))
     if withdrawn_on < consent.consented_on or withdrawn_on > _today():
-        raise _invalid("withdrawn_on", "The withdrawal date must be between consent and today.")
+        raise _invalid("withdrawn_on", _("The withdrawal date must be between consent and today."))
     before = snapshot(consent)
     consent.withdrawn_on = withdrawn_on
     consent.withdrawal_reason = reason.strip()
@@ -567,9 +579,9 @@ def _transition(case: Case, to_status: str, *, actor, reason: str = "") -> Case:
 def _ensure_open(case: Case) -> None:
     if case.status == Status.CLOSED:
         raise ApplicationError(
-            "This case is closed and read-only; reopen it with a reason first.",
+            _("This case is closed and read-only; reopen it with a reason first."),
             code="case_closed",
-            fields={"status": ["Allowed next states: reopen."]},
+            fields={"status": [_("Allowed next states: %(allowed)s.") % {"allowed": "reopen"}]},
         )
 
 
@@ -577,9 +589,9 @@ def _ensure_consented(case: Case) -> None:
     _ensure_open(case)
     if case.status not in CONSENTED_STATUSES or not child_has_active_consent(case.child_id):
         raise ApplicationError(
-            "No active consent for this child: record consent and assent first.",
+            _("No active consent for this child: record consent and assent first."),
             code="consent_required",
-            fields={"consent": ["No active consent for this child."]},
+            fields={"consent": [_("No active consent for this child.")]},
         )
 
 
@@ -598,7 +610,7 @@ def case_assign(*, actor, case_id: int, worker_id: int, shared_with_ids: list[in
     if shared_with_ids is not None:
         shared = list(user_model.objects.filter(pk__in=shared_with_ids, is_active=True))
         if len(shared) != len(set(shared_with_ids)):
-            raise _invalid("shared_with", "Choose active staff members.")
+            raise _invalid("shared_with", _("Choose active staff members."))
         old = sorted(case.shared_with.values_list("pk", flat=True))
         case.shared_with.set(shared)
         fields["shared_with"] = [old, sorted(user.pk for user in shared)]
@@ -644,11 +656,11 @@ def assessment_create(*, actor, case_id: int, **values) -> Assessment:
     unknown = set(values) - set(ASSESSMENT_INPUT_FIELDS)
     if unknown:
         raise ApplicationError(
-            "Unknown fields.", fields={name: ["Unknown field."] for name in sorted(unknown)}
+            _("Unknown fields."), fields={name: [_("Unknown field.")] for name in sorted(unknown)}
         )
     assessment = Assessment(case=case, assessor=actor, **values)
     if assessment.assessed_on and assessment.assessed_on > _today():
-        raise _invalid("assessed_on", "The assessment date cannot be in the future.")
+        raise _invalid("assessed_on", _("The assessment date cannot be in the future."))
     if not assessment.works:
         assessment.hours_per_week = 0
     child = case.child
@@ -700,7 +712,7 @@ def assessment_review(
     _ensure_open(case)
     assessment = Assessment.objects.select_for_update().filter(pk=assessment_id, case=case).first()
     if assessment is None:
-        raise NotFoundError("Assessment not found.")
+        raise NotFoundError(_("Assessment not found."))
     if assessment.status != Assessment.Status.SUBMITTED:
         raise InvalidTransitionError(
             current=assessment.status,
@@ -708,7 +720,7 @@ def assessment_review(
             allowed=[],
         )
     if not approve and not comment.strip():
-        raise _invalid("comment", "Say what needs to change.")
+        raise _invalid("comment", _("Say what needs to change."))
     before = snapshot(assessment, ["status", "reviewed_by_id", "review_comment"])
     assessment.status = Assessment.Status.APPROVED if approve else Assessment.Status.RETURNED
     assessment.reviewed_by = actor
@@ -743,15 +755,15 @@ def plan_save(*, actor, case_id: int, summary: str, goals: list[dict], submit: b
     _ensure_consented(case)
     if not case.assessments.filter(status=Assessment.Status.APPROVED).exists():
         raise ApplicationError(
-            "The plan needs an approved assessment first.",
+            _("The plan needs an approved assessment first."),
             code="assessment_required",
-            fields={"assessment": ["No approved assessment yet."]},
+            fields={"assessment": [_("No approved assessment yet.")]},
         )
     if submit and not goals:
-        raise _invalid("goals", "A plan needs at least one goal.")
+        raise _invalid("goals", _("A plan needs at least one goal."))
     plan, created = CasePlan.objects.select_for_update().get_or_create(case=case)
     if plan.status == CasePlan.Status.SUBMITTED:
-        raise _invalid("status", "The plan is awaiting approval; it cannot be changed now.")
+        raise _invalid("status", _("The plan is awaiting approval; it cannot be changed now."))
     if plan.status == CasePlan.Status.APPROVED and case.status != Status.RELAPSED:
         plan.version += 1
     plan.goals.all().delete()
@@ -765,7 +777,7 @@ def plan_save(*, actor, case_id: int, summary: str, goals: list[dict], submit: b
             goal_row.full_clean(exclude=["plan"])
         except ValidationError as error:
             raise ApplicationError(
-                "Some goals are not valid.",
+                _("Some goals are not valid."),
                 fields={f"goals[{goal_index}].{k}": v for k, v in error.message_dict.items()},
             ) from None
         goal_row.save()
@@ -786,7 +798,7 @@ def plan_save(*, actor, case_id: int, summary: str, goals: list[dict], submit: b
                 service_row.full_clean(exclude=["goal", "responsible_worker"])
             except ValidationError as error:
                 raise ApplicationError(
-                    "Some planned services are not valid.",
+                    _("Some planned services are not valid."),
                     fields={f"{prefix}.{k}": v for k, v in error.message_dict.items()},
                 ) from None
             service_row.save()
@@ -824,7 +836,7 @@ def plan_review(*, actor, case_id: int, approve: bool, comment: str = "") -> Cas
             allowed=[],
         )
     if not approve and not comment.strip():
-        raise _invalid("comment", "Say what needs to change.")
+        raise _invalid("comment", _("Say what needs to change."))
     before = plan.status
     plan.status = CasePlan.Status.APPROVED if approve else CasePlan.Status.REVISION_NEEDED
     plan.approved_by = actor if approve else None
@@ -852,7 +864,7 @@ def intervention_record(*, actor, case_id: int, **values) -> Intervention:
     _ensure_consented(case)
     intervention = Intervention(case=case, recorded_by=actor, **values)
     if intervention.delivered_on and intervention.delivered_on > _today():
-        raise _invalid("delivered_on", "The date cannot be in the future.")
+        raise _invalid("delivered_on", _("The date cannot be in the future."))
     _full_clean(intervention, exclude=["case", "recorded_by"])
     intervention.save()
     audit_record(
@@ -873,7 +885,7 @@ def note_add(*, actor, case_id: int, body: str) -> Note:
     case = case_for_editing(actor, case_id)
     _ensure_open(case)
     if not body or not body.strip():
-        raise _invalid("body", "This field is required.")
+        raise _invalid("body", _("This field is required."))
     note = Note.objects.create(case=case, author=actor, body=body.strip())
     audit_record(
         actor=actor,
@@ -920,7 +932,7 @@ def followup_schedule(
     if assigned_worker_id is not None:
         worker = _case_worker_or_error(assigned_worker_id, "assigned_worker_id")
     if worker is None:
-        raise _invalid("assigned_worker_id", "The case has no worker; choose one.")
+        raise _invalid("assigned_worker_id", _("The case has no worker; choose one."))
     followup = FollowUp(
         case=case, kind=kind, due_on=due_on, assigned_worker=worker, purpose=purpose
     )
@@ -947,11 +959,11 @@ def followup_complete(
     _ensure_open(case)
     followup = FollowUp.objects.select_for_update().filter(pk=followup_id, case=case).first()
     if followup is None:
-        raise NotFoundError("Follow-up not found.")
+        raise NotFoundError(_("Follow-up not found."))
     if followup.completed_on is not None:
-        raise _invalid("completed_on", "This follow-up is already completed.")
+        raise _invalid("completed_on", _("This follow-up is already completed."))
     if completed_on > _today():
-        raise _invalid("completed_on", "The date cannot be in the future.")
+        raise _invalid("completed_on", _("The date cannot be in the future."))
     before = snapshot(followup)
     followup.completed_on = completed_on
     followup.notes = notes
@@ -976,10 +988,10 @@ def verification_record(*, actor, case_id: int, **values) -> Verification:
     _ensure_consented(case)
     verification = Verification(case=case, verified_by=actor, **values)
     if verification.visited_on and verification.visited_on > _today():
-        raise _invalid("visited_on", "The visit date cannot be in the future.")
+        raise _invalid("visited_on", _("The visit date cannot be in the future."))
     _full_clean(verification, exclude=["case", "verified_by"])
     if verification.seen_back_at_work and verification.left_work:
-        raise _invalid("left_work", "A child seen back at work has not left the work.")
+        raise _invalid("left_work", _("A child seen back at work has not left the work."))
     verification.save()
     audit_record(
         actor=actor,
@@ -1041,11 +1053,13 @@ def case_closure_request(*, actor, case_id: int, reason: str, outcome: str) -> C
     case = case_for_editing(actor, case_id)
     fields = {}
     if reason not in Case.ClosureReason.values:
-        fields["reason"] = [f"Choose one of: {', '.join(Case.ClosureReason.values)}."]
+        fields["reason"] = [
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Case.ClosureReason.values)}
+        ]
     if not outcome or not outcome.strip():
-        fields["outcome"] = ["Describe the outcome."]
+        fields["outcome"] = [_("Describe the outcome.")]
     if fields:
-        raise ApplicationError("Closure needs a reason and an outcome.", fields=fields)
+        raise ApplicationError(_("Closure needs a reason and an outcome."), fields=fields)
     previous = case.status
     _transition(case, Status.CLOSURE_REQUESTED, actor=actor)
     case.status_before_closure = previous
@@ -1092,7 +1106,7 @@ def case_closure_review(*, actor, case_id: int, approve: bool, comment: str = ""
         case_followups_refresh(case)
     else:
         if not comment.strip():
-            raise _invalid("comment", "Say why the case stays open.")
+            raise _invalid("comment", _("Say why the case stays open."))
         _transition(
             case,
             case.status_before_closure or Status.REGISTERED,
@@ -1124,7 +1138,7 @@ def case_reopen(*, actor, case_id: int, reason: str) -> Case:
             current=case.status, requested="reopen", allowed=allowed_next(case)
         )
     if not reason or not reason.strip():
-        raise _invalid("reason", "Give the reason for reopening.")
+        raise _invalid("reason", _("Give the reason for reopening."))
     has_plan = CasePlan.objects.filter(case=case, status=CasePlan.Status.APPROVED).exists()
     _transition(
         case,
@@ -1151,9 +1165,12 @@ def attachment_upload(*, actor, case_id: int, kind: str, uploaded_file) -> Attac
     case = case_for_editing(actor, case_id)
     _ensure_open(case)
     if kind not in Attachment.Kind.values:
-        raise _invalid("kind", f"Choose one of: {', '.join(Attachment.Kind.values)}.")
+        raise _invalid(
+            "kind",
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Attachment.Kind.values)},
+        )
     if uploaded_file.size > MAX_ATTACHMENT_BYTES:
-        raise _invalid("file", "The file is larger than 5 MB.")
+        raise _invalid("file", _("The file is larger than 5 MB."))
     name = uploaded_file.name or "file"
     head = uploaded_file.read(16)
     uploaded_file.seek(0)
@@ -1169,9 +1186,9 @@ def attachment_upload(*, actor, case_id: int, kind: str, uploaded_file) -> Attac
         None,
     )
     if content_type is None:
-        raise _invalid("file", "Only PDF, JPEG, PNG or WebP files are accepted.")
+        raise _invalid("file", _("Only PDF, JPEG, PNG or WebP files are accepted."))
     if kind == Attachment.Kind.PHOTO and not content_type.startswith("image/"):
-        raise _invalid("file", "A photo must be a JPEG, PNG or WebP image.")
+        raise _invalid("file", _("A photo must be a JPEG, PNG or WebP image."))
     if (
         kind == Attachment.Kind.PHOTO
         and not Consent.objects.filter(
@@ -1183,7 +1200,7 @@ def attachment_upload(*, actor, case_id: int, kind: str, uploaded_file) -> Attac
             withdrawn_on__isnull=True,
         ).exists()
     ):
-        raise _invalid("file", "The consent does not cover photos.")
+        raise _invalid("file", _("The consent does not cover photos."))
     attachment = Attachment(
         child=case.child,
         case=case,
@@ -1212,7 +1229,7 @@ def attachment_upload(*, actor, case_id: int, kind: str, uploaded_file) -> Attac
 
 def task_run_record(*, task: str, run_key: str) -> bool:
     """Record a run of `task` for `run_key`; False when it already ran (idempotency guard)."""
-    _, created = TaskRun.objects.get_or_create(task=task, run_key=run_key)
+    _row, created = TaskRun.objects.get_or_create(task=task, run_key=run_key)
     return created
 
 
@@ -1230,10 +1247,11 @@ def followups_mark_overdue(*, today: date | None = None) -> int:
     for followup in newly:
         followup.is_overdue = True
         followup.overdue_notified_at = timezone.now()
-        message = (
-            f"Overdue {followup.get_kind_display().lower()} for case "
-            f"{followup.case.reference} (due {followup.due_on:%d/%m/%Y})"
-        )
+        message = _("Overdue %(kind)s for case %(reference)s (due %(due_on)s)") % {
+            "kind": followup.get_kind_display().lower(),
+            "reference": followup.case.reference,
+            "due_on": f"{followup.due_on:%d/%m/%Y}",
+        }
         notification, created = Notification.objects.get_or_create(
             user=followup.assigned_worker,
             key=f"overdue:{followup.pk}",
@@ -1242,7 +1260,7 @@ def followups_mark_overdue(*, today: date | None = None) -> int:
         if created and followup.assigned_worker.email and getattr(settings, "EMAIL_URL", None):
             transaction.on_commit(
                 lambda address=followup.assigned_worker.email, text=message: send_mail(
-                    "Terpadu: overdue follow-up", text, None, [address], fail_silently=True
+                    _("Terpadu: overdue follow-up"), text, None, [address], fail_silently=True
                 )
             )
     FollowUp.objects.bulk_update(newly, ["is_overdue", "overdue_notified_at"])
@@ -1255,7 +1273,7 @@ def followups_mark_overdue(*, today: date | None = None) -> int:
 def notification_mark_read(*, actor, notification_id: int) -> Notification:
     notification = Notification.objects.filter(pk=notification_id, user=actor).first()
     if notification is None:
-        raise NotFoundError("Notification not found.")
+        raise NotFoundError(_("Notification not found."))
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])

@@ -231,7 +231,10 @@ def _register_review(request, wizard: dict):
             error = caught
         else:
             request.session.pop(WIZARD_SESSION_KEY, None)
-            messages.success(request, _("The child is registered: case %s.") % case.reference)
+            messages.success(
+                request,
+                _("The child is registered: case %(reference)s.") % {"reference": case.reference},
+            )
             return redirect("case-detail", case_id=case.pk)
     province = regions.province(household.get("province_code", "")) if household else None
     regency = regions.regency(household.get("regency_code", "")) if household else None

@@ -5,6 +5,8 @@ optional per-field messages; the API turns it into `{"code", "message", "fields"
 (or the subclass's status), forms show the field messages next to their fields.
 """
 
+from django.utils.translation import gettext as _
+
 
 class ApplicationError(Exception):
     status_code = 400
@@ -39,10 +41,12 @@ class InvalidTransitionError(ApplicationError):
     code = "invalid_transition"
 
     def __init__(self, *, current: str, requested: str, allowed: list[str]):
-        allowed_text = ", ".join(allowed) if allowed else "none"
+        allowed_text = ", ".join(allowed) if allowed else _("none")
+        values = {"current": current, "requested": requested, "allowed": allowed_text}
         super().__init__(
-            f"Cannot change status from '{current}' to '{requested}'. Allowed: {allowed_text}.",
-            fields={"status": [f"Allowed next states: {allowed_text}."]},
+            _("Cannot change status from '%(current)s' to '%(requested)s'. Allowed: %(allowed)s.")
+            % values,
+            fields={"status": [_("Allowed next states: %(allowed)s.") % values]},
         )
         self.current = current
         self.requested = requested

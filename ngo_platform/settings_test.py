@@ -9,3 +9,6 @@ from ngo_platform.settings import *  # noqa: E402, F403
 
 # Tests send mail to memory so they can read it.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# The suite runs in English; tests that need Indonesian ask for it (Accept-Language: id).
+LANGUAGE_CODE = "en"

@@ -1,5 +1,6 @@
 """Shared pieces of the NGO API: staff-only permission, pagination, actor helpers."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission
@@ -10,7 +11,7 @@ from casework.access import role_of
 class IsNGOStaff(BasePermission):
     """Only accounts with a role in this NGO use its API."""
 
-    message = "Only this NGO's staff can use this API."
+    message = gettext_lazy("Only this NGO's staff can use this API.")
 
     def has_permission(self, request, view):
         return role_of(request.user) is not None

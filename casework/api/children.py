@@ -1,5 +1,6 @@
 """Children and registration: /api/v1/children/..."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -52,8 +53,8 @@ class ChildListView(GenericAPIView):
                 from ngo_platform.errors import ApplicationError
 
                 raise ApplicationError(
-                    "Unknown worker.",
-                    fields={"assigned_worker_id": ["Choose an active staff member."]},
+                    _("Unknown worker."),
+                    fields={"assigned_worker_id": [_("Choose an active staff member.")]},
                 )
         household = dict(data["household"])
         case = services.child_register(
@@ -95,7 +96,7 @@ class ChildDetailView(APIView):
             .first()
         )
         if case is None:
-            raise NotFoundError("Child not found.")
+            raise NotFoundError(_("Child not found."))
         child = services.child_update(
             actor=request.user, case_id=case.pk, **serializer.validated_data
         )

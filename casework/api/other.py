@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -50,7 +51,7 @@ class ConsentListView(GenericAPIView):
         data = _valid(s.ConsentCreateInputSerializer, request)
         child_id = data.pop("child")
         if not selectors.child_list(actor=request.user).filter(pk=child_id).exists():
-            raise NotFoundError("Child not found.")
+            raise NotFoundError(_("Child not found."))
         consent = services.consent_record(
             actor=request.user, child_id=child_id, data=services.ConsentInput(**data)
         )
@@ -69,7 +70,7 @@ class ConsentWithdrawView(APIView):
     def post(self, request, consent_id: int):
         data = _valid(s.ConsentWithdrawInputSerializer, request)
         if not selectors.consent_list(actor=request.user).filter(pk=consent_id).exists():
-            raise NotFoundError("Consent not found.")
+            raise NotFoundError(_("Consent not found."))
         consent = services.consent_withdraw(actor=request.user, consent_id=consent_id, **data)
         return Response(s.ConsentOutputSerializer(consent).data)
 
@@ -257,7 +258,7 @@ class AttachmentDownloadView(APIView):
         attachment = Attachment.objects.filter(uuid=attachment_uuid).first()
         visible = selectors.child_list(actor=request.user)
         if attachment is None or not visible.filter(pk=attachment.child_id).exists():
-            raise NotFoundError("File not found.")
+            raise NotFoundError(_("File not found."))
         audit_record(
             actor=request.user, action="view", instance=attachment, case_id=attachment.case_id
         )

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -47,7 +48,7 @@ def api_exception_handler(exc, context):
                 key: _flatten(value) for key, value in detail.items() if key != "non_field_errors"
             }
             non_field = _flatten(detail.get("non_field_errors", []))
-            message = "; ".join(non_field) if non_field else "Some fields are not valid."
+            message = "; ".join(non_field) if non_field else _("Some fields are not valid.")
             if non_field:
                 fields["non_field_errors"] = non_field
         else:

@@ -78,7 +78,7 @@ VISIBLE = {
     "me": ("own", "other"),
 }
 DENIAL_MESSAGES = {
-    401: "Data autentikasi tidak diberikan.",  # LANGUAGE_CODE is "id"
+    401: "Authentication credentials were not provided.",  # LANGUAGE_CODE is "id"
     403: "You do not have permission to do this.",
 }
 DENIAL_CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}
@@ -1307,7 +1307,7 @@ def test_deactivated_account_token_is_rejected(world):
         401,
         {
             "code": "authentication_failed",
-            "message": "Pengguna tidak akfif atau telah dihapus.",  # DRF's Indonesian, sic
+            "message": "User inactive or deleted.",  # DRF's Indonesian, sic
             "fields": {},
         },
     )
