@@ -63,15 +63,18 @@ def case_list(
         queryset = queryset.filter(has_overdue=overdue)
     if case_type:
         queryset = queryset.filter(case_type=case_type)
-    if search and can(actor, Capability.VIEW_IDENTITY):
-        term = normalize_name(search)
-        queryset = queryset.filter(
-            Q(child__normalized_name__contains=term)
-            | Q(child__known_as__icontains=search.strip())
-            | Q(reference__iexact=search.strip())
-        )
-    elif search:
-        queryset = queryset.filter(reference__iexact=search.strip())
+    if search and search.strip():
+        # Matching case ids as a UNION: each branch uses its own index (trigram indexes on the
+        # child's names, the unique index on the reference), where one OR across the join made
+        # PostgreSQL test every case in turn. References are stored upper case.
+        text = search.strip()
+        matches = Case.objects.filter(reference=text.upper()).values("pk")
+        if can(actor, Capability.VIEW_IDENTITY):
+            children = Child.objects.filter(
+                Q(normalized_name__contains=normalize_name(text)) | Q(known_as__icontains=text)
+            )
+            matches = Case.objects.filter(child__in=children).values("pk").union(matches)
+        queryset = queryset.filter(pk__in=matches)
     return queryset
 
 
