@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from casework import regions
@@ -114,6 +115,15 @@ class HouseholdForm(forms.Form):
             "province_code"
         )
         self.fields["regency_code"].choices = [("", "—"), *regions.regency_choices(province)]
+        # Choosing a province loads its regencies (htmx); without JavaScript the list fills
+        # when the form comes back.
+        self.fields["province_code"].widget.attrs.update(
+            {
+                "hx-get": reverse("regency-options"),
+                "hx-target": "#id_regency_code",
+                "hx-trigger": "change",
+            }
+        )
 
 
 class ConsentForm(forms.Form):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/", views.case_list, name="case-list"),
     path("register/", views.register, name="register"),
     path("register/<slug:step>/", views.register, name="register-step"),
+    path("regions/regencies/", views.regency_options, name="regency-options"),
     path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
     path("cases/<int:case_id>/assessment/", views.assessment_new, name="assessment-new"),
     path("cases/<int:case_id>/plan/", views.plan_edit, name="plan-edit"),

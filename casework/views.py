@@ -7,11 +7,12 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -121,6 +122,18 @@ def notification_read(request, notification_id: int):
     if notification and notification.case_id:
         return redirect("case-detail", case_id=notification.case_id)
     return redirect("home")
+
+
+@staff_required
+def regency_options(request):
+    """A province's regency <option>s, swapped into the household form by htmx."""
+    try:
+        choices = regions.regency_choices(request.GET.get("province_code") or None)
+    except ValueError:
+        choices = []
+    return HttpResponse(
+        format_html_join("", '<option value="{}">{}</option>', [("", "—"), *choices])
+    )
 
 
 # --- Registration wizard -----------------------------------------------------------------------

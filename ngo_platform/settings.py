@@ -135,6 +135,7 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "ngo_platform.wsgi.application"
+FORM_RENDERER = "ngo_platform.forms.FormRenderer"
 
 # --- Database ---------------------------------------------------------------------------------
 _database_url = env("DATABASE_URL")
