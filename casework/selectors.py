@@ -3,6 +3,7 @@ and serializers never query in a loop; each starts from what the actor may see."
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
@@ -35,6 +36,9 @@ def ngo_settings_get() -> NGOSettings | None:
     return NGOSettings.objects.first()
 
 
+REFERENCE_RE = re.compile(r"^[A-Za-z]*-?\d{2,}-?\d*$")
+
+
 def case_list(
     *,
     actor,
@@ -64,12 +68,12 @@ def case_list(
     if case_type:
         queryset = queryset.filter(case_type=case_type)
     if search and search.strip():
-        # Matching case ids as a UNION: each branch uses its own index (trigram indexes on the
-        # child's names, the unique index on the reference), where one OR across the join made
-        # PostgreSQL test every case in turn. References are stored upper case.
+        # Matching case ids as a UNION: the reference branch uses its unique index, where one OR
+        # across the join made PostgreSQL test every case in turn. References are stored upper
+        # case; a search that looks like a reference (2026-00042, IMP-17573) only looks there.
         text = search.strip()
         matches = Case.objects.filter(reference=text.upper()).values("pk")
-        if can(actor, Capability.VIEW_IDENTITY):
+        if can(actor, Capability.VIEW_IDENTITY) and not REFERENCE_RE.match(text):
             children = Child.objects.filter(
                 Q(normalized_name__contains=normalize_name(text)) | Q(known_as__icontains=text)
             )

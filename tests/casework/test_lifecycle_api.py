@@ -128,3 +128,15 @@ def test_illegal_transition_is_400_with_allowed_states(team_a):
     body = response.json()
     assert body["code"] == "invalid_transition"
     assert body["fields"] == {"status": ["Allowed next states: assessed, closure_requested."]}
+
+
+def test_search_by_reference_and_by_name(team_a):
+    """Searching a case reference finds that case; searching a name finds the child's case."""
+    worker = team_a["worker"].client()
+    case = _post(worker, "/api/v1/children/", registration_payload("Rahmat Hidayat"), status=201)
+    by_reference = worker.get("/api/v1/cases/", {"search": case["reference"].lower()}).json()
+    assert [row["id"] for row in by_reference["results"]] == [case["id"]]
+    by_name = worker.get("/api/v1/cases/", {"search": "rahmat"}).json()
+    assert case["id"] in [row["id"] for row in by_name["results"]]
+    nothing = worker.get("/api/v1/cases/", {"search": "1999-99999"}).json()
+    assert nothing["results"] == []
