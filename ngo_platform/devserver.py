@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     def stop(*_args) -> None:
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                # SIGTERM: Celery shuts down warm on it, runserver exits; SIGINT may be ignored
+                # by children started from a non-interactive shell.
+                child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 15
         for child in children:
             try:
@@ -70,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
             print("* stopping embedded services", flush=True)
             embedded.stop(data_dir)
 
+    # Installed explicitly: a shell that starts us in the background sets SIGINT to "ignore".
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         print("* migrate_schemas", flush=True)
         _run(["manage.py", "migrate_schemas", "--noinput", "-v", "0"], env)
