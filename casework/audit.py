@@ -74,3 +74,14 @@ def audit_record(
         changed_fields=changed_fields or {},
         ip_address=ip_address or client_ip.get(),
     )
+
+
+def audit_created(*, actor, instance: models.Model, case_id: int | None = None) -> AuditEvent:
+    """The audit event of a new row: every field, from nothing to its value."""
+    return audit_record(
+        actor=actor,
+        action="create",
+        instance=instance,
+        case_id=case_id,
+        changed_fields=changes({}, snapshot(instance)),
+    )

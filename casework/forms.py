@@ -21,6 +21,7 @@ from casework.models import (
     PlannedService,
     StaffProfile,
 )
+from casework.services import ASSESSMENT_INPUT_FIELDS
 from ngo_platform.errors import ApplicationError
 
 
@@ -155,29 +156,7 @@ class AssessmentForm(forms.ModelForm):
 
     class Meta:
         model = Assessment
-        fields = [
-            "assessed_on",
-            "works",
-            "sector",
-            "tasks",
-            "employer_type",
-            "hours_per_week",
-            "night_work",
-            "monthly_wage",
-            "hazards",
-            "worst_forms",
-            "schooling_notes",
-            "health_notes",
-            "psychosocial_notes",
-            "family_economy_notes",
-            "safety_notes",
-            "score_education",
-            "score_health",
-            "score_psychosocial",
-            "score_safety",
-            "score_family_economy",
-            "risk_level",
-        ]
+        fields = list(ASSESSMENT_INPUT_FIELDS)
         widgets = {
             "assessed_on": DateInput,
             "tasks": forms.Textarea(attrs={"rows": 2}),

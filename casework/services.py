@@ -26,7 +26,7 @@ from casework.access import (
     require,
     role_of,
 )
-from casework.audit import audit_record, changes, snapshot
+from casework.audit import audit_created, audit_record, changes, snapshot
 from casework.models import (
     Assessment,
     Attachment,
@@ -426,27 +426,9 @@ def child_register(
         opened_on=_today(),
     )
     case.save()
-    audit_record(
-        actor=actor,
-        action="create",
-        instance=child_row,
-        case_id=case.pk,
-        changed_fields=changes({}, snapshot(child_row)),
-    )
-    audit_record(
-        actor=actor,
-        action="create",
-        instance=household_row,
-        case_id=case.pk,
-        changed_fields=changes({}, snapshot(household_row)),
-    )
-    audit_record(
-        actor=actor,
-        action="create",
-        instance=case,
-        case_id=case.pk,
-        changed_fields=changes({}, snapshot(case)),
-    )
+    audit_created(actor=actor, instance=child_row, case_id=case.pk)
+    audit_created(actor=actor, instance=household_row, case_id=case.pk)
+    audit_created(actor=actor, instance=case, case_id=case.pk)
     if consent is not None:
         consent_record(actor=actor, child_id=child_row.pk, data=consent)
         case.refresh_from_db()
@@ -502,12 +484,7 @@ def consent_record(*, actor, child_id: int, data: ConsentInput) -> Consent:
     )
     _full_clean(consent, exclude=["child", "recorded_by"])
     consent.save()
-    audit_record(
-        actor=actor,
-        action="create",
-        instance=consent,
-        changed_fields=changes({}, snapshot(consent)),
-    )
+    audit_created(actor=actor, instance=consent)
     if consent.is_active:
         for case in Case.objects.select_for_update().filter(child=child, status=Status.IDENTIFIED):
             _transition(case, Status.REGISTERED, actor=actor)
@@ -691,13 +668,7 @@ def assessment_create(*, actor, case_id: int, **values) -> Assessment:
         status=chosen, night_work=assessment.night_work, scores=assessment.scores()
     )
     assessment.save()
-    audit_record(
-        actor=actor,
-        action="create",
-        instance=assessment,
-        case_id=case.pk,
-        changed_fields=changes({}, snapshot(assessment)),
-    )
+    audit_created(actor=actor, instance=assessment, case_id=case.pk)
     return assessment
 
 
@@ -867,13 +838,7 @@ def intervention_record(*, actor, case_id: int, **values) -> Intervention:
         raise _invalid("delivered_on", _("The date cannot be in the future."))
     _full_clean(intervention, exclude=["case", "recorded_by"])
     intervention.save()
-    audit_record(
-        actor=actor,
-        action="create",
-        instance=intervention,
-        case_id=case.pk,
-        changed_fields=changes({}, snapshot(intervention)),
-    )
+    audit_created(actor=actor, instance=intervention, case_id=case.pk)
     if case.status in (Status.PLANNED, Status.MONITORING):
         _transition(case, Status.IN_SERVICE, actor=actor)
     return intervention
@@ -939,13 +904,7 @@ def followup_schedule(
     _full_clean(followup, exclude=["case", "assigned_worker"])
     followup.is_overdue = due_on < _today()
     followup.save()
-    audit_record(
-        actor=actor,
-        action="create",
-        instance=followup,
-        case_id=case.pk,
-        changed_fields=changes({}, snapshot(followup)),
-    )
+    audit_created(actor=actor, instance=followup, case_id=case.pk)
     case_followups_refresh(case)
     return followup
 
@@ -993,13 +952,7 @@ def verification_record(*, actor, case_id: int, **values) -> Verification:
     if verification.seen_back_at_work and verification.left_work:
         raise _invalid("left_work", _("A child seen back at work has not left the work."))
     verification.save()
-    audit_record(
-        actor=actor,
-        action="create",
-        instance=verification,
-        case_id=case.pk,
-        changed_fields=changes({}, snapshot(verification)),
-    )
+    audit_created(actor=actor, instance=verification, case_id=case.pk)
     # The visit completes the earliest open verification follow-up, if one is scheduled.
     open_visit = (
         FollowUp.objects.select_for_update()
