@@ -133,7 +133,8 @@ def schema_create_by_replaying(schema_name: str, *, template: str) -> None:
                 "run migrate_schemas first."
             )
         cursor.execute(f"CREATE SCHEMA {quote(schema_name)}")
-        cursor.execute(f"SET search_path = {quote(schema_name)}")
+        # Like a migration run: the tenant schema first, then public (extensions live there).
+        cursor.execute(f"SET search_path = {quote(schema_name)}, public")
         cursor.execute(ddl)
         # The migration recorder's own table is not created by any migration.
         cursor.execute(
