@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,18 @@ from ngo_platform.errors import NotFoundError
 def ngo_settings_get() -> NGOSettings | None:
     """The NGO's settings row (current schema)."""
     return NGOSettings.objects.first()
+
+
+def name_search_condition(words: list[str]) -> RawSQL:
+    """Every word is the start of a word of the child's name or known-as name ("siti rah"
+    finds Siti Rahayu), answered by the GIN index child_name_search_idx (migration 0003)."""
+    query = " & ".join(f"{word}:*" for word in words)
+    return RawSQL(
+        "to_tsvector('simple'::regconfig, normalized_name || ' ' || lower(known_as)) "
+        "@@ to_tsquery('simple'::regconfig, %s)",
+        [query],
+        output_field=BooleanField(),
+    )
 
 
 REFERENCE_RE = re.compile(r"^[A-Za-z]*-?\d{2,}-?\d*$")
@@ -73,10 +86,9 @@ def case_list(
         # case; a search that looks like a reference (2026-00042, IMP-17573) only looks there.
         text = search.strip()
         matches = Case.objects.filter(reference=text.upper()).values("pk")
-        if can(actor, Capability.VIEW_IDENTITY) and not REFERENCE_RE.match(text):
-            children = Child.objects.filter(
-                Q(normalized_name__contains=normalize_name(text)) | Q(known_as__icontains=text)
-            )
+        words = normalize_name(text).split()
+        if can(actor, Capability.VIEW_IDENTITY) and words and not REFERENCE_RE.match(text):
+            children = Child.objects.filter(name_search_condition(words))
             matches = Case.objects.filter(child__in=children).values("pk").union(matches)
         queryset = queryset.filter(pk__in=matches)
     return queryset

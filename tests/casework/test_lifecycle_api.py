@@ -138,5 +138,12 @@ def test_search_by_reference_and_by_name(team_a):
     assert [row["id"] for row in by_reference["results"]] == [case["id"]]
     by_name = worker.get("/api/v1/cases/", {"search": "rahmat"}).json()
     assert case["id"] in [row["id"] for row in by_name["results"]]
+    # Every word matches the start of a word of the name, in any order, any case.
+    by_words = worker.get("/api/v1/cases/", {"search": "HIDA rah"}).json()
+    assert [row["id"] for row in by_words["results"]] == [case["id"]]
+    by_known_as = worker.get("/api/v1/cases/", {"search": "Rahm"}).json()
+    assert case["id"] in [row["id"] for row in by_known_as["results"]]
+    wrong_order_inside_word = worker.get("/api/v1/cases/", {"search": "ahmat"}).json()
+    assert case["id"] not in [row["id"] for row in wrong_order_inside_word["results"]]
     nothing = worker.get("/api/v1/cases/", {"search": "1999-99999"}).json()
     assert nothing["results"] == []
