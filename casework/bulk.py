@@ -109,15 +109,82 @@ def _reserve_ids(model, count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _copy(model, columns: list[str], rows: list[tuple]) -> None:
+def _copy(model, rows: list[dict]) -> None:
+    """COPY `rows` (dicts keyed by column, all with the same keys) into `model`'s table."""
     if not rows:
         return
+    columns = list(rows[0])
     table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(connection.ops.quote_name(name) for name in columns)
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row([row[name] for name in columns])
+
+
+SCORE_DOMAINS = ("education", "health", "psychosocial", "safety", "family_economy")
+
+
+def _assessment_row(row: BulkCase, case_id: int, actor, standard: str, now) -> dict:
+    """An approved assessment with its derived statuses and suggested risk, as a table row."""
+    data = row.assessment
+    assessed_on = data.get("assessed_on", row.opened_on)
+    age = age_on(assessed_on, date_of_birth=None, birth_year=row.birth_year)
+    hours = data.get("hours_per_week", 0)
+    hazards = data.get("hazards", [])
+    worst = data.get("worst_forms", [])
+    night = data.get("night_work", False)
+    statuses = {
+        name: child_labour_status(
+            age=age,
+            hours_per_week=hours,
+            hazardous=bool(hazards) or night,
+            worst_form=bool(worst),
+            standard=name,
+        )
+        for name in ("bps", "ilo")
+    }
+    scores = {f"score_{key}": data.get(f"score_{key}", 3) for key in SCORE_DOMAINS}
+    suggested = suggest_risk(
+        status=statuses[standard],
+        night_work=night,
+        scores={key: scores[f"score_{key}"] for key in SCORE_DOMAINS},
+    )
+    return {
+        "case_id": case_id,
+        "assessed_on": assessed_on,
+        "assessor_id": actor.pk,
+        "age_at_assessment": age,
+        "works": hours > 0,
+        "sector": data.get("sector", ""),
+        "tasks": "",
+        "employer_type": data.get("employer_type", "informal"),
+        "hours_per_week": hours,
+        "night_work": night,
+        "monthly_wage": None,
+        "hazards": hazards,
+        "worst_forms": worst,
+        **dict.fromkeys(
+            (
+                "schooling_notes",
+                "health_notes",
+                "psychosocial_notes",
+                "family_economy_notes",
+                "safety_notes",
+            ),
+            "",
+        ),
+        **scores,
+        "risk_level": data.get("risk_level", suggested),
+        "suggested_risk_level": suggested,
+        "status_bps": statuses["bps"],
+        "status_ilo": statuses["ilo"],
+        "status": Assessment.Status.APPROVED,
+        "reviewed_by_id": None,
+        "reviewed_at": None,
+        "review_comment": "",
+        "created_at": now,
+    }
 
 
 @transaction.atomic
@@ -136,343 +203,137 @@ def cases_bulk_load(*, actor, rows: list[BulkCase], reference_prefix: str = "IMP
     households, children, cases, audits = [], [], [], []
     assessments, interventions, followups = [], [], []
     for index, row in enumerate(rows):
+        case_id = case_ids[index]
+        worker_id = row.assigned_worker_id or actor.pk
         regency = regions.normalize_regency_code(row.regency_code) if row.regency_code else ""
         households.append(
-            (
-                household_ids[index],
-                row.guardian_name,
-                row.guardian_relationship,
-                "",
-                "",
-                1,
-                "",
-                Household.IncomeBand.UNKNOWN,
-                row.province_code,
-                regency,
-                "",
-                row.village,
-                "",
-                now,
-            )
+            {
+                "id": household_ids[index],
+                "guardian_name": row.guardian_name,
+                "guardian_relationship": row.guardian_relationship,
+                "guardian_phone": "",
+                "head_of_household": "",
+                "member_count": 1,
+                "income_source": "",
+                "monthly_income_band": Household.IncomeBand.UNKNOWN,
+                "province_code": row.province_code,
+                "regency_code": regency,
+                "district": "",
+                "village": row.village,
+                "address_line": "",
+                "created_at": now,
+            }
         )
         nik = row.nik.strip()
         children.append(
-            (
-                child_ids[index],
-                uuid.uuid4(),
-                row.full_name.strip(),
-                row.known_as,
-                normalize_name(row.full_name),
-                row.sex,
-                None,
-                row.birth_year,
-                False,
-                crypto.encrypt(nik) if nik else "",
-                crypto.lookup_hash(nik) if nik else "",
-                nik[-4:],
-                household_ids[index],
-                row.school_status,
-                None,
-                None,
-                actor.pk,
-                now,
-                now,
-            )
+            {
+                "id": child_ids[index],
+                "uuid": uuid.uuid4(),
+                "full_name": row.full_name.strip(),
+                "known_as": row.known_as,
+                "normalized_name": normalize_name(row.full_name),
+                "sex": row.sex,
+                "date_of_birth": None,
+                "birth_year": row.birth_year,
+                "birth_year_estimated": False,
+                "nik_encrypted": crypto.encrypt(nik) if nik else "",
+                "nik_hash": crypto.lookup_hash(nik) if nik else "",
+                "nik_last4": nik[-4:],
+                "household_id": household_ids[index],
+                "school_status": row.school_status,
+                "last_grade": None,
+                "photo_id": None,
+                "created_by_id": actor.pk,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
         risk = ""
         labour_status = ""
         if row.assessment:
-            data = row.assessment
-            assessed_on = data.get("assessed_on", row.opened_on)
-            age = age_on(assessed_on, date_of_birth=None, birth_year=row.birth_year)
-            hours = data.get("hours_per_week", 0)
-            hazards = data.get("hazards", [])
-            worst = data.get("worst_forms", [])
-            night = data.get("night_work", False)
-            statuses = {
-                name: child_labour_status(
-                    age=age,
-                    hours_per_week=hours,
-                    hazardous=bool(hazards) or night,
-                    worst_form=bool(worst),
-                    standard=name,
-                )
-                for name in ("bps", "ilo")
+            assessment = _assessment_row(row, case_id, actor, standard, now)
+            assessments.append(assessment)
+            risk = assessment["risk_level"]
+            labour_status = assessment[f"status_{standard}"]
+        interventions.extend(
+            {
+                "case_id": case_id,
+                "delivered_on": item["delivered_on"],
+                "type": item["type"],
+                "provider": item.get("provider", ""),
+                "notes": "",
+                "outcome": "",
+                "recorded_by_id": actor.pk,
+                "created_at": now,
             }
-            scores = {
-                key: data.get(f"score_{key}", 3)
-                for key in ("education", "health", "psychosocial", "safety", "family_economy")
+            for item in row.interventions
+        )
+        today = timezone.localdate()
+        open_due = [item["due_on"] for item in row.followups if not item.get("completed_on")]
+        followups.extend(
+            {
+                "case_id": case_id,
+                "kind": item.get("kind", FollowUp.Kind.VISIT),
+                "due_on": item["due_on"],
+                "assigned_worker_id": worker_id,
+                "purpose": "",
+                "completed_on": item.get("completed_on"),
+                "notes": "",
+                "is_overdue": not item.get("completed_on") and item["due_on"] < today,
+                "overdue_notified_at": None,
+                "created_at": now,
             }
-            suggested = suggest_risk(status=statuses[standard], night_work=night, scores=scores)
-            risk = data.get("risk_level", suggested)
-            labour_status = statuses[standard]
-            assessments.append(
-                (
-                    case_ids[index],
-                    assessed_on,
-                    actor.pk,
-                    age,
-                    hours > 0,
-                    data.get("sector", ""),
-                    "",
-                    data.get("employer_type", "informal"),
-                    hours,
-                    night,
-                    None,
-                    hazards,
-                    worst,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    scores["education"],
-                    scores["health"],
-                    scores["psychosocial"],
-                    scores["safety"],
-                    scores["family_economy"],
-                    risk,
-                    suggested,
-                    statuses["bps"],
-                    statuses["ilo"],
-                    Assessment.Status.APPROVED,
-                    None,
-                    None,
-                    "",
-                    now,
-                )
-            )
-        for item in row.interventions:
-            interventions.append(
-                (
-                    case_ids[index],
-                    item["delivered_on"],
-                    item["type"],
-                    item.get("provider", ""),
-                    "",
-                    "",
-                    actor.pk,
-                    now,
-                )
-            )
-        next_due = None
-        has_overdue = False
-        for item in row.followups:
-            due = item["due_on"]
-            done = item.get("completed_on")
-            overdue = done is None and due < timezone.localdate()
-            followups.append(
-                (
-                    case_ids[index],
-                    item.get("kind", FollowUp.Kind.VISIT),
-                    due,
-                    row.assigned_worker_id or actor.pk,
-                    "",
-                    done,
-                    "",
-                    overdue,
-                    None,
-                    now,
-                )
-            )
-            if done is None and (next_due is None or due < next_due):
-                next_due = due
-            has_overdue = has_overdue or overdue
+            for item in row.followups
+        )
         closed = row.status == Case.Status.CLOSED
         cases.append(
-            (
-                case_ids[index],
-                uuid.uuid4(),
-                f"{reference_prefix}-{case_ids[index]}",
-                child_ids[index],
-                row.case_type,
-                row.status,
-                "",
-                row.assigned_worker_id or actor.pk,
-                risk,
-                labour_status,
-                row.province_code,
-                regency,
-                next_due,
-                has_overdue,
-                row.opened_on,
-                Case.ClosureReason.OTHER if closed else "",
-                "",
-                None,
-                row.opened_on if closed else None,
-                actor.pk if closed else None,
-                now,
-                now,
-            )
+            {
+                "id": case_id,
+                "uuid": uuid.uuid4(),
+                "reference": f"{reference_prefix}-{case_id}",
+                "child_id": child_ids[index],
+                "case_type": row.case_type,
+                "status": row.status,
+                "status_before_closure": "",
+                "assigned_worker_id": worker_id,
+                "risk_level": risk,
+                "child_labour_status": labour_status,
+                "province_code": row.province_code,
+                "regency_code": regency,
+                "next_due_on": min(open_due) if open_due else None,
+                "has_overdue": bool(open_due) and min(open_due) < today,
+                "opened_on": row.opened_on,
+                "closure_reason": Case.ClosureReason.OTHER if closed else "",
+                "closure_outcome": "",
+                "closure_requested_by_id": None,
+                "closed_on": row.opened_on if closed else None,
+                "closed_by_id": actor.pk if closed else None,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
         audits.append(
-            (
-                actor.pk,
-                actor.username,
-                AuditEvent.Action.CREATE,
-                "case",
-                str(case_ids[index]),
-                case_ids[index],
-                '{"source": "bulk_load"}',
-                None,
-                now,
-            )
+            {
+                "actor_id": actor.pk,
+                "actor_username": actor.username,
+                "action": AuditEvent.Action.CREATE,
+                "object_type": "case",
+                "object_id": str(case_id),
+                "case_id": case_id,
+                "changed_fields": '{"source": "bulk_load"}',
+                "ip_address": None,
+                "at": now,
+            }
         )
 
-    _copy(
-        Household,
-        [
-            "id",
-            "guardian_name",
-            "guardian_relationship",
-            "guardian_phone",
-            "head_of_household",
-            "member_count",
-            "income_source",
-            "monthly_income_band",
-            "province_code",
-            "regency_code",
-            "district",
-            "village",
-            "address_line",
-            "created_at",
-        ],
-        households,
-    )
-    _copy(
-        Child,
-        [
-            "id",
-            "uuid",
-            "full_name",
-            "known_as",
-            "normalized_name",
-            "sex",
-            "date_of_birth",
-            "birth_year",
-            "birth_year_estimated",
-            "nik_encrypted",
-            "nik_hash",
-            "nik_last4",
-            "household_id",
-            "school_status",
-            "last_grade",
-            "photo_id",
-            "created_by_id",
-            "created_at",
-            "updated_at",
-        ],
-        children,
-    )
-    _copy(
-        Case,
-        [
-            "id",
-            "uuid",
-            "reference",
-            "child_id",
-            "case_type",
-            "status",
-            "status_before_closure",
-            "assigned_worker_id",
-            "risk_level",
-            "child_labour_status",
-            "province_code",
-            "regency_code",
-            "next_due_on",
-            "has_overdue",
-            "opened_on",
-            "closure_reason",
-            "closure_outcome",
-            "closure_requested_by_id",
-            "closed_on",
-            "closed_by_id",
-            "created_at",
-            "updated_at",
-        ],
-        cases,
-    )
-    _copy(
-        Assessment,
-        [
-            "case_id",
-            "assessed_on",
-            "assessor_id",
-            "age_at_assessment",
-            "works",
-            "sector",
-            "tasks",
-            "employer_type",
-            "hours_per_week",
-            "night_work",
-            "monthly_wage",
-            "hazards",
-            "worst_forms",
-            "schooling_notes",
-            "health_notes",
-            "psychosocial_notes",
-            "family_economy_notes",
-            "safety_notes",
-            "score_education",
-            "score_health",
-            "score_psychosocial",
-            "score_safety",
-            "score_family_economy",
-            "risk_level",
-            "suggested_risk_level",
-            "status_bps",
-            "status_ilo",
-            "status",
-            "reviewed_by_id",
-            "reviewed_at",
-            "review_comment",
-            "created_at",
-        ],
-        assessments,
-    )
-    _copy(
-        Intervention,
-        [
-            "case_id",
-            "delivered_on",
-            "type",
-            "provider",
-            "notes",
-            "outcome",
-            "recorded_by_id",
-            "created_at",
-        ],
-        interventions,
-    )
-    _copy(
-        FollowUp,
-        [
-            "case_id",
-            "kind",
-            "due_on",
-            "assigned_worker_id",
-            "purpose",
-            "completed_on",
-            "notes",
-            "is_overdue",
-            "overdue_notified_at",
-            "created_at",
-        ],
-        followups,
-    )
-    _copy(
-        AuditEvent,
-        [
-            "actor_id",
-            "actor_username",
-            "action",
-            "object_type",
-            "object_id",
-            "case_id",
-            "changed_fields",
-            "ip_address",
-            "at",
-        ],
-        audits,
-    )
+    for model, model_rows in (
+        (Household, households),
+        (Child, children),
+        (Case, cases),
+        (Assessment, assessments),
+        (Intervention, interventions),
+        (FollowUp, followups),
+        (AuditEvent, audits),
+    ):
+        _copy(model, model_rows)
     return count
