@@ -104,7 +104,9 @@ TENANT_TEMPLATE_SCHEMA = "ngo_template"
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
 
 MIDDLEWARE = [
-    "tenants.middleware.NGOTenantMiddleware",  # first: picks the schema from the host
+    # Outermost: NUL characters in addresses get 400, errors under /api/ the JSON error format.
+    "ngo_platform.middleware.RequestGuardMiddleware",
+    "tenants.middleware.NGOTenantMiddleware",  # picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -240,9 +242,17 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "ngo_platform.api.exceptions.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "ngo_platform.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
 }
+# Largest API request body: an attachment (5 MB, casework's MAX_ATTACHMENT_BYTES) plus its form
+# fields. Other bodies are limited by DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB default).
+API_MAX_UPLOAD_REQUEST_BYTES = 6 * 1024 * 1024
 SPECTACULAR_SETTINGS = {
     "TITLE": "Terpadu API",
     "DESCRIPTION": "Case management and referral network for NGO consortia.",
@@ -252,6 +262,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents its error body ({"code", "message", "fields"}) as `default`.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ngo_platform.api.openapi.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RiskLevelEnum": "casework.models.Case.Risk",
         "CaseStatusEnum": "casework.models.Case.Status",
@@ -259,6 +274,8 @@ SPECTACULAR_SETTINGS = {
         "NGOStatusEnum": "tenants.models.NGO.Status",
         "AssessmentStatusEnum": "casework.models.Assessment.Status",
         "PlanStatusEnum": "casework.models.CasePlan.Status",
+        "FollowUpKindEnum": "casework.models.FollowUp.Kind",
+        "AttachmentKindEnum": "casework.models.Attachment.Kind",
     },
 }
 

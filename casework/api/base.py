@@ -1,4 +1,4 @@
-"""Shared pieces of the NGO API: staff-only permission, pagination, actor helpers."""
+"""Shared pieces of the NGO API: staff-only permission, pagination, input validation."""
 
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter
@@ -23,5 +23,18 @@ class NewestFirstCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     ordering = "-id"
 
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        """The envelope as `get_paginated_response` writes it: all three keys, always."""
+        envelope = super().get_paginated_response_schema(schema)
+        envelope["required"] = ["next", "previous", "results"]
+        return envelope
+
 
 CASE_ID = OpenApiParameter("case_id", int, OpenApiParameter.PATH, description="Case id")
+
+
+def validated(serializer_class, request, *, partial: bool = False) -> dict:
+    """The request body checked by `serializer_class`; invalid input raises a 400."""
+    serializer = serializer_class(data=request.data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -4,7 +4,7 @@ import csv
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -13,9 +13,9 @@ from rest_framework.views import APIView
 from casework import selectors, services
 from casework.access import Capability, require
 from casework.api import serializers as s
-from casework.api.base import IsNGOStaff, NewestFirstCursorPagination
+from casework.api.base import IsNGOStaff, NewestFirstCursorPagination, validated
 from casework.audit import audit_record
-from casework.models import Assessment, FollowUp, Intervention, Note, Verification
+from casework.models import Assessment, Case, FollowUp, Intervention, Note, Verification
 
 LIST_FILTERS = [
     OpenApiParameter("status", str, description="Comma-separated statuses"),
@@ -47,11 +47,16 @@ def _filters(request) -> dict:
 
 class CaseListView(GenericAPIView):
     permission_classes = [IsNGOStaff]
+    queryset = Case.objects.none()  # names the model for the OpenAPI document only
     pagination_class = NewestFirstCursorPagination
     serializer_class = s.CaseListSerializer
 
     @extend_schema(
-        parameters=LIST_FILTERS, tags=["cases"], summary="List cases", operation_id="cases_list"
+        parameters=LIST_FILTERS,
+        responses=s.CaseListSerializer(many=True),
+        tags=["cases"],
+        summary="List cases",
+        operation_id="cases_list",
     )
     def get(self, request):
         queryset = selectors.case_list(actor=request.user, **_filters(request))
@@ -148,24 +153,24 @@ class CaseAssignView(APIView):
         summary="Assign the case to a worker and share it",
     )
     def post(self, request, case_id: int):
-        data = _valid(s.AssignInputSerializer, request)
+        data = validated(s.AssignInputSerializer, request)
         services.case_assign(actor=request.user, case_id=case_id, **data)
         return _detail_response(request, case_id)
 
 
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 class _CaseChildrenView(APIView):
-    """GET lists the case's rows, POST records one through a service."""
+    """GET lists the case's rows, POST records one through a service.
+
+    Subclasses name the model, the serializers and the service, and carry their own OpenAPI
+    annotations (`_documented`): annotating the shared methods would describe every subclass
+    with the last one's serializers.
+    """
 
     permission_classes = [IsNGOStaff]
     model = None
     output = None
     input = None
+    service = None
 
     def get(self, request, case_id: int):
         require(request.user, Capability.VIEW_IDENTITY)
@@ -177,74 +182,67 @@ class _CaseChildrenView(APIView):
         ]
         return Response(self.output(rows.select_related(*related), many=True).data)
 
-    def create(self, request, case_id: int, **data):
-        raise NotImplementedError
-
     def post(self, request, case_id: int):
-        data = _valid(self.input, request)
-        row = self.create(request, case_id, **data)
+        data = validated(self.input, request)
+        row = type(self).service(actor=request.user, case_id=case_id, **data)
         return Response(self.output(row).data, status=status.HTTP_201_CREATED)
 
 
-def _children_view(name, model, output, input_serializer, service, summary):
-    def create(self, request, case_id, **data):
-        return service(actor=request.user, case_id=case_id, **data)
+def _documented(summary: str):
+    """OpenAPI for one `_CaseChildrenView` subclass, from its own serializers."""
 
-    view = type(
-        name,
-        (_CaseChildrenView,),
-        {"model": model, "output": output, "input": input_serializer, "create": create},
-    )
-    view.get = extend_schema(responses=output(many=True), tags=["cases"], summary=summary)(view.get)
-    view.post = extend_schema(
-        request=input_serializer,
-        responses={201: output},
-        tags=["cases"],
-        summary=f"Record: {summary.lower()}",
-    )(view.post)
-    return view
+    def decorate(view):
+        return extend_schema_view(
+            get=extend_schema(responses=view.output(many=True), tags=["cases"], summary=summary),
+            post=extend_schema(
+                request=view.input,
+                responses={201: view.output},
+                tags=["cases"],
+                summary=f"Record: {summary.lower()}",
+            ),
+        )(view)
+
+    return decorate
 
 
-AssessmentListView = _children_view(
-    "AssessmentListView",
-    Assessment,
-    s.AssessmentOutputSerializer,
-    s.AssessmentInputSerializer,
-    services.assessment_create,
-    "Assessments of the case",
-)
-InterventionListView = _children_view(
-    "InterventionListView",
-    Intervention,
-    s.InterventionOutputSerializer,
-    s.InterventionInputSerializer,
-    services.intervention_record,
-    "Services delivered",
-)
-FollowUpListView = _children_view(
-    "FollowUpListView",
-    FollowUp,
-    s.FollowUpOutputSerializer,
-    s.FollowUpInputSerializer,
-    services.followup_schedule,
-    "Follow-ups of the case",
-)
-VerificationListView = _children_view(
-    "VerificationListView",
-    Verification,
-    s.VerificationOutputSerializer,
-    s.VerificationInputSerializer,
-    services.verification_record,
-    "Verification visits",
-)
-NoteListView = _children_view(
-    "NoteListView",
-    Note,
-    s.NoteOutputSerializer,
-    s.NoteInputSerializer,
-    services.note_add,
-    "Case notes",
-)
+@_documented("Assessments of the case")
+class AssessmentListView(_CaseChildrenView):
+    model = Assessment
+    output = s.AssessmentOutputSerializer
+    input = s.AssessmentInputSerializer
+    service = staticmethod(services.assessment_create)
+
+
+@_documented("Services delivered")
+class InterventionListView(_CaseChildrenView):
+    model = Intervention
+    output = s.InterventionOutputSerializer
+    input = s.InterventionInputSerializer
+    service = staticmethod(services.intervention_record)
+
+
+@_documented("Follow-ups of the case")
+class FollowUpListView(_CaseChildrenView):
+    model = FollowUp
+    output = s.FollowUpOutputSerializer
+    input = s.FollowUpInputSerializer
+    service = staticmethod(services.followup_schedule)
+
+
+@_documented("Verification visits")
+class VerificationListView(_CaseChildrenView):
+    model = Verification
+    output = s.VerificationOutputSerializer
+    input = s.VerificationInputSerializer
+    service = staticmethod(services.verification_record)
+
+
+@_documented("Case notes")
+class NoteListView(_CaseChildrenView):
+    model = Note
+    output = s.NoteOutputSerializer
+    input = s.NoteInputSerializer
+    service = staticmethod(services.note_add)
 
 
 class AssessmentReviewView(APIView):
@@ -257,7 +255,7 @@ class AssessmentReviewView(APIView):
         summary="Approve or return an assessment",
     )
     def post(self, request, case_id: int, assessment_id: int):
-        data = _valid(s.ReviewInputSerializer, request)
+        data = validated(s.ReviewInputSerializer, request)
         assessment = services.assessment_review(
             actor=request.user, case_id=case_id, assessment_id=assessment_id, **data
         )
@@ -274,7 +272,7 @@ class FollowUpCompleteView(APIView):
         summary="Mark a follow-up done",
     )
     def post(self, request, case_id: int, followup_id: int):
-        data = _valid(s.FollowUpCompleteInputSerializer, request)
+        data = validated(s.FollowUpCompleteInputSerializer, request)
         followup = services.followup_complete(
             actor=request.user, case_id=case_id, followup_id=followup_id, **data
         )
@@ -297,7 +295,7 @@ class PlanView(APIView):
         summary="Write the plan (replaces goals); submit=true sends it for approval",
     )
     def put(self, request, case_id: int):
-        data = _valid(s.PlanInputSerializer, request)
+        data = validated(s.PlanInputSerializer, request)
         services.plan_save(actor=request.user, case_id=case_id, **data)
         plan = selectors.case_plan(actor=request.user, case_id=case_id)
         return Response(s.CasePlanOutputSerializer(plan).data)
@@ -313,7 +311,7 @@ class PlanReviewView(APIView):
         summary="Approve or return the plan",
     )
     def post(self, request, case_id: int):
-        data = _valid(s.ReviewInputSerializer, request)
+        data = validated(s.ReviewInputSerializer, request)
         services.plan_review(actor=request.user, case_id=case_id, **data)
         plan = selectors.case_plan(actor=request.user, case_id=case_id)
         return Response(s.CasePlanOutputSerializer(plan).data)
@@ -329,7 +327,7 @@ class CloseView(APIView):
         summary="Request closure (reason and outcome); a supervisor approves",
     )
     def post(self, request, case_id: int):
-        data = _valid(s.ClosureRequestInputSerializer, request)
+        data = validated(s.ClosureRequestInputSerializer, request)
         services.case_closure_request(actor=request.user, case_id=case_id, **data)
         return _detail_response(request, case_id)
 
@@ -344,7 +342,7 @@ class CloseReviewView(APIView):
         summary="Approve or reject a closure request",
     )
     def post(self, request, case_id: int):
-        data = _valid(s.ReviewInputSerializer, request)
+        data = validated(s.ReviewInputSerializer, request)
         services.case_closure_review(actor=request.user, case_id=case_id, **data)
         return _detail_response(request, case_id)
 
@@ -359,6 +357,6 @@ class ReopenView(APIView):
         summary="Reopen a closed case with a reason",
     )
     def post(self, request, case_id: int):
-        data = _valid(s.ReopenInputSerializer, request)
+        data = validated(s.ReopenInputSerializer, request)
         services.case_reopen(actor=request.user, case_id=case_id, **data)
         return _detail_response(request, case_id)

@@ -1,7 +1,7 @@
 """Children and registration: /api/v1/children/..."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -10,18 +10,23 @@ from rest_framework.views import APIView
 from casework import selectors, services
 from casework.access import Capability, require
 from casework.api import serializers as s
-from casework.api.base import IsNGOStaff, NewestFirstCursorPagination
-from casework.api.cases import _valid
+from casework.api.base import IsNGOStaff, NewestFirstCursorPagination, validated
+from casework.models import Child
 from ngo_platform.errors import NotFoundError
 
 
 class ChildListView(GenericAPIView):
     permission_classes = [IsNGOStaff]
+    queryset = Child.objects.none()  # names the model for the OpenAPI document only
     pagination_class = NewestFirstCursorPagination
     serializer_class = s.ChildOutputSerializer
 
     @extend_schema(
-        tags=["children"], summary="Children of the cases you can see", operation_id="children_list"
+        parameters=[OpenApiParameter("search", str, description="Child's name or known-as name")],
+        responses=s.ChildOutputSerializer(many=True),
+        tags=["children"],
+        summary="Children of the cases you can see",
+        operation_id="children_list",
     )
     def get(self, request):
         require(request.user, Capability.VIEW_IDENTITY)
@@ -38,7 +43,7 @@ class ChildListView(GenericAPIView):
         summary="Register a child (household, optional consent) and open a case",
     )
     def post(self, request):
-        data = _valid(s.RegistrationInputSerializer, request)
+        data = validated(s.RegistrationInputSerializer, request)
         consent = data.pop("consent")
         assigned_worker = None
         if data.get("assigned_worker_id"):
@@ -88,7 +93,7 @@ class ChildDetailView(APIView):
     )
     def patch(self, request, child_id: int):
         serializer = s.ChildUpdateInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+        serializer.isvalidated(raise_exception=True)
         case = (
             selectors.case_list(actor=request.user)
             .filter(child_id=child_id)
@@ -114,7 +119,7 @@ class DuplicateCheckView(APIView):
     )
     def get(self, request):
         query = s.DuplicateQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query.isvalidated(raise_exception=True)
         matches = selectors.child_duplicates(actor=request.user, **query.validated_data)
         visible = selectors.children_visible_among(
             actor=request.user, child_ids=[child.pk for child, _ in matches]

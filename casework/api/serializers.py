@@ -1,6 +1,7 @@
 """Output serializers (they run no queries: selectors load what they read) and input
 serializers (types and shapes only; rules live in casework/services.py)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework import regions
@@ -132,6 +133,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             "child",
         ]
 
+    @extend_schema_field(ChildSummarySerializer)
     def get_child(self, case) -> dict:
         return ChildSummarySerializer(case.child, context=self.context).data
 
@@ -230,6 +232,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "notes",
         ]
 
+    @extend_schema_field(ConsentOutputSerializer(many=True))
     def get_consents(self, case) -> list[dict]:
         return ConsentOutputSerializer(case.child.consents.all(), many=True).data
 

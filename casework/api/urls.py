@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from casework.api import cases, children, other
+from casework.api import (
+    attachments,
+    audit,
+    cases,
+    children,
+    consents,
+    ngo_settings,
+    notifications,
+    staff,
+)
 
 urlpatterns = [
     path("children/", children.ChildListView.as_view(), name="api-children"),
@@ -49,7 +58,7 @@ urlpatterns = [
     path("cases/<int:case_id>/notes/", cases.NoteListView.as_view(), name="api-case-notes"),
     path(
         "cases/<int:case_id>/attachments/",
-        other.AttachmentListView.as_view(),
+        attachments.AttachmentListView.as_view(),
         name="api-case-attachments",
     ),
     path("cases/<int:case_id>/close/", cases.CloseView.as_view(), name="api-case-close"),
@@ -61,23 +70,23 @@ urlpatterns = [
     path("cases/<int:case_id>/reopen/", cases.ReopenView.as_view(), name="api-case-reopen"),
     path(
         "attachments/<uuid:attachment_uuid>/",
-        other.AttachmentDownloadView.as_view(),
+        attachments.AttachmentDownloadView.as_view(),
         name="api-attachment",
     ),
-    path("consents/", other.ConsentListView.as_view(), name="api-consents"),
+    path("consents/", consents.ConsentListView.as_view(), name="api-consents"),
     path(
         "consents/<int:consent_id>/withdraw/",
-        other.ConsentWithdrawView.as_view(),
+        consents.ConsentWithdrawView.as_view(),
         name="api-consent-withdraw",
     ),
-    path("audit/", other.AuditListView.as_view(), name="api-audit"),
-    path("staff/", other.StaffListView.as_view(), name="api-staff"),
-    path("staff/<int:user_id>/", other.StaffDetailView.as_view(), name="api-staff-detail"),
-    path("settings/", other.SettingsView.as_view(), name="api-settings"),
-    path("notifications/", other.NotificationListView.as_view(), name="api-notifications"),
+    path("audit/", audit.AuditListView.as_view(), name="api-audit"),
+    path("staff/", staff.StaffListView.as_view(), name="api-staff"),
+    path("staff/<int:user_id>/", staff.StaffDetailView.as_view(), name="api-staff-detail"),
+    path("settings/", ngo_settings.SettingsView.as_view(), name="api-settings"),
+    path("notifications/", notifications.NotificationListView.as_view(), name="api-notifications"),
     path(
         "notifications/<int:notification_id>/read/",
-        other.NotificationReadView.as_view(),
+        notifications.NotificationReadView.as_view(),
         name="api-notification-read",
     ),
 ]

@@ -4,12 +4,15 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.settings import api_settings
 
 
 class TokenObtainView(ObtainAuthToken):
     """POST username and password, receive {"token": ...} for this host only."""
 
     serializer_class = AuthTokenSerializer
+    # ObtainAuthToken names DRF's own parsers; use the API's (bounded JSON nesting).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(
         request=AuthTokenSerializer,

@@ -1,6 +1,6 @@
 """One JSON error format for every API endpoint: {"code", "message", "fields"}."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -31,6 +31,20 @@ def api_exception_handler(exc, context):
         message = "; ".join(exc.messages)
         return Response(
             {"code": "invalid", "message": message, "fields": fields},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {
+                "code": "request_too_large",
+                "message": _("The request body is larger than this API accepts."),
+                "fields": {},
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return Response(
+            {"code": "bad_request", "message": _("The request is malformed."), "fields": {}},
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Http404):
