@@ -32,9 +32,11 @@ def api_error_response(status: int, *, code: str | None = None, message: str | N
         413: ("request_too_large", _("The request body is larger than this API accepts.")),
         500: ("server_error", _("Something went wrong on our side. It has been logged.")),
     }
-    default_code, default_message = defaults.get(
-        status, ("error", HTTPStatus(status).phrase if status in HTTPStatus else _("Error."))
-    )
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = _("Error.")
+    default_code, default_message = defaults.get(status, ("error", phrase))
     return JsonResponse(
         {"code": code or default_code, "message": message or default_message, "fields": {}},
         status=status,

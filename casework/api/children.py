@@ -93,7 +93,7 @@ class ChildDetailView(APIView):
     )
     def patch(self, request, child_id: int):
         serializer = s.ChildUpdateInputSerializer(data=request.data, partial=True)
-        serializer.isvalidated(raise_exception=True)
+        serializer.is_valid(raise_exception=True)
         case = (
             selectors.case_list(actor=request.user)
             .filter(child_id=child_id)
@@ -119,7 +119,7 @@ class DuplicateCheckView(APIView):
     )
     def get(self, request):
         query = s.DuplicateQuerySerializer(data=request.query_params)
-        query.isvalidated(raise_exception=True)
+        query.is_valid(raise_exception=True)
         matches = selectors.child_duplicates(actor=request.user, **query.validated_data)
         visible = selectors.children_visible_among(
             actor=request.user, child_ids=[child.pk for child, _ in matches]
