@@ -29,7 +29,7 @@ from casework.models import (
     Verification,
 )
 from casework.services import normalize_name
-from ngo_platform.errors import NotFoundError
+from core.errors import NotFoundError
 
 
 def ngo_settings_get() -> NGOSettings | None:
