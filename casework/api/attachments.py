@@ -15,7 +15,7 @@ from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, validated
 from casework.audit import audit_record
 from casework.models import Attachment
-from ngo_platform.errors import NotFoundError
+from core.errors import NotFoundError
 
 
 class AttachmentListView(APIView):

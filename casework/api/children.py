@@ -12,7 +12,7 @@ from casework.access import Capability, require
 from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, NewestFirstCursorPagination, validated
 from casework.models import Child
-from ngo_platform.errors import NotFoundError
+from core.errors import NotFoundError
 
 
 class ChildListView(GenericAPIView):
@@ -55,7 +55,7 @@ class ChildListView(GenericAPIView):
                 .first()
             )
             if assigned_worker is None:
-                from ngo_platform.errors import ApplicationError
+                from core.errors import ApplicationError
 
                 raise ApplicationError(
                     _("Unknown worker."),

@@ -12,7 +12,7 @@ from casework.access import Capability, require
 from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, NewestFirstCursorPagination, validated
 from casework.models import Consent
-from ngo_platform.errors import NotFoundError
+from core.errors import NotFoundError
 
 
 class ConsentListView(GenericAPIView):
