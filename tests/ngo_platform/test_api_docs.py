@@ -63,3 +63,74 @@ def test_ngo_schema_lists_every_casework_resource(ngo_a):
         "/api/v1/audit/",
     ):
         assert path in paths, path
+
+
+def _ngo_schema(ngo_a) -> dict:
+    response = host_client(ngo_a.host).get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _json_schema(operation: dict, status: str) -> dict:
+    return operation["responses"][status]["content"]["application/json"]["schema"]
+
+
+@pytest.mark.parametrize(
+    ("resource", "output", "request_body"),
+    [
+        ("assessments", "AssessmentOutput", "AssessmentInputRequest"),
+        ("interventions", "InterventionOutput", "InterventionInputRequest"),
+        ("followups", "FollowUpOutput", "FollowUpInputRequest"),
+        ("verifications", "VerificationOutput", "VerificationInputRequest"),
+        ("notes", "NoteOutput", "NoteInputRequest"),
+    ],
+)
+def test_nested_case_resources_document_their_own_serializers(
+    ngo_a, resource, output, request_body
+):
+    """Each record list on a case is documented with its own input and output schemas."""
+    path = _ngo_schema(ngo_a)["paths"][f"/api/v1/cases/{{case_id}}/{resource}/"]
+    assert _json_schema(path["get"], "200") == {
+        "type": "array",
+        "items": {"$ref": f"#/components/schemas/{output}"},
+    }
+    assert _json_schema(path["post"], "201") == {"$ref": f"#/components/schemas/{output}"}
+    body = path["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": f"#/components/schemas/{request_body}"}
+
+
+@pytest.mark.parametrize(
+    ("path", "item"),
+    [
+        ("/api/v1/cases/", "CaseList"),
+        ("/api/v1/children/", "ChildOutput"),
+        ("/api/v1/consents/", "ConsentOutput"),
+        ("/api/v1/audit/", "AuditEvent"),
+    ],
+)
+def test_paginated_lists_document_the_cursor_envelope(ngo_a, path, item):
+    """Cursor-paginated lists are documented as {next, previous, results} with cursor params."""
+    schema = _ngo_schema(ngo_a)
+    operation = schema["paths"][path]["get"]
+    reference = _json_schema(operation, "200")["$ref"].rsplit("/", 1)[-1]
+    envelope = schema["components"]["schemas"][reference]
+    assert envelope["required"] == ["next", "previous", "results"]
+    assert envelope["properties"]["results"] == {
+        "type": "array",
+        "items": {"$ref": f"#/components/schemas/{item}"},
+    }
+    assert envelope["properties"]["next"]["nullable"] is True
+    names = {parameter["name"] for parameter in operation["parameters"]}
+    assert {"cursor", "page_size"} <= names
+
+
+def test_every_operation_documents_the_error_body(ngo_a):
+    """Every operation's other statuses are documented as {"code", "message", "fields"}."""
+    schema = _ngo_schema(ngo_a)
+    assert schema["components"]["schemas"]["Error"]["required"] == ["code", "message", "fields"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert _json_schema(operation, "default") == {"$ref": "#/components/schemas/Error"}, (
+                method,
+                path,
+            )
