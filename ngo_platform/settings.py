@@ -252,11 +252,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "ngo_platform.api.exceptions.api_exception_handler",
-    "DEFAULT_PARSER_CLASSES": [
-        "ngo_platform.api.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only (inputs nest objects and lists, which form encodings cannot carry, so the
+    # OpenAPI document names only JSON); uploads and token login declare their own parsers.
+    "DEFAULT_PARSER_CLASSES": ["ngo_platform.api.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
 }

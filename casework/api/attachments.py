@@ -15,6 +15,7 @@ from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, validated
 from casework.audit import audit_record
 from casework.models import Attachment
+from casework.services import ATTACHMENT_TYPES
 from core.errors import NotFoundError
 
 
@@ -55,7 +56,7 @@ class AttachmentDownloadView(APIView):
     permission_classes = [IsNGOStaff]
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in ATTACHMENT_TYPES},
         tags=["cases"],
         summary="Download an attachment",
     )

@@ -4,15 +4,17 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.settings import api_settings
+from rest_framework.parsers import FormParser, MultiPartParser
+
+from ngo_platform.api.parsers import BoundedJSONParser
 
 
 class TokenObtainView(ObtainAuthToken):
     """POST username and password, receive {"token": ...} for this host only."""
 
     serializer_class = AuthTokenSerializer
-    # ObtainAuthToken names DRF's own parsers; use the API's (bounded JSON nesting).
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    # ObtainAuthToken's own formats (form, multipart, JSON), with the API's bounded JSON parser.
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         request=AuthTokenSerializer,

@@ -134,3 +134,25 @@ def test_every_operation_documents_the_error_body(ngo_a):
                 method,
                 path,
             )
+
+
+def test_request_bodies_are_documented_in_the_formats_parsed(ngo_a):
+    """JSON everywhere; multipart for uploads; token login also takes the HTML form encodings."""
+    schema = _ngo_schema(ngo_a)
+    form_types = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]
+    expected = {
+        ("post", "/api/v1/auth/token/"): sorted(form_types),
+        ("post", "/api/v1/cases/{case_id}/attachments/"): ["multipart/form-data"],
+    }
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                formats = sorted(operation["requestBody"]["content"])
+                assert formats == expected.get((method, path), ["application/json"]), (method, path)
+    download = schema["paths"]["/api/v1/attachments/{attachment_uuid}/"]["get"]
+    assert sorted(download["responses"]["200"]["content"]) == [
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+    ]

@@ -94,6 +94,12 @@ def test_deeply_nested_json_on_an_authenticated_endpoint_is_a_400(team_a):
     _assert_json_error(response, 400, "parse_error")
 
 
+def test_form_encoded_body_on_a_json_endpoint_is_a_415(team_a):
+    """Endpoints document and parse JSON only: a form-encoded body is refused, in JSON."""
+    response = team_a["worker"].client().post("/api/v1/children/", {"case_type": "prevention"})
+    _assert_json_error(response, 415, "unsupported_media_type")
+
+
 @pytest.mark.parametrize("host_name", ["ngo", "public"])
 @pytest.mark.parametrize("path", ["/api/v1/nothing-here/", "/api/nothing/", "/api/v1/cases/0/x/"])
 def test_unknown_api_path_is_a_json_404(ngo_a, host_name, path):
