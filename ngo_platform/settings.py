@@ -187,6 +187,12 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
+# Publishing while Redis is down fails within milliseconds instead of retrying for ~7 s (which
+# would hang the request that queued it). Work that must not be lost sits in an outbox that beat
+# sweeps (docs/adr/0003-referrals.md); the worker's own reconnection loop is not affected.
+_PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = dict(_PUBLISH_RETRY)
+CELERY_TASK_PUBLISH_RETRY_POLICY = dict(_PUBLISH_RETRY)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Auth, i18n, static -------------------------------------------------------------------------
