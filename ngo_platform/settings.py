@@ -98,6 +98,10 @@ INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in S
 TENANT_INITIALIZERS = [
     "casework.services.ngo.tenant_initialize",  # the NGO's settings row
 ]
+# Called (with actor= and child_id=) in the same transaction when a child's consent is withdrawn.
+CONSENT_WITHDRAWN_HANDLERS = [
+    "network.referrals.services.referrals_withdraw_for_child",  # pending referrals, payloads
+]
 # Celery tasks (by name, each taking `run_key`) that beat's daily fan-out runs in every ready,
 # active NGO's schema.
 TENANT_DAILY_TASKS = ["casework.tasks.daily_maintenance"]
