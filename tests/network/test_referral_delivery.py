@@ -336,3 +336,31 @@ def test_the_sender_records_an_outside_agencys_answer(referrable, team_a, ngo_a)
         )
         assert done.state == "in_progress"
     assert not ReferralEnvelope.objects.exists()
+
+
+def test_overdue_referrals_show_on_both_sides_and_for_the_coordinator(
+    referrable, team_a, team_b, ngo_a, ngo_b
+):
+    """Unanswered past the agreement's response time: overdue for sender, receiver and
+    coordinator alike; the coordinator's list carries no payload."""
+    from datetime import timedelta
+
+    from core import clock
+    from network import selectors as network_selectors
+    from network.referrals import selectors
+
+    _send(referrable, team_a, ngo_a)
+    _drain(ngo_a)
+    later = clock.today() + timedelta(days=8)  # default response time: 7 days
+    consortium = referrable.network.consortium
+    with clock.as_of(later):
+        with schema_context(ngo_a.ngo.schema_name):
+            assert selectors.referral_counts(actor=team_a["worker"].user)["outgoing_overdue"] == 1
+        with schema_context(ngo_b.ngo.schema_name):
+            counts = selectors.referral_counts(actor=team_b["supervisor"].user)
+            assert (counts["incoming_waiting"], counts["incoming_overdue"]) == (1, 1)
+        overdue = network_selectors.envelopes_for_coordinator(consortium=consortium, overdue=True)
+        assert overdue.count() == 1
+        assert "sealed_payload" in overdue.query.deferred_loading[0]
+    with schema_context(ngo_a.ngo.schema_name):
+        assert selectors.referral_counts(actor=team_a["worker"].user)["outgoing_overdue"] == 0
