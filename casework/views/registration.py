@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casework import forms, regions, selectors, services
 from casework.access import Capability, can
-from casework.views._base import _render, staff_required
+from casework.views._base import FORM_TOKEN_FIELD, _render, staff_required
 from core.errors import ApplicationError, PermissionDeniedError
 
 WIZARD_SESSION_KEY = "registration_wizard"
@@ -44,6 +45,13 @@ def register(request, step: str = "child"):
         "household": forms.HouseholdForm,
         "consent": forms.ConsentForm,
     }
+    if step == "review" and request.method == "POST":
+        # Sent again after it was saved (a double tap): the case the first one opened.
+        earlier = services.submission_result(
+            actor=request.user, token=request.POST.get(FORM_TOKEN_FIELD)
+        )
+        if earlier:
+            return redirect(earlier)
     if step != "child" and "child" not in wizard:
         return redirect("register-step", step="child")
     if step == "review":
@@ -105,6 +113,7 @@ def _register_review(request, wizard: dict):
         (match if match.pk in visible else None, reasons) for match, reasons in duplicates
     ]
     error = None
+    token = request.POST.get(FORM_TOKEN_FIELD) if request.method == "POST" else None
     if request.method == "POST":
         if not household:
             return redirect("register-step", step="household")
@@ -113,7 +122,9 @@ def _register_review(request, wizard: dict):
             child["date_of_birth"] = date.fromisoformat(child["date_of_birth"])
         if consent:
             consent["consented_on"] = date.fromisoformat(consent["consented_on"])
-        try:
+        registered = []
+
+        def perform() -> str:
             case = services.child_register(
                 actor=request.user,
                 child=services.ChildInput(**child),
@@ -121,15 +132,24 @@ def _register_review(request, wizard: dict):
                 consent=services.ConsentInput(**consent) if consent else None,
                 case_type=case_type,
             )
+            registered.append(case)
+            return reverse("case-detail", kwargs={"case_id": case.pk})
+
+        try:
+            case_url, _repeat = services.submission_once(
+                actor=request.user, token=token, perform=perform
+            )
         except ApplicationError as caught:
             error = caught
         else:
             request.session.pop(WIZARD_SESSION_KEY, None)
-            messages.success(
-                request,
-                _("The child is registered: case %(reference)s.") % {"reference": case.reference},
-            )
-            return redirect("case-detail", case_id=case.pk)
+            if registered:
+                messages.success(
+                    request,
+                    _("The child is registered: case %(reference)s.")
+                    % {"reference": registered[0].reference},
+                )
+            return redirect(case_url)
     province = regions.province(household.get("province_code", "")) if household else None
     regency = regions.regency(household.get("regency_code", "")) if household else None
     return _render(
@@ -146,6 +166,7 @@ def _register_review(request, wizard: dict):
             "error": error,
             "step": "review",
             "steps": WIZARD_STEPS,
+            "form_token": token or services.form_token_new(),
         },
         status=400 if error else 200,
     )
