@@ -22,6 +22,7 @@ from core.errors import ApplicationError
 Rule = Callable[[Any], "str | None"]
 
 EARLIEST_BIRTH_YEAR = 1990
+MAX_AGE_YEARS = 25  # the oldest a registered child (young person) may be, in birth years
 MAX_HOURS_PER_WEEK = 168
 MIN_INTERVAL_DAYS = 1
 MAX_INTERVAL_DAYS = 3650
@@ -43,20 +44,24 @@ def max_length(limit: int) -> Rule:
     return rule
 
 
+def earliest_birth_year() -> int:
+    """Children and young people up to 25 years old, never born before 1990."""
+    return max(EARLIEST_BIRTH_YEAR, clock.today().year - MAX_AGE_YEARS)
+
+
 def date_of_birth(value: date) -> str | None:
-    if value.year < EARLIEST_BIRTH_YEAR:
-        return _("The date of birth cannot be before %(year)d.") % {"year": EARLIEST_BIRTH_YEAR}
+    earliest = earliest_birth_year()
+    if value.year < earliest:
+        return _("The date of birth cannot be before %(year)d.") % {"year": earliest}
     if value > clock.today():
         return _("The date of birth cannot be in the future.")
     return None
 
 
 def birth_year(value: int) -> str | None:
-    latest = clock.today().year
-    if not EARLIEST_BIRTH_YEAR <= value <= latest:
-        return _("The birth year must be between %(earliest)d and %(latest)d.") % {
-            "earliest": EARLIEST_BIRTH_YEAR,
-            "latest": latest,
+    if not earliest_birth_year() <= value <= clock.today().year:
+        return _("The birth year must be between %(year)s and now.") % {
+            "year": earliest_birth_year()
         }
     return None
 

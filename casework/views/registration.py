@@ -20,6 +20,12 @@ WIZARD_SESSION_KEY = "registration_wizard"
 
 WIZARD_STEPS = ["child", "household", "consent", "review"]
 
+STEP_FORMS = {
+    "child": forms.ChildForm,
+    "household": forms.HouseholdForm,
+    "consent": forms.ConsentForm,
+}
+
 
 def _wizard(request) -> dict:
     return request.session.setdefault(WIZARD_SESSION_KEY, {})
@@ -40,11 +46,6 @@ def register(request, step: str = "child"):
     if request.method == "GET" and step == "child" and request.GET.get("new"):
         wizard.clear()
         request.session.modified = True
-    form_classes = {
-        "child": forms.ChildForm,
-        "household": forms.HouseholdForm,
-        "consent": forms.ConsentForm,
-    }
     if step == "review" and request.method == "POST":
         # Sent again after it was saved (a double tap): the case the first one opened.
         earlier = services.submission_result(
@@ -56,7 +57,7 @@ def register(request, step: str = "child"):
         return redirect("register-step", step="child")
     if step == "review":
         return _register_review(request, wizard)
-    form_class = form_classes[step]
+    form_class = STEP_FORMS[step]
     initial = wizard.get(step) or {}
     if step == "consent" and not initial and "household" in wizard:
         initial = {
@@ -87,6 +88,22 @@ def register(request, step: str = "child"):
         "casework/register.html",
         {"form": form, "step": step, "steps": WIZARD_STEPS, "wizard": wizard},
     )
+
+
+def _review_error(error: ApplicationError) -> tuple[list[str], list[str]]:
+    """The save's field messages not already in its headline, once each, and the wizard steps
+    whose fields they name (to go back and correct them)."""
+    lines: list[str] = []
+    steps: list[str] = []
+    for name, field_messages in error.fields.items():
+        listed = field_messages if isinstance(field_messages, list) else [field_messages]
+        for message in listed:
+            if message != error.message and message not in lines:
+                lines.append(str(message))
+        for step, form_class in STEP_FORMS.items():
+            if name in form_class.base_fields and step not in steps:
+                steps.append(step)
+    return lines, steps
 
 
 def _register_review(request, wizard: dict):
@@ -150,6 +167,7 @@ def _register_review(request, wizard: dict):
                     % {"reference": registered[0].reference},
                 )
             return redirect(case_url)
+    error_lines, error_steps = _review_error(error) if error else ([], [])
     province = regions.province(household.get("province_code", "")) if household else None
     regency = regions.regency(household.get("regency_code", "")) if household else None
     return _render(
@@ -164,6 +182,8 @@ def _register_review(request, wizard: dict):
             "regency": regency,
             "duplicates": duplicates,
             "error": error,
+            "error_lines": error_lines,
+            "error_steps": error_steps,
             "step": "review",
             "steps": WIZARD_STEPS,
             "form_token": token or services.form_token_new(),
