@@ -62,8 +62,6 @@ def assessment_create(*, actor, case_id: int, **values) -> Assessment:
             _("Unknown fields."), fields={name: [_("Unknown field.")] for name in sorted(unknown)}
         )
     assessment = Assessment(case=case, assessor=actor, **values)
-    if not assessment.works:
-        assessment.hours_per_week = 0
     child = case.child
     assessment.age_at_assessment = age_on(
         assessment.assessed_on or clock.today(),
@@ -80,6 +78,8 @@ def assessment_create(*, actor, case_id: int, **values) -> Assessment:
         validation.ASSESSMENT,
         {"assessed_on": assessment.assessed_on, "hours_per_week": assessment.hours_per_week},
     )
+    if not assessment.works:  # the hours given were checked like the page and the API do
+        assessment.hours_per_week = 0
     statuses = assessment_statuses(
         age=assessment.age_at_assessment,
         works=assessment.works,
