@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from casework import validation
@@ -97,6 +99,10 @@ def consent_withdraw(*, actor, consent_id: int, withdrawn_on: date, reason: str)
         instance=consent,
         changed_fields=changes(before, snapshot(consent)),
     )
+    # Apps above casework act on a withdrawal (e.g. pending referrals are withdrawn and their
+    # payloads purged) through handlers named in settings, in this transaction.
+    for path in settings.CONSENT_WITHDRAWN_HANDLERS:
+        import_string(path)(actor=actor, child_id=consent.child_id)
     return consent
 
 
