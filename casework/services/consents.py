@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from casework import validation
 from casework.access import (
     Capability,
     cases_visible_to,
@@ -47,8 +48,7 @@ def consent_record(*, actor, child_id: int, data: ConsentInput) -> Consent:
     child = Child.objects.filter(pk=child_id, cases__in=cases_visible_to(actor)).first()
     if child is None:
         raise NotFoundError(_("Child not found."))
-    if data.consented_on > clock.today():
-        raise _invalid("consented_on", _("The consent date cannot be in the future."))
+    validation.check(validation.CONSENT, {"consented_on": data.consented_on})
     consent = Consent(
         child=child,
         guardian_name=data.guardian_name.strip(),
