@@ -101,6 +101,10 @@ class Agency(models.Model):
     )
     proposed_by_name = models.CharField(max_length=150, blank=True)
     review_comment = models.TextField(blank=True)
+    # Partner NGOs only: the current X25519 public key referrals are sealed to (base64) and its
+    # fingerprint. The private key lives only in the NGO's own schema.
+    public_key = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -188,3 +192,65 @@ class ReferralAgreement(models.Model):
 
     def __str__(self):
         return f"{self.first_agency} ↔ {self.second_agency}"
+
+
+class ReferralState(models.TextChoices):
+    """A referral's state, the same on both sides once delivery ran."""
+
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+
+
+REFERRAL_TRANSITIONS: dict[str, list[str]] = {
+    ReferralState.SENT: [ReferralState.ACCEPTED, ReferralState.DECLINED, ReferralState.WITHDRAWN],
+    ReferralState.ACCEPTED: [ReferralState.IN_PROGRESS],
+    ReferralState.IN_PROGRESS: [ReferralState.COMPLETED],
+    ReferralState.DECLINED: [],
+    ReferralState.WITHDRAWN: [],
+    ReferralState.COMPLETED: [],
+}
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class ReferralEnvelope(models.Model):
+    """A referral between two partner NGOs as the public schema carries it: metadata in clear,
+    the shared fields sealed to the receiver's key (purged once accepted or ended)."""
+
+    referral_uuid = models.UUIDField(unique=True, editable=False)
+    consortium = models.ForeignKey(Consortium, on_delete=models.PROTECT, related_name="+")
+    from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    to_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    agreement = models.ForeignKey(ReferralAgreement, on_delete=models.PROTECT, related_name="+")
+    service_type = models.CharField(max_length=30, choices=ServiceType.choices)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    sent_at = models.DateTimeField()
+    due_on = models.DateField()
+    state = models.CharField(
+        max_length=20, choices=ReferralState.choices, default=ReferralState.SENT
+    )
+    state_changed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=32)
+    sealed_payload = models.BinaryField(null=True, editable=False)
+    purged_at = models.DateTimeField(null=True, blank=True)
+    # When the receiver's inbox row was written (None while the receiver is suspended).
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("referral envelope")
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["consortium", "state"], name="envelope_state_idx"),
+            models.Index(fields=["to_agency", "state"], name="envelope_receiver_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.referral_uuid} {self.state}"
