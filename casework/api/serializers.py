@@ -509,6 +509,9 @@ class StaffUpdateInputSerializer(serializers.Serializer):
         required=False,
     )
     is_active = serializers.BooleanField(required=False)
+    password = serializers.CharField(
+        required=False, write_only=True, help_text="A new password for the account."
+    )
 
 
 class StaffOutputSerializer(serializers.Serializer):
