@@ -208,6 +208,31 @@ def test_full_lifecycle_audit_trail(team, mark):
     assert {e.case_id for e in _events(mark, object_type__in=["note", "followup"])} == {case.pk}
 
 
+def test_every_event_has_the_one_shape(team, mark):
+    """Across a whole lifecycle every event's changed_fields is {field: [old, new]}: reasons,
+    comments and counts are in details."""
+    worker, supervisor = team["worker"], team["supervisor"]
+    case = _register(worker)
+    _to_planned(case, team)
+    services.case_closure_request(
+        actor=worker, case_id=case.pk, reason="withdrawn_child_labour", outcome="Sekolah"
+    )
+    services.case_closure_review(actor=supervisor, case_id=case.pk, approve=True, comment="Baik")
+    services.case_reopen(actor=worker, case_id=case.pk, reason="Kembali bekerja")
+    events = _events(mark)
+    assert len(events) == 14
+    for event in events:
+        assert all(
+            isinstance(pair, list) and len(pair) == 2 for pair in event.changed_fields.values()
+        ), (event.action, event.object_type, event.changed_fields)
+    plan_create = _events(mark, action="create", object_type="caseplan")[0]
+    assert plan_create.details == {"goals": 1, "version": 1}
+    assert [e.details for e in _events(mark, action="transition")][-2:] == [
+        {"reason": "Baik"},
+        {"reason": "Kembali bekerja"},
+    ]
+
+
 def test_review_events_record_the_changed_fields(team, mark):
     """Assessment and plan reviews record the status change; a note records only its length."""
     case = _register(team["worker"])
