@@ -8,6 +8,7 @@ whatever the page holds. Templates render the rows as they are.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from django.db import models
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from casework.models import AuditEvent, Case, StaffProfile
 from core.audit import REDACTED, AuditAction
@@ -72,6 +73,20 @@ FIELD_LABELS = {
     "password": gettext_lazy("password"),
 }
 
+# Names of recorded object types whose model has no translated verbose name: (one, many).
+OBJECT_LABELS = {
+    "caseplan": (gettext_lazy("case plan"), gettext_lazy("case plans")),
+    "followup": (gettext_lazy("follow-up"), gettext_lazy("follow-ups")),
+    "verification": (gettext_lazy("verification visit"), gettext_lazy("verification visits")),
+    "note": (gettext_lazy("note"), gettext_lazy("notes")),
+    "attachment": (gettext_lazy("attachment"), gettext_lazy("attachments")),
+    "householdmember": (gettext_lazy("household member"), gettext_lazy("household members")),
+}
+# Bookkeeping columns that say nothing to a reader (the event has its own time).
+HIDDEN_FIELDS = frozenset({"uuid", "normalized_name", "created_at", "updated_at"})
+# How services record a text's length instead of the text (a note's body).
+LENGTH_RE = re.compile(r"^(\d+) characters$")
+
 # Labels of the facts an event keeps in `details` (core/audit.py documents them).
 DETAIL_LABELS = {
     "reason": gettext_lazy("Reason"),
@@ -97,8 +112,10 @@ HIDDEN_DETAILS = frozenset({"ids"})
 
 @dataclass(frozen=True)
 class Change:
+    """A field's label with its value before and after (`old` is None for a new row)."""
+
     label: str
-    old: str
+    old: str | None
     new: str
 
 
@@ -188,6 +205,8 @@ def _model_field(object_type: str, name: str) -> models.Field | None:
 def _type_label(object_type: str, plural: bool = False) -> str:
     if object_type == "staff":
         return _("staff accounts") if plural else _("staff account")
+    if object_type in OBJECT_LABELS:
+        return str(OBJECT_LABELS[object_type][1 if plural else 0])
     found = _models_for(object_type)
     if not found:
         return object_type
@@ -228,6 +247,8 @@ def _value(model_field: models.Field | None, value: Any, usernames: dict[int, st
         return _("Yes") if value else _("No")
     if _is_user_relation(model_field) and isinstance(value, int):
         return usernames.get(value, f"#{value}")
+    if model_field is not None and model_field.is_relation and isinstance(value, int):
+        return f"#{value}"
     if model_field is not None and model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(model_field, models.DateTimeField) and isinstance(value, str):
@@ -242,6 +263,12 @@ def _value(model_field: models.Field | None, value: Any, usernames: dict[int, st
             return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return formats.localize(value)
+    length = LENGTH_RE.match(str(value))
+    if length:
+        count = int(length.group(1))
+        return ngettext("%(count)s character", "%(count)s characters", count) % {
+            "count": formats.localize(count)
+        }
     return str(value)
 
 
@@ -265,11 +292,14 @@ def _changes(event: AuditEvent, usernames: dict[int, str]) -> list[Change]:
         if not (isinstance(pair, list) and len(pair) == 2):
             continue  # written before the one shape: shown with the details
         old, new = pair
+        if name in HIDDEN_FIELDS:
+            continue
+        if event.action == AuditAction.CREATE and new in (None, "", []):
+            continue  # a new row's empty fields say nothing
         model_field = _model_field(event.object_type, name)
         label = _field_label(model_field, name)
-        rows.append(
-            Change(label, _value(model_field, old, usernames), _value(model_field, new, usernames))
-        )
+        before = None if event.action == AuditAction.CREATE else _value(model_field, old, usernames)
+        rows.append(Change(label, before, _value(model_field, new, usernames)))
     return rows
 
 

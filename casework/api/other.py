@@ -89,7 +89,7 @@ class AuditListView(GenericAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("actor", str),
-            OpenApiParameter("action", str),
+            OpenApiParameter("action", str, enum=AuditAction.values),
             OpenApiParameter("object_type", str),
             OpenApiParameter("case", int),
             OpenApiParameter("since", OpenApiTypes.DATE),
@@ -104,7 +104,7 @@ class AuditListView(GenericAPIView):
 
         class Query(drf.Serializer):
             actor = drf.CharField(required=False)
-            action = drf.CharField(required=False)
+            action = drf.ChoiceField(choices=AuditAction.choices, required=False)
             object_type = drf.CharField(required=False)
             case = drf.IntegerField(required=False)
             since = drf.DateField(required=False)

@@ -274,6 +274,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "object_id",
             "case_id",
             "changed_fields",
+            "details",
             "ip_address",
             "at",
         ]

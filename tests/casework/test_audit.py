@@ -609,3 +609,17 @@ def test_audit_api_never_shows_another_ngos_events(ngo_b, team_b, team_a, trail)
         _register(team_b["worker"].user, "Siti Rahayu")
         assert AuditEvent.objects.filter(actor_username="worker-b").count() == 5
     assert _rows(_audit(team_a, actor="worker-b")) == []
+
+
+def test_audit_api_shows_details_and_refuses_an_unknown_action(team_a, trail):
+    """Rows carry `details` next to `changed_fields`; ?action= outside the enum is a 400."""
+    first, _ = trail
+    rows = _audit(team_a, action="transition", case=first.pk).json()["results"]
+    assert [(r["changed_fields"], r["details"]) for r in rows][-1] == (
+        {"status": ["identified", "registered"]},
+        {},
+    )
+    response = _audit(team_a, action="frobnicate")
+    assert response.status_code == 400
+    assert set(response.json()) == {"code", "message", "fields"}
+    assert "action" in response.json()["fields"]

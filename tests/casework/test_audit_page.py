@@ -56,6 +56,14 @@ def _admin_page(ngo_a, team_a, language: str):
     return response.content.decode()
 
 
+def _change(label: str, old: str, new: str, before: str, after: str) -> str:
+    return (
+        f"<strong>{label}</strong>: "
+        f'<del><span class="visually-hidden">{before}: </span>{old}</del> → '
+        f'<ins><span class="visually-hidden">{after}: </span>{new}</ins>'
+    )
+
+
 def _local_time(event: AuditEvent) -> str:
     local = timezone.localtime(event.at)
     return f"{local:%d/%m/%Y %H:%M} {local.tzname()}"
@@ -72,9 +80,10 @@ def test_audit_page_in_indonesian(ngo_a, team_a, trail):
         ).get()
     assert f"Kasus {case.reference}" in body
     assert "Perubahan status" in body  # the transition's action
-    assert '<th scope="row">Status</th><td>Teridentifikasi</td><td>Terdaftar</td>' in body
-    assert "Pendamping yang ditugaskan</th><td>worker-a</td><td>worker-a2</td>" in body
-    assert '<th scope="row">Peran</th><td>Pendamping</td><td>Supervisor</td>' in body
+    id_change = {"before": "Sebelum", "after": "Sesudah"}
+    assert _change("Status", "Teridentifikasi", "Terdaftar", **id_change) in body
+    assert _change("Pendamping yang ditugaskan", "worker-a", "worker-a2", **id_change) in body
+    assert _change("Peran", "Pendamping", "Supervisor", **id_change) in body
     assert _local_time(transition) in body
     assert "WIB" in body
     # No raw codes: not "case 14", not the column name, not the English label.
@@ -89,9 +98,10 @@ def test_audit_page_in_english(ngo_a, team_a, trail):
     body = _admin_page(ngo_a, team_a, "en")
     assert f"Case {case.reference}" in body
     assert "Status change" in body
-    assert '<th scope="row">Status</th><td>Identified</td><td>Registered</td>' in body
-    assert "Assigned worker</th><td>worker-a</td><td>worker-a2</td>" in body
-    assert '<th scope="row">Role</th><td>Case worker</td><td>Supervisor</td>' in body
+    en_change = {"before": "Before", "after": "After"}
+    assert _change("Status", "Identified", "Registered", **en_change) in body
+    assert _change("Assigned worker", "worker-a", "worker-a2", **en_change) in body
+    assert _change("Role", "Case worker", "Supervisor", **en_change) in body
 
 
 def test_presenter_rows_use_a_fixed_number_of_queries(ngo_a, trail):
@@ -116,6 +126,9 @@ def test_presenter_rows_use_a_fixed_number_of_queries(ngo_a, trail):
     assert assign.changes == [presenters.Change("Assigned worker", "worker-a", "worker-a2")]
     assert role.subject.startswith("Staff account #")
     assert role.when == _local_time(events[6])
+    # A new row shows its values only (no "before"), without bookkeeping or empty fields.
+    assert presenters.Change("Full name", None, "Dewi Lestari") in child.changes
+    assert {change.label for change in child.changes}.isdisjoint({"Uuid", "Created at", "Nik"})
 
 
 def test_details_and_hidden_values_read_as_words(ngo_a, team_a, trail):
@@ -123,6 +136,7 @@ def test_details_and_hidden_values_read_as_words(ngo_a, team_a, trail):
     labelled; the ids of a list are summed up by their count."""
     case, start = trail
     with schema_context(ngo_a.ngo.schema_name):
+        services.note_add(actor=team_a["other_worker"].user, case_id=case.pk, body="Kunjungan ke-1")
         services.case_closure_request(
             actor=team_a["other_worker"].user,
             case_id=case.pk,
@@ -144,7 +158,8 @@ def test_details_and_hidden_values_read_as_words(ngo_a, team_a, trail):
         events = list(AuditEvent.objects.filter(id__gt=start).order_by("id"))
         with translation.override("id"):
             rows = presenters.audit_rows(events)
-    closed, password, searched, listed = rows[-4:]
+    note, closed, password, searched, listed = rows[-6], *rows[-4:]
+    assert note.changes == [presenters.Change("Catatan", None, "14 karakter")]
     assert closed.details == [("Alasan", "Sudah pindah")]
     assert password.action == "Ganti kata sandi"
     assert password.changes == [
