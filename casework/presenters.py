@@ -71,6 +71,11 @@ FIELD_LABELS = {
     "user": gettext_lazy("account"),
     "size": gettext_lazy("size"),
     "password": gettext_lazy("password"),
+    # Referrals live in the network's tables, recorded here by the sender and the receiver.
+    "to_agency": gettext_lazy("to agency"),
+    "service_type": gettext_lazy("service type"),
+    "shared_fields": gettext_lazy("shared fields"),
+    "state": gettext_lazy("state"),
 }
 
 # Names of recorded object types whose model has no translated verbose name: (one, many).
@@ -81,6 +86,7 @@ OBJECT_LABELS = {
     "note": (gettext_lazy("note"), gettext_lazy("notes")),
     "attachment": (gettext_lazy("attachment"), gettext_lazy("attachments")),
     "householdmember": (gettext_lazy("household member"), gettext_lazy("household members")),
+    "referral": (gettext_lazy("referral"), gettext_lazy("referrals")),
 }
 # Bookkeeping columns that say nothing to a reader (the event has its own time).
 HIDDEN_FIELDS = frozenset({"uuid", "normalized_name", "created_at", "updated_at"})
