@@ -29,7 +29,7 @@ from casework.models import (
     Verification,
 )
 from casework.services import normalize_name
-from core.audit import AuditAction
+from core.audit import REDACTED, AuditAction
 from core.errors import NotFoundError
 
 
@@ -196,6 +196,14 @@ def child_duplicates(
 
     require(actor, Capability.EDIT_CASES)
     name = normalize_name(full_name)
+    if name or nik.strip():
+        # A lookup of children by name (and NIK): recorded as a search, the NIK never.
+        audit_searched(
+            actor=actor,
+            object_type="child",
+            query=full_name,
+            filters={"nik": REDACTED} if nik.strip() else None,
+        )
     candidates = Child.objects.select_related("household").prefetch_related("cases")
     conditions = Q()
     if nik.strip():

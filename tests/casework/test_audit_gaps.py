@@ -433,3 +433,21 @@ def test_reference_search_and_plain_list_are_not_name_searches(schema, team_a):
     assert client.get("/api/v1/cases/", {"search": case.reference}).status_code == 200
     assert client.get("/api/v1/cases/").status_code == 200
     assert _events(start) == []
+
+
+def test_duplicate_check_is_a_name_search_without_the_nik(schema, team_a):
+    """The registration's duplicate check looks children up by name and NIK: a 'search' event
+    with the name, the NIK only as '<redacted>'."""
+    case = _register(team_a["worker"].user, "Rina Wati", nik=NIK)
+    start = _last_id()
+    response = (
+        team_a["worker"]
+        .client()
+        .get("/api/v1/children/duplicates/", {"full_name": "Rina Wati", "nik": NIK})
+    )
+    assert response.status_code == 200
+    assert [row["child"]["id"] for row in response.json()] == [case.child_id]
+    [event] = _events(start)
+    assert (event.action, event.object_type) == ("search", "child")
+    assert event.details == {"query": "Rina Wati", "filters": {"nik": "<redacted>"}}
+    assert NIK not in json.dumps(event.details)

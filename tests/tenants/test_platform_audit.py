@@ -257,3 +257,36 @@ def test_platform_audit_rows_cannot_be_changed_or_deleted(ngo_a, mark, statement
         with connection.cursor() as cursor:
             cursor.execute(sql, [event.pk])
     assert PlatformAuditEvent.objects.get(pk=event.pk).actor_username == "system"
+
+
+@pytest.mark.django_db
+def test_operator_password_changes_are_audited(operator, mark):
+    """The operator's own password change and a password set for another account are
+    'password_change' events, without the value."""
+    user, client = operator
+    coordinator = get_user_model().objects.create_user(username="c2@example.org")
+    own = client.post(
+        "/admin/password_change/",
+        {
+            "old_password": ADMIN_PASSWORD,
+            "new_password1": "Baru-Sekali-2027!",
+            "new_password2": "Baru-Sekali-2027!",
+        },
+    )
+    assert own.status_code == 302
+    other = client.post(
+        f"/admin/auth/user/{coordinator.pk}/password/",
+        {
+            "usable_password": "true",
+            "password1": "Lain-Sekali-2027!",
+            "password2": "Lain-Sekali-2027!",
+        },
+    )
+    assert other.status_code == 302
+    events = _events(mark)
+    assert [(e.actor_id, e.action, e.object_type, e.object_id) for e in events] == [
+        (user.pk, "password_change", "user", str(user.pk)),
+        (user.pk, "password_change", "user", str(coordinator.pk)),
+    ]
+    assert all(e.changed_fields == {"password": ["<redacted>", "<redacted>"]} for e in events)
+    assert "Sekali-2027" not in str([(e.changed_fields, e.details) for e in events])
