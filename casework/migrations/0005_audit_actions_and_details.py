@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0003_child_name_search'),
+        ('casework', '0004_reference_counter_form_tokens'),
     ]
 
     operations = [
