@@ -100,6 +100,7 @@ def prepare(ngo_count: int, children_per_ngo: int):
     fast_hash = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with override_settings(PASSWORD_HASHERS=fast_hash, MEDIA_ROOT=REPO_ROOT / ".data" / "bench"):
         consortium, _ = consortium_create(
+            actor=None,
             slug="bench-ref",
             name="Bench referrals",
             coordinator_email="coordinator@bench-ref.example.org",
@@ -109,6 +110,7 @@ def prepare(ngo_count: int, children_per_ngo: int):
         ngos = []
         for number in range(ngo_count):
             ngo = ngo_provision(
+                actor=None,
                 consortium=consortium,
                 slug=f"bench-ref-{number:02d}",
                 name=f"Yayasan {number:02d}",
