@@ -17,17 +17,19 @@ from core.errors import ApplicationError
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, case_id: int):
     """Goals, each with one planned service; save as draft or send for approval."""
-    case = selectors.case_detail(actor=request.user, case_id=case_id, audit_view=False)
+    case = selectors.case_for_form(actor=request.user, case_id=case_id)
     plan = CasePlan.objects.filter(case=case).prefetch_related("goals__services").first()
+    goal_kwargs = {"worker_choices": selectors.worker_choices(actor=request.user, case=case)}
     status = 200
     if request.method == "POST":
         form = forms.PlanForm(request.POST)
-        formset = forms.PlanGoalFormSet(request.POST, prefix="goals")
+        formset = forms.PlanGoalFormSet(request.POST, prefix="goals", form_kwargs=goal_kwargs)
         if form.is_valid() and formset.is_valid():
-            goals = []
-            for goal in formset.cleaned_data:
+            goals, goal_forms = [], []
+            for goal_form, goal in zip(formset.forms, formset.cleaned_data, strict=True):
                 if not goal:
                     continue
+                goal_forms.append(goal_form)
                 services_list = []
                 if goal.get("service_type"):
                     services_list.append(
@@ -55,7 +57,7 @@ def plan_edit(request, case_id: int):
                     submit=form.cleaned_data["submit"],
                 )
             except ApplicationError as error:
-                forms.apply_error(form, error)
+                forms.apply_plan_error(form, goal_forms, error)
             else:
                 messages.success(request, _("The plan is saved."))
                 return redirect("case-detail", case_id=case_id)
@@ -79,10 +81,13 @@ def plan_edit(request, case_id: int):
         extra = request.GET.get("goals")
         count = max(len(initial_goals), int(extra) if extra and extra.isdigit() else 1)
         initial_goals += [
-            {"responsible_worker": request.user.pk} for _ in range(count - len(initial_goals))
+            {"responsible_worker": case.assigned_worker_id}
+            for _ in range(count - len(initial_goals))
         ]
         form = forms.PlanForm(initial={"summary": plan.summary if plan else ""})
-        formset = forms.PlanGoalFormSet(prefix="goals", initial=initial_goals)
+        formset = forms.PlanGoalFormSet(
+            prefix="goals", initial=initial_goals, form_kwargs=goal_kwargs
+        )
     return _render(
         request,
         "casework/plan_form.html",

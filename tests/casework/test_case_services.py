@@ -253,7 +253,9 @@ def _closed_from(previous):
 
 
 def _reopen(case, team):
-    return services.case_reopen(actor=team["worker"], case_id=case.pk, reason="Terlihat di pasar")
+    return services.case_reopen(
+        actor=team["supervisor"], case_id=case.pk, reason="Terlihat di pasar"
+    )
 
 
 def _record_consent(case, team):
@@ -893,9 +895,20 @@ def test_reopen_needs_a_reason(team):
     """Reopening without a reason is a field error; the case stays closed."""
     case = _closed_case(team)
     with pytest.raises(ApplicationError) as caught:
-        services.case_reopen(actor=team["worker"], case_id=case.pk, reason="  ")
+        services.case_reopen(actor=team["supervisor"], case_id=case.pk, reason="  ")
     assert caught.value.fields == {"reason": ["Give the reason for reopening."]}
     assert _status(case) == S.CLOSED
+
+
+def test_case_worker_cannot_reopen(team):
+    """Closing needs a supervisor, so does reopening: a case worker's reopen is refused, the
+    case stays closed and nothing is recorded."""
+    case = _closed_case(team)
+    events_before = AuditEvent.objects.count()
+    with pytest.raises(PermissionDeniedError):
+        services.case_reopen(actor=team["worker"], case_id=case.pk, reason="Terlihat di pasar")
+    assert _status(case) == S.CLOSED
+    assert AuditEvent.objects.count() == events_before
 
 
 def test_reopen_with_approved_plan_goes_back_to_service(team):

@@ -865,11 +865,12 @@ ENDPOINTS: dict[str, Endpoint] = {
         setup=("closure_requested",),
         body=lambda call: {"approve": True},
     ),
+    # Closing needs a supervisor, so does reopening (case workers: 403).
     "reopen": Endpoint(
         "post",
         CASE + "/reopen/",
-        own=(200, 200, 200, 200, 404, 403, 401, 403),
-        other=(200, 200, 404, 404, 200, 403, 401, 403),
+        own=(200, 200, 403, 403, 404, 403, 401, 403),
+        other=(200, 200, 404, 404, 403, 403, 401, 403),
         check=_check_status("registered"),
         setup=("closed",),
         body=lambda call: {"reason": "Terlihat bekerja lagi di pelabuhan"},
