@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from the API matrix are used as parameters)
 """The role matrix of the web pages: every route of the NGO's and the public URL confs x every
 role x the worker's own case or another worker's case.
 
@@ -125,7 +126,8 @@ PLAN_BODY = {
 
 # Keyed by the route's pattern as the resolver spells it; a list when a route has several rows.
 PAGES: dict[str, list[Page]] = {
-    "": [Page("/", ANY_STAFF)],
+    # An overdue visit and a pending assessment: the home lists both (with names, for some).
+    "": [Page("/", ANY_STAFF, ANY_STAFF, setup=("overdue_followup", "assessment"))],
     "cases/": [Page("/cases/", ANY_STAFF), Page("/cases/?search=rahayu", ANY_STAFF)],
     "register/": [Page("/register/", EDITORS)],
     "register/<slug:step>/": [
@@ -214,7 +216,12 @@ PAGES: dict[str, list[Page]] = {
         ),
     ],
     "cases/<int:case_id>/review/<slug:what>/<int:object_id>/": [
-        Page(CASE + "/review/assessment/{assessment_id}/", POST_ONLY, POST_ONLY),
+        Page(
+            CASE + "/review/assessment/{assessment_id}/",
+            POST_ONLY,
+            POST_ONLY,
+            setup=("assessment",),
+        ),
         Page(
             CASE + "/review/assessment/{assessment_id}/",
             APPROVERS_POST,

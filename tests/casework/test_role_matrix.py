@@ -144,6 +144,10 @@ class World:
                     target.followup_id = services.followup_schedule(
                         actor=worker, case_id=target.case_id, due_on=today + timedelta(days=7)
                     ).pk
+                elif step == "overdue_followup":
+                    target.followup_id = services.followup_schedule(
+                        actor=worker, case_id=target.case_id, due_on=today - timedelta(days=3)
+                    ).pk
                 elif step == "intervention":
                     services.intervention_record(
                         actor=worker,
