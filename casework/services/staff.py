@@ -92,7 +92,7 @@ def staff_update(
             "role",
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(StaffProfile.Role.values)},
         )
-    current_role = role_of(user) if user.is_active else None
+    current_role = role_of(user)  # None for an inactive account
     changes_role = role is not None and role != _stored_role(user)
     deactivates = is_active is False and user.is_active
     if current_role == StaffProfile.Role.ADMIN and (

@@ -1153,18 +1153,27 @@ def test_followup_interval_follows_changed_settings(team):
 
 
 def test_followup_for_another_worker_and_inactive_worker(team):
-    """A follow-up may go to another active worker; an inactive one is a field error."""
+    """A supervisor may give a follow-up to another active worker; an inactive one is a field
+    error; a case worker may not give it to someone else at all."""
     case = _reach(S.REGISTERED, team)
     followup = services.followup_schedule(
-        actor=team["worker"], case_id=case.pk, assigned_worker_id=team["other_worker"].pk
+        actor=team["supervisor"], case_id=case.pk, assigned_worker_id=team["other_worker"].pk
     )
     assert followup.assigned_worker_id == team["other_worker"].pk
     inactive = get_user_model().objects.create_user(username="pensiun", is_active=False)
+    StaffProfile.objects.create(user=inactive, role="case_worker")
     with pytest.raises(ApplicationError) as caught:
         services.followup_schedule(
-            actor=team["worker"], case_id=case.pk, assigned_worker_id=inactive.pk
+            actor=team["supervisor"], case_id=case.pk, assigned_worker_id=inactive.pk
         )
     assert caught.value.fields == {"assigned_worker_id": ["Choose an active staff member."]}
+    with pytest.raises(PermissionDeniedError) as refused:
+        services.followup_schedule(
+            actor=team["worker"], case_id=case.pk, assigned_worker_id=team["other_worker"].pk
+        )
+    assert refused.value.fields == {
+        "assigned_worker_id": ["Only a supervisor can give this work to another worker."]
+    }
 
 
 def test_followup_complete(team):

@@ -99,7 +99,10 @@ def test_one_notification_per_followup_for_its_worker(team, no_email):
     worker, other = team["worker"], team["other_worker"]
     case = _case(worker)
     visit = _followup(worker, case, -2)
-    check = _followup(worker, case, -1, kind="verification", assigned_worker_id=other.pk)
+    # Giving a visit to another worker is a supervisor's assignment.
+    check = _followup(
+        team["supervisor"], case, -1, kind="verification", assigned_worker_id=other.pk
+    )
     services.followups_mark_overdue()
     rows = list(
         Notification.objects.order_by("id").values_list("user_id", "case_id", "key", "message")
@@ -172,7 +175,7 @@ def test_followup_scheduled_in_the_past_is_notified(team, no_email):
     worker = team["worker"]
     case = _case(worker)
     services.followup_schedule(
-        actor=worker,
+        actor=team["supervisor"],
         case_id=case.pk,
         due_on=_today() - timedelta(days=1),
         assigned_worker_id=team["other_worker"].pk,
@@ -255,7 +258,7 @@ def test_no_email_for_worker_without_address(
         password="Kuat-Sekali-2026!",
         role="case_worker",
     ).user
-    _followup(worker, _case(worker), -2, assigned_worker_id=nomail.pk)
+    _followup(team["supervisor"], _case(worker), -2, assigned_worker_id=nomail.pk)
     with django_capture_on_commit_callbacks(execute=True):
         services.followups_mark_overdue()
     assert email == []
