@@ -13,6 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from casework.access import capabilities_of, role_of
 from core.errors import NotFoundError, PermissionDeniedError
 
+# The hidden field that carries a form's one-time token (services.submission_once).
+FORM_TOKEN_FIELD = "form_token"  # noqa: S105 - a field name, not a secret
+
 
 def staff_required(view):
     """Logged in with a role in this NGO; service errors become 404/403 pages."""
