@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
-
+from core import clock
 from tests.browser.test_casework_pages import check_page, register_by_service
 
 
@@ -27,13 +26,16 @@ def test_me_home_shows_references_not_names(new_page, casework_data):
 
     users = _users(casework_data)
     case = register_by_service(casework_data, users["worker-a"], "Puput Siregar")
-    casework_data(
-        lambda: services.followup_schedule(
-            actor=users["worker-a"],
-            case_id=case.pk,
-            due_on=timezone.localdate() - timedelta(days=2),
-        )
-    )
+
+    def overdue_visit():
+        # Scheduled a week ago (a due date cannot be set in the past), now overdue.
+        today = clock.today()
+        with clock.as_of(today - timedelta(days=7)):
+            services.followup_schedule(
+                actor=users["worker-a"], case_id=case.pk, due_on=today - timedelta(days=2)
+            )
+
+    casework_data(overdue_visit)
     page = new_page(user="me-a")
     page.goto("/")
     check_page(page, "id", "access-me-home")

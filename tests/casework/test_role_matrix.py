@@ -41,6 +41,7 @@ from casework.models import (
     Notification,
     StaffProfile,
 )
+from core import clock
 from tests.casework.conftest import assessment_payload, registration_payload
 from tests.support import host_client
 
@@ -145,9 +146,11 @@ class World:
                         actor=worker, case_id=target.case_id, due_on=today + timedelta(days=7)
                     ).pk
                 elif step == "overdue_followup":
-                    target.followup_id = services.followup_schedule(
-                        actor=worker, case_id=target.case_id, due_on=today - timedelta(days=3)
-                    ).pk
+                    # Scheduled a week ago (a due date cannot be set in the past), now overdue.
+                    with clock.as_of(today - timedelta(days=7)):
+                        target.followup_id = services.followup_schedule(
+                            actor=worker, case_id=target.case_id, due_on=today - timedelta(days=3)
+                        ).pk
                 elif step == "intervention":
                     services.intervention_record(
                         actor=worker,
