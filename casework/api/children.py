@@ -24,9 +24,8 @@ class ChildListView(GenericAPIView):
         tags=["children"], summary="Children of the cases you can see", operation_id="children_list"
     )
     def get(self, request):
-        queryset = selectors.child_list(
-            actor=request.user, search=request.query_params.get("search")
-        )
+        search = request.query_params.get("search")
+        queryset = selectors.child_list(actor=request.user, search=search)
         page = self.paginate_queryset(queryset)
         # Full identity records are listed: the page shown is audited, like a child's detail.
         audit_listed(actor=request.user, object_type="child", rows=page, query=search)
