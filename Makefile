@@ -1,7 +1,7 @@
 # Terpadu: two commands on a fresh machine with Python 3.11+ and make.
 #   make run   - virtualenv, install (embedded + demo extras), services (embedded unless DATABASE_URL/REDIS_URL are set),
 #                migrations, demo data, web + Celery worker + beat. Ctrl-C stops everything.
-#   make test  - dev dependencies, ruff, the whole pytest suite.
+#   make test  - dev dependencies, ruff, the import contracts, the whole pytest suite.
 
 PYTHON ?= python3
 VENV := .venv
@@ -34,6 +34,7 @@ run: $(STAMP_RUN)
 test: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DEBUG=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV)

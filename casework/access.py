@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from casework.models import Case, StaffProfile
-from ngo_platform.errors import NotFoundError, PermissionDeniedError
+from core.errors import NotFoundError, PermissionDeniedError
 
 Role = StaffProfile.Role
 

@@ -4,7 +4,7 @@ the API), staff roles and settings editable."""
 from django.contrib import admin
 
 from casework.models import AuditEvent, Case, Child, NGOSettings, StaffProfile
-from ngo_platform.admin_sites import ngo_admin_site
+from core.admin_sites import ngo_admin_site
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

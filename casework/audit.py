@@ -6,47 +6,11 @@ when the change does. The table is append-only (a trigger refuses UPDATE and DEL
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-from uuid import UUID
-
 from django.db import models
 
 from casework.context import client_ip
 from casework.models import AuditEvent
-
-# Field values never copied into the audit trail (only the field name is recorded).
-SENSITIVE_FIELDS = frozenset({"nik", "nik_encrypted", "nik_hash", "nik_last4", "password"})
-
-
-def _plain(value):
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, (Decimal, UUID)):
-        return str(value)
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
-def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
-    """The concrete field values of `instance` (foreign keys as ids), for change diffs."""
-    names = fields or [
-        field.attname for field in instance._meta.concrete_fields if not field.primary_key
-    ]
-    return {name: _plain(getattr(instance, name)) for name in names}
-
-
-def changes(before: dict, after: dict) -> dict:
-    """{field: [old, new]} for fields that differ; sensitive values are redacted."""
-    diff = {}
-    for name, new in after.items():
-        old = before.get(name)
-        if old != new:
-            diff[name] = ["<redacted>", "<redacted>"] if name in SENSITIVE_FIELDS else [old, new]
-    return diff
+from core.audit import changes, snapshot
 
 
 def audit_record(

@@ -28,9 +28,9 @@ from casework.models import (
     Household,
     Intervention,
 )
-from casework.rules import age_on, child_labour_status, suggest_risk
+from casework.rules import age_on, assessment_statuses, suggest_risk
 from casework.services import NIK_RE, ngo_settings, normalize_name
-from ngo_platform.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 @dataclass
@@ -134,16 +134,14 @@ def _assessment_row(row: BulkCase, case_id: int, actor, standard: str, now) -> d
     hazards = data.get("hazards", [])
     worst = data.get("worst_forms", [])
     night = data.get("night_work", False)
-    statuses = {
-        name: child_labour_status(
-            age=age,
-            hours_per_week=hours,
-            hazardous=bool(hazards) or night,
-            worst_form=bool(worst),
-            standard=name,
-        )
-        for name in ("bps", "ilo")
-    }
+    statuses = assessment_statuses(
+        age=age,
+        works=hours > 0,
+        hours_per_week=hours,
+        hazards=hazards,
+        night_work=night,
+        worst_forms=worst,
+    )
     scores = {f"score_{key}": data.get(f"score_{key}", 3) for key in SCORE_DOMAINS}
     suggested = suggest_risk(
         status=statuses[standard],

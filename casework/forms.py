@@ -22,7 +22,7 @@ from casework.models import (
     StaffProfile,
 )
 from casework.services import ASSESSMENT_INPUT_FIELDS
-from ngo_platform.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class DateInput(forms.DateInput):

@@ -27,6 +27,37 @@ def child_labour_status(
     return str(classify(age, hours_per_week, hazardous, worst_form, standard))
 
 
+STANDARDS = ("bps", "ilo")
+
+
+def assessment_statuses(
+    *,
+    age: int,
+    works: bool,
+    hours_per_week,
+    hazards: list[str] | tuple[str, ...],
+    night_work: bool,
+    worst_forms: list[str] | tuple[str, ...],
+) -> dict[str, str]:
+    """The child-labour status under each standard ({"bps": ..., "ilo": ...}) from an
+    assessment's answers: the one derivation used by the services, the bulk loader and the demo.
+
+    Hours and hazards count only when the child works; night work is hazardous; a worst form
+    counts whatever the child reports about work.
+    """
+    hazardous = works and (bool(hazards) or night_work)
+    return {
+        standard: child_labour_status(
+            age=age,
+            hours_per_week=hours_per_week if works else 0,
+            hazardous=hazardous,
+            worst_form=bool(worst_forms),
+            standard=standard,
+        )
+        for standard in STANDARDS
+    }
+
+
 def suggest_risk(*, status: str, night_work: bool, scores: dict[str, int]) -> str:
     """The risk level suggested to the worker, who decides.
 

@@ -29,7 +29,7 @@ from casework.models import (
     Verification,
 )
 from casework.services import normalize_name
-from ngo_platform.errors import NotFoundError
+from core.errors import NotFoundError
 
 
 def ngo_settings_get() -> NGOSettings | None:
@@ -195,7 +195,7 @@ def child_duplicates(
     candidates = Child.objects.select_related("household").prefetch_related("cases")
     conditions = Q()
     if nik.strip():
-        conditions |= Q(nik_hash=crypto.lookup_hash(nik.strip()))
+        conditions |= Q(nik_hash__in=crypto.lookup_hashes(nik.strip()))
     if name:
         name_match = Q(normalized_name=name)
         first = name.split()[0]
@@ -212,7 +212,7 @@ def child_duplicates(
     # Strong matches first, so the cut below never drops them behind many similar first names.
     strong = Q(normalized_name=name)
     if nik.strip():
-        strong |= Q(nik_hash=crypto.lookup_hash(nik.strip()))
+        strong |= Q(nik_hash__in=crypto.lookup_hashes(nik.strip()))
     ranked = (
         candidates.filter(conditions)
         .annotate(strong=ExpressionWrapper(strong, output_field=BooleanField()))
@@ -220,7 +220,7 @@ def child_duplicates(
     )
     for child in ranked[: limit * 3]:
         reasons = []
-        if nik.strip() and child.nik_hash == crypto.lookup_hash(nik.strip()):
+        if nik.strip() and child.nik_hash in crypto.lookup_hashes(nik.strip()):
             reasons.append("nik")
         if child.normalized_name == name:
             reasons.append("name")

@@ -87,6 +87,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",  # no tables; vendored Swagger UI / Redoc assets
     "django_filters",  # no tables
     "ngo_platform",  # templates, health, operator console: no tables
+    "demo",  # no tables; the seed_demo command (needs the demo extra)
 ]
 
 TENANT_APPS = [
@@ -99,6 +100,15 @@ TENANT_APPS = [
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+# What a newly provisioned NGO needs, created inside its schema in the provisioning transaction.
+# Each is a callable taking `tenant=`; the tenancy layer calls them without knowing the apps.
+TENANT_INITIALIZERS = [
+    "casework.services.ngo.tenant_initialize",  # the NGO's settings row
+]
+# Celery tasks (by name, each taking `run_key`) that beat's daily fan-out runs in every ready,
+# active NGO's schema.
+TENANT_DAILY_TASKS = ["casework.tasks.daily_maintenance"]
 
 TENANT_MODEL = "tenants.NGO"
 TENANT_DOMAIN_MODEL = "tenants.Domain"

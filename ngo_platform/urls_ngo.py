@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from ngo_platform.admin_sites import ngo_admin_site
+from core.admin_sites import ngo_admin_site
 from ngo_platform.urls_common import common_patterns
 
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ngo_platform.admin_sites import operator_site
+from core.admin_sites import operator_site
 from ngo_platform.urls_common import common_patterns
 from ngo_platform.views import public_home
 from tenants.api.ngos import ConsortiumListView, NGOListCreateView, NGOStatusView

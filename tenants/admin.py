@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
-from ngo_platform.admin_sites import operator_site
-from ngo_platform.errors import ApplicationError
+from core.admin_sites import operator_site
+from core.errors import ApplicationError
 from tenants import services
 from tenants.models import NGO, Consortium, ConsortiumMembership, Domain
 

@@ -15,10 +15,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
-from ngo_platform.errors import ApplicationError, ConflictError, InvalidTransitionError
+from core.errors import ApplicationError, ConflictError, InvalidTransitionError
 from tenants import error_codes, schemas
 from tenants.models import NGO, Consortium, ConsortiumMembership, Domain
 
@@ -321,10 +322,13 @@ def _ngo_create_with_schema(
 
 
 def _tenant_initialize(ngo: NGO) -> None:
-    """Create the NGO's own default rows inside its schema (called in its schema context)."""
-    from casework.services import ngo_settings_initialize
+    """Let each app create the NGO's own default rows (called in the NGO's schema context).
 
-    ngo_settings_initialize(ngo_name=ngo.name)
+    The tenancy layer knows no app above it: apps name their initialisers, callables taking
+    `tenant=`, in `settings.TENANT_INITIALIZERS`, run in order in the provisioning transaction.
+    """
+    for path in settings.TENANT_INITIALIZERS:
+        import_string(path)(tenant=ngo)
 
 
 @transaction.atomic

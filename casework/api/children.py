@@ -12,7 +12,7 @@ from casework.access import Capability, require
 from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, NewestFirstCursorPagination
 from casework.api.cases import _valid
-from ngo_platform.errors import NotFoundError
+from core.errors import NotFoundError
 
 
 class ChildListView(GenericAPIView):
@@ -50,7 +50,7 @@ class ChildListView(GenericAPIView):
                 .first()
             )
             if assigned_worker is None:
-                from ngo_platform.errors import ApplicationError
+                from core.errors import ApplicationError
 
                 raise ApplicationError(
                     _("Unknown worker."),

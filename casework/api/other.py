@@ -18,7 +18,7 @@ from casework.api.base import IsNGOStaff, NewestFirstCursorPagination
 from casework.api.cases import _valid
 from casework.audit import audit_record
 from casework.models import Attachment, StaffProfile
-from ngo_platform.errors import NotFoundError
+from core.errors import NotFoundError
 
 
 class ConsentListView(GenericAPIView):

@@ -8,7 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from ngo_platform.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 def _flatten(detail) -> list[str]:

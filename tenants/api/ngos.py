@@ -7,7 +7,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ngo_platform.errors import ApplicationError, PermissionDeniedError
+from core.errors import ApplicationError, PermissionDeniedError
 from tenants import services
 from tenants.models import NGO, Consortium
 from tenants.selectors import consortia_for_user, ngos_for_user

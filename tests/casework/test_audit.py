@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from casework import services
 from casework.models import AuditEvent, Case, CasePlan, FollowUp
-from ngo_platform.errors import PermissionDeniedError
+from core.errors import PermissionDeniedError
 
 pytestmark = pytest.mark.django_db
 

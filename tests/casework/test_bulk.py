@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 from casework import crypto
 from casework.bulk import BulkCase, cases_bulk_load
 from casework.models import Assessment, AuditEvent, Case, Child, FollowUp, Intervention
-from ngo_platform.errors import ApplicationError, PermissionDeniedError
+from core.errors import ApplicationError, PermissionDeniedError
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from casework.models import (
     Verification,
 )
 from casework.services import TRANSITIONS, _transition, allowed_next
-from ngo_platform.errors import (
+from core.errors import (
     ApplicationError,
     InvalidTransitionError,
     NotFoundError,

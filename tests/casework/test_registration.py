@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 
 from casework import crypto, selectors, services
 from casework.models import Case, Child, Household, HouseholdMember
-from ngo_platform.errors import ApplicationError, PermissionDeniedError
+from core.errors import ApplicationError, PermissionDeniedError
 from tests.casework.conftest import registration_payload
 
 pytestmark = pytest.mark.django_db

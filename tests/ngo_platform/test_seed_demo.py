@@ -30,7 +30,7 @@ from casework.models import (
     StaffProfile,
     Verification,
 )
-from ngo_platform.demo import (
+from demo.seed import (
     CONSORTIUM_SLUG,
     DEMO_NGOS,
     DEMO_PASSWORD,

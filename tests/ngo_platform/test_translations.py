@@ -26,7 +26,7 @@ from django.template import Context, Template
 from django.template.base import Lexer, TokenType
 from django.utils import translation
 
-from ngo_platform.errors import ApplicationError, InvalidTransitionError
+from core.errors import ApplicationError, InvalidTransitionError
 from tenants.services import slug_validate
 from tests.support import host_client
 

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
-from ngo_platform.errors import ApplicationError, ConflictError
+from core.errors import ApplicationError, ConflictError
 from tenants import schemas
 from tenants.models import NGO, Domain
 from tenants.services import ngo_provision, ngo_set_status, slug_validate

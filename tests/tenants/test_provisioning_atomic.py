@@ -3,7 +3,7 @@
 import pytest
 from django_tenants.utils import schema_exists
 
-from ngo_platform.errors import ConflictError
+from core.errors import ConflictError
 from tenants.models import NGO, Domain
 from tenants.services import ngo_provision
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ngo_platform.errors import ApplicationError
+from core.errors import ApplicationError
 from tenants.services import consortium_create
 
 

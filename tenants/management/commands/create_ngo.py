@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ngo_platform.errors import ApplicationError
+from core.errors import ApplicationError
 from tenants.management.commands.create_consortium import _describe
 from tenants.models import Consortium
 from tenants.services import ngo_provision

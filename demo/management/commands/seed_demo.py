@@ -4,7 +4,7 @@ from itertools import groupby
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ngo_platform.demo import DEMO_PASSWORD, demo_logins, seed_demo
+from demo.seed import DEMO_PASSWORD, demo_logins, seed_demo
 
 
 class Command(BaseCommand):

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from faker import Faker
 
+from core import clock
 from tenants.models import NGO, Consortium
 from tenants.services import consortium_create, host_for, ngo_provision
 
@@ -323,19 +324,6 @@ def _fast_seeding() -> Iterator[None]:
 
 
 # --- One NGO's staff and cases -----------------------------------------------------------------
-
-
-@contextmanager
-def _clock(day: date) -> Iterator[None]:
-    """Run the services as if today were `day` (the simulated clock of the replay)."""
-    from casework import services
-
-    original = services._today
-    services._today = lambda: day
-    try:
-        yield
-    finally:
-        services._today = original
 
 
 @dataclass(frozen=True)
@@ -797,7 +785,7 @@ class _NGOSeeder:
             events.extend(story.timeline(self.today, opened_ago, tail))
         events.sort()
         for day, story_index, step_index in events:
-            with _clock(day):
+            with clock.as_of(day):
                 stories[story_index].steps[step_index][1](day)
         # The NGO's daily maintenance on the real today: overdue follow-ups flagged, notified.
         services.followups_mark_overdue()
@@ -1022,7 +1010,7 @@ class _NGOSeeder:
 
     def _assess(self, story: _Story, day: date, profile: Profile, age: int) -> None:
         from casework import services
-        from casework.rules import child_labour_status, suggest_risk
+        from casework.rules import assessment_statuses, suggest_risk
 
         rng = self.rng
         works = bool(profile.sector)
@@ -1035,13 +1023,14 @@ class _NGOSeeder:
             scores = [rng.randint(2, 3), 3, rng.randint(3, 4), rng.randint(3, 4), 2]
         else:
             scores = [rng.randint(2, 4), 4, rng.randint(3, 4), rng.randint(3, 5), rng.randint(2, 3)]
-        status = child_labour_status(
+        status = assessment_statuses(
             age=age,
+            works=works,
             hours_per_week=hours,
-            hazardous=works and (bool(profile.hazards) or profile.night),
-            worst_form=bool(profile.worst_forms),
-            standard=self.demo.standard,
-        )
+            hazards=profile.hazards,
+            night_work=profile.night,
+            worst_forms=profile.worst_forms,
+        )[self.demo.standard]
         names = ("education", "health", "psychosocial", "safety", "family_economy")
         risk = suggest_risk(
             status=status, night_work=profile.night, scores=dict(zip(names, scores, strict=True))

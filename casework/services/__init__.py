@@ -1,0 +1,105 @@
+"""Write operations inside one NGO's schema, one module per entity.
+
+Every write checks access, validates, saves and records an audit event in one transaction;
+status changes go through `states._transition`. Callers import from here:
+`from casework import services; services.case_assign(...)`.
+"""
+
+from casework.services._common import NIK_RE
+from casework.services.assessments import (
+    ASSESSMENT_INPUT_FIELDS,
+    assessment_create,
+    assessment_review,
+)
+from casework.services.attachments import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, attachment_upload
+from casework.services.cases import (
+    case_assign,
+    case_closure_request,
+    case_closure_review,
+    case_reopen,
+)
+from casework.services.children import (
+    ChildInput,
+    HouseholdInput,
+    child_register,
+    child_update,
+    normalize_name,
+)
+from casework.services.consents import (
+    ConsentInput,
+    child_has_active_consent,
+    consent_record,
+    consent_withdraw,
+)
+from casework.services.delivery import (
+    case_followups_refresh,
+    followup_complete,
+    followup_schedule,
+    intervention_record,
+    note_add,
+    verification_record,
+)
+from casework.services.ngo import (
+    ngo_settings,
+    ngo_settings_initialize,
+    ngo_settings_update,
+    tenant_initialize,
+)
+from casework.services.notifications import notification_mark_read
+from casework.services.periodic import followups_mark_overdue, task_run_record
+from casework.services.plans import plan_review, plan_save
+from casework.services.staff import staff_create, staff_update
+from casework.services.states import (
+    ACTIVE_STATUSES,
+    CONSENTED_STATUSES,
+    TRANSITIONS,
+    Status,
+    _transition,
+    allowed_next,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "ASSESSMENT_INPUT_FIELDS",
+    "ATTACHMENT_TYPES",
+    "CONSENTED_STATUSES",
+    "ChildInput",
+    "ConsentInput",
+    "HouseholdInput",
+    "MAX_ATTACHMENT_BYTES",
+    "NIK_RE",
+    "Status",
+    "TRANSITIONS",
+    "_transition",
+    "allowed_next",
+    "assessment_create",
+    "assessment_review",
+    "attachment_upload",
+    "case_assign",
+    "case_closure_request",
+    "case_closure_review",
+    "case_followups_refresh",
+    "case_reopen",
+    "child_has_active_consent",
+    "child_register",
+    "child_update",
+    "consent_record",
+    "consent_withdraw",
+    "followup_complete",
+    "followup_schedule",
+    "followups_mark_overdue",
+    "intervention_record",
+    "ngo_settings",
+    "ngo_settings_initialize",
+    "ngo_settings_update",
+    "normalize_name",
+    "note_add",
+    "notification_mark_read",
+    "plan_review",
+    "plan_save",
+    "staff_create",
+    "staff_update",
+    "task_run_record",
+    "tenant_initialize",
+    "verification_record",
+]

@@ -1,0 +1,234 @@
+"""Registering a child (with household, consent and a first case) and editing the child."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from casework import crypto, regions
+from casework.access import (
+    Capability,
+    case_for_editing,
+    require,
+)
+from casework.audit import audit_created, audit_record
+from casework.models import (
+    Case,
+    Child,
+    Household,
+)
+from casework.services._common import NIK_RE, _case_worker_or_error, _full_clean, _invalid
+from casework.services.consents import ConsentInput, consent_record
+from casework.services.states import Status, _ensure_open
+from core import clock
+from core.audit import changes, snapshot
+from core.errors import ApplicationError
+
+
+def normalize_name(name: str) -> str:
+    """Lowercase, accents and punctuation removed, spaces collapsed: for duplicate checks."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Apostrophes join a name ("Ma'ruf" is "Maruf"); other punctuation separates words.
+    joined = re.sub(r"['`\u2019\u02bc]", "", ascii_only.lower())
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", joined).split())
+
+
+@dataclass
+class ChildInput:
+    full_name: str
+    sex: str
+    school_status: str
+    known_as: str = ""
+    date_of_birth: date | None = None
+    birth_year: int | None = None
+    birth_year_estimated: bool = False
+    nik: str = ""
+    last_grade: int | None = None
+
+
+@dataclass
+class HouseholdInput:
+    guardian_name: str
+    guardian_relationship: str
+    guardian_phone: str = ""
+    head_of_household: str = ""
+    member_count: int = 1
+    income_source: str = ""
+    monthly_income_band: str = Household.IncomeBand.UNKNOWN
+    province_code: str = ""
+    regency_code: str = ""
+    district: str = ""
+    village: str = ""
+    address_line: str = ""
+    members: list[dict] = field(default_factory=list)
+
+
+def _nik_apply(child: Child, nik: str) -> None:
+    nik = (nik or "").strip()
+    if not nik:
+        child.nik_encrypted = child.nik_hash = child.nik_last4 = ""
+        return
+    if not NIK_RE.fullmatch(nik):
+        raise _invalid("nik", _("A NIK has exactly 16 digits."))
+    child.nik_encrypted = crypto.encrypt(nik)
+    child.nik_hash = crypto.lookup_hash(nik)
+    child.nik_last4 = nik[-4:]
+
+
+def _birth_fields(data: ChildInput) -> tuple[date | None, int, bool]:
+    today = clock.today()
+    if data.date_of_birth is not None:
+        if data.date_of_birth > today:
+            raise _invalid("date_of_birth", _("The date of birth cannot be in the future."))
+        return data.date_of_birth, data.date_of_birth.year, False
+    if data.birth_year is None:
+        raise ApplicationError(
+            _("Give the date of birth or a (possibly estimated) birth year."),
+            fields={"birth_year": [_("Give the date of birth or an estimated birth year.")]},
+        )
+    if not (today.year - 25 <= data.birth_year <= today.year):
+        raise _invalid(
+            "birth_year",
+            _("The birth year must be between %(year)s and now.") % {"year": today.year - 25},
+        )
+    return None, data.birth_year, data.birth_year_estimated
+
+
+def _household_build(data: HouseholdInput) -> Household:
+    if data.province_code or data.regency_code:
+        try:
+            regions.validate_region(data.province_code or None, None)
+        except ValueError as error:
+            raise _invalid("province_code", str(error)) from None
+        try:
+            regions.validate_region(data.province_code, data.regency_code or None)
+        except ValueError as error:
+            raise _invalid("regency_code", str(error)) from None
+    household = Household(
+        guardian_name=data.guardian_name.strip(),
+        guardian_relationship=data.guardian_relationship.strip(),
+        guardian_phone=data.guardian_phone,
+        head_of_household=data.head_of_household,
+        member_count=data.member_count,
+        income_source=data.income_source,
+        monthly_income_band=data.monthly_income_band,
+        province_code=data.province_code or "",
+        regency_code=regions.normalize_regency_code(data.regency_code) if data.regency_code else "",
+        district=data.district,
+        village=data.village,
+        address_line=data.address_line,
+    )
+    _full_clean(household)
+    return household
+
+
+def _next_reference() -> str:
+    year = clock.today().year
+    count = Case.objects.filter(reference__startswith=f"{year}-").count() + 1
+    reference = f"{year}-{count:05d}"
+    while Case.objects.filter(reference=reference).exists():
+        count += 1
+        reference = f"{year}-{count:05d}"
+    return reference
+
+
+@transaction.atomic
+def child_register(
+    *,
+    actor,
+    child: ChildInput,
+    household: HouseholdInput,
+    consent: ConsentInput | None = None,
+    case_type: str = Case.Type.CHILD_LABOUR,
+    assigned_worker=None,
+) -> Case:
+    """Register a child with household (and consent, if given) and open a case.
+
+    Without an active consent the case stays 'identified'; with one it is 'registered'.
+    """
+    require(actor, Capability.EDIT_CASES)
+    if assigned_worker is not None and assigned_worker.pk != actor.pk:
+        # Opening a case for someone else is an assignment: supervisors and admins only, and
+        # only to someone who can work on it.
+        require(actor, Capability.ASSIGN_CASES)
+        _case_worker_or_error(assigned_worker.pk, "assigned_worker_id")
+    if case_type not in Case.Type.values:
+        raise _invalid(
+            "case_type", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Case.Type.values)}
+        )
+    date_of_birth, birth_year, estimated = _birth_fields(child)
+    household_row = _household_build(household)
+    household_row.save()
+    from casework.models import HouseholdMember
+
+    for member in household.members:
+        member_row = HouseholdMember(household=household_row, **member)
+        _full_clean(member_row, exclude=["household"])
+        member_row.save()
+    child_row = Child(
+        full_name=child.full_name.strip(),
+        known_as=child.known_as.strip(),
+        normalized_name=normalize_name(child.full_name),
+        sex=child.sex,
+        date_of_birth=date_of_birth,
+        birth_year=birth_year,
+        birth_year_estimated=estimated,
+        household=household_row,
+        school_status=child.school_status,
+        last_grade=child.last_grade,
+        created_by=actor,
+    )
+    _nik_apply(child_row, child.nik)
+    _full_clean(child_row, exclude=["created_by", "household", "photo"])
+    child_row.save()
+    worker = assigned_worker or actor
+    case = Case(
+        reference=_next_reference(),
+        child=child_row,
+        case_type=case_type,
+        status=Status.IDENTIFIED,
+        assigned_worker=worker,
+        province_code=household_row.province_code,
+        regency_code=household_row.regency_code,
+        opened_on=clock.today(),
+    )
+    case.save()
+    audit_created(actor=actor, instance=child_row, case_id=case.pk)
+    audit_created(actor=actor, instance=household_row, case_id=case.pk)
+    audit_created(actor=actor, instance=case, case_id=case.pk)
+    if consent is not None:
+        consent_record(actor=actor, child_id=child_row.pk, data=consent)
+        case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def child_update(*, actor, case_id: int, **values) -> Child:
+    """Correct a child's identifying details (through a case the actor may edit)."""
+    case = case_for_editing(actor, case_id)
+    _ensure_open(case)
+    child = Child.objects.select_for_update().get(pk=case.child_id)
+    before = snapshot(child)
+    for name in ("full_name", "known_as", "sex", "school_status", "last_grade"):
+        if name in values:
+            setattr(child, name, values[name])
+    if "full_name" in values:
+        child.normalized_name = normalize_name(child.full_name)
+    if "nik" in values:
+        _nik_apply(child, values["nik"])
+    _full_clean(child, exclude=["created_by", "household", "photo"])
+    child.save()
+    audit_record(
+        actor=actor,
+        action="update",
+        instance=child,
+        case_id=case.pk,
+        changed_fields=changes(before, snapshot(child)),
+    )
+    return child

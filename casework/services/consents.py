@@ -1,0 +1,114 @@
+"""Consent (guardian) and assent (child): recording and withdrawing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from casework.access import (
+    Capability,
+    cases_visible_to,
+    require,
+)
+from casework.audit import audit_created, audit_record
+from casework.models import (
+    Case,
+    Child,
+    Consent,
+)
+from casework.services._common import _full_clean, _invalid
+from casework.services.states import CONSENTED_STATUSES, Status, _ensure_open, _transition
+from core import clock
+from core.audit import changes, snapshot
+from core.errors import ApplicationError, NotFoundError
+
+
+@dataclass
+class ConsentInput:
+    guardian_name: str
+    guardian_relationship: str
+    guardian_consented: bool
+    child_assented: bool
+    consented_on: date
+    scope_record_keeping: bool = True
+    scope_referral_sharing: bool = False
+    scope_photos: bool = False
+
+
+@transaction.atomic
+def consent_record(*, actor, child_id: int, data: ConsentInput) -> Consent:
+    """Record consent and assent; identified cases of the child become registered."""
+    require(actor, Capability.EDIT_CASES)
+    child = Child.objects.filter(pk=child_id, cases__in=cases_visible_to(actor)).first()
+    if child is None:
+        raise NotFoundError(_("Child not found."))
+    if data.consented_on > clock.today():
+        raise _invalid("consented_on", _("The consent date cannot be in the future."))
+    consent = Consent(
+        child=child,
+        guardian_name=data.guardian_name.strip(),
+        guardian_relationship=data.guardian_relationship.strip(),
+        guardian_consented=data.guardian_consented,
+        child_assented=data.child_assented,
+        consented_on=data.consented_on,
+        scope_record_keeping=data.scope_record_keeping,
+        scope_referral_sharing=data.scope_referral_sharing,
+        scope_photos=data.scope_photos,
+        recorded_by=actor,
+    )
+    _full_clean(consent, exclude=["child", "recorded_by"])
+    consent.save()
+    audit_created(actor=actor, instance=consent)
+    if consent.is_active:
+        for case in Case.objects.select_for_update().filter(child=child, status=Status.IDENTIFIED):
+            _transition(case, Status.REGISTERED, actor=actor)
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor, consent_id: int, withdrawn_on: date, reason: str) -> Consent:
+    """Withdraw a consent. Open cases keep their history but no new work can be recorded
+    unless another active consent exists."""
+    require(actor, Capability.EDIT_CASES)
+    visible_children = Child.objects.filter(cases__in=cases_visible_to(actor))
+    consent = (
+        Consent.objects.select_for_update()
+        .filter(pk=consent_id, child__in=visible_children)
+        .first()
+    )
+    if consent is None:
+        raise NotFoundError(_("Consent not found."))
+    if consent.withdrawn_on is not None:
+        raise _invalid("withdrawn_on", _("This consent was already withdrawn."))
+    if not reason or not reason.strip():
+        raise _invalid("reason", _("Give the reason for the withdrawal."))
+    if withdrawn_on < consent.consented_on or withdrawn_on > clock.today():
+        raise _invalid("withdrawn_on", _("The withdrawal date must be between consent and today."))
+    before = snapshot(consent)
+    consent.withdrawn_on = withdrawn_on
+    consent.withdrawal_reason = reason.strip()
+    consent.save(update_fields=["withdrawn_on", "withdrawal_reason"])
+    audit_record(
+        actor=actor,
+        action="update",
+        instance=consent,
+        changed_fields=changes(before, snapshot(consent)),
+    )
+    return consent
+
+
+def child_has_active_consent(child_id: int) -> bool:
+    return any(consent.is_active for consent in Consent.objects.filter(child_id=child_id))
+
+
+def _ensure_consented(case: Case) -> None:
+    _ensure_open(case)
+    if case.status not in CONSENTED_STATUSES or not child_has_active_consent(case.child_id):
+        raise ApplicationError(
+            _("No active consent for this child: record consent and assent first."),
+            code="consent_required",
+            fields={"consent": [_("No active consent for this child.")]},
+        )

@@ -1,0 +1,132 @@
+"""Case plans: goals and planned services, submission and supervisor review."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.access import (
+    Capability,
+    case_for_editing,
+    require,
+)
+from casework.audit import audit_record
+from casework.models import (
+    Assessment,
+    CasePlan,
+    PlanGoal,
+    PlannedService,
+)
+from casework.services._common import _case_worker_or_error, _invalid
+from casework.services.consents import _ensure_consented
+from casework.services.states import Status, _ensure_open, _transition
+from core.errors import ApplicationError, InvalidTransitionError
+
+
+@transaction.atomic
+def plan_save(*, actor, case_id: int, summary: str, goals: list[dict], submit: bool) -> CasePlan:
+    """Write the case plan (goals with planned services), replacing the previous draft;
+    `submit` sends it for supervisor approval. Needs an approved assessment."""
+    case = case_for_editing(actor, case_id)
+    _ensure_consented(case)
+    if not case.assessments.filter(status=Assessment.Status.APPROVED).exists():
+        raise ApplicationError(
+            _("The plan needs an approved assessment first."),
+            code="assessment_required",
+            fields={"assessment": [_("No approved assessment yet.")]},
+        )
+    if submit and not goals:
+        raise _invalid("goals", _("A plan needs at least one goal."))
+    plan, created = CasePlan.objects.select_for_update().get_or_create(case=case)
+    if plan.status == CasePlan.Status.SUBMITTED:
+        raise _invalid("status", _("The plan is awaiting approval; it cannot be changed now."))
+    if plan.status == CasePlan.Status.APPROVED and case.status != Status.RELAPSED:
+        plan.version += 1
+    plan.goals.all().delete()
+    for goal_index, goal in enumerate(goals):
+        goal_row = PlanGoal(
+            plan=plan,
+            description=(goal.get("description") or "").strip(),
+            target_date=goal.get("target_date"),
+        )
+        try:
+            goal_row.full_clean(exclude=["plan"])
+        except ValidationError as error:
+            raise ApplicationError(
+                _("Some goals are not valid."),
+                fields={f"goals[{goal_index}].{k}": v for k, v in error.message_dict.items()},
+            ) from None
+        goal_row.save()
+        for service_index, service in enumerate(goal.get("services", [])):
+            prefix = f"goals[{goal_index}].services[{service_index}]"
+            worker = _case_worker_or_error(
+                service.get("responsible_worker_id"), f"{prefix}.responsible_worker_id"
+            )
+            service_row = PlannedService(
+                goal=goal_row,
+                type=service.get("type"),
+                provider_kind=service.get("provider_kind", PlannedService.ProviderKind.OWN),
+                provider_name=service.get("provider_name", ""),
+                responsible_worker=worker,
+                due_on=service.get("due_on"),
+            )
+            try:
+                service_row.full_clean(exclude=["goal", "responsible_worker"])
+            except ValidationError as error:
+                raise ApplicationError(
+                    _("Some planned services are not valid."),
+                    fields={f"{prefix}.{k}": v for k, v in error.message_dict.items()},
+                ) from None
+            service_row.save()
+    before_status = plan.status
+    plan.summary = summary or ""
+    plan.status = CasePlan.Status.SUBMITTED if submit else CasePlan.Status.DRAFT
+    plan.approved_by = None
+    plan.approved_at = None
+    plan.save()
+    audit_record(
+        actor=actor,
+        action="create" if created else "update",
+        instance=plan,
+        case_id=case.pk,
+        changed_fields={
+            "status": [None if created else before_status, plan.status],
+            "goals": len(goals),
+            "version": plan.version,
+        },
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_review(*, actor, case_id: int, approve: bool, comment: str = "") -> CasePlan:
+    """A supervisor approves the submitted plan (case becomes 'planned') or returns it."""
+    require(actor, Capability.APPROVE)
+    case = case_for_editing(actor, case_id)
+    _ensure_open(case)
+    plan = CasePlan.objects.select_for_update().filter(case=case).first()
+    if plan is None or plan.status != CasePlan.Status.SUBMITTED:
+        raise InvalidTransitionError(
+            current=plan.status if plan else "none",
+            requested="approved" if approve else "revision_needed",
+            allowed=[],
+        )
+    if not approve and not comment.strip():
+        raise _invalid("comment", _("Say what needs to change."))
+    before = plan.status
+    plan.status = CasePlan.Status.APPROVED if approve else CasePlan.Status.REVISION_NEEDED
+    plan.approved_by = actor if approve else None
+    plan.approved_at = timezone.now() if approve else None
+    plan.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="update",
+        instance=plan,
+        case_id=case.pk,
+        changed_fields={"status": [before, plan.status], "comment": comment.strip()},
+    )
+    if approve and case.status in (Status.ASSESSED, Status.RELAPSED):
+        _transition(case, Status.PLANNED, actor=actor)
+    return plan

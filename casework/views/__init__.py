@@ -1,0 +1,46 @@
+"""Web pages on an NGO's host, one module per area; every page calls the services and
+selectors that the API calls too."""
+
+from casework.views.case import (
+    assessment_new,
+    attachment_new,
+    case_detail,
+    closure_request,
+    consent_new,
+    followup_complete,
+    followup_new,
+    intervention_new,
+    note_new,
+    reopen,
+    verification_new,
+)
+from casework.views.home import case_list, home, notification_read, regency_options
+from casework.views.manage import audit, ngo_settings, staff
+from casework.views.plan import plan_edit
+from casework.views.registration import register
+from casework.views.review import approvals, review
+
+__all__ = [
+    "approvals",
+    "assessment_new",
+    "attachment_new",
+    "audit",
+    "case_detail",
+    "case_list",
+    "closure_request",
+    "consent_new",
+    "followup_complete",
+    "followup_new",
+    "home",
+    "intervention_new",
+    "ngo_settings",
+    "note_new",
+    "notification_read",
+    "plan_edit",
+    "regency_options",
+    "register",
+    "reopen",
+    "review",
+    "staff",
+    "verification_new",
+]

@@ -1,0 +1,258 @@
+"""The case page with its timeline, and the forms for each step of the case."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework import forms, regions, selectors, services
+from casework.access import Capability, can
+from casework.models import Assessment, Case, CasePlan
+from casework.views._base import _render, staff_required
+from core.errors import ApplicationError, PermissionDeniedError
+
+
+def _timeline(case: Case) -> list[dict]:
+    """Everything that happened on the case, newest first."""
+    items = []
+    previous_scores = None
+    for assessment in sorted(case.assessments.all(), key=lambda a: (a.assessed_on, a.pk)):
+        scores = assessment.scores()
+        changes = (
+            {key: scores[key] - previous_scores[key] for key in scores} if previous_scores else None
+        )
+        items.append(
+            {
+                "kind": "assessment",
+                "on": assessment.assessed_on,
+                "obj": assessment,
+                "scores": scores,
+                "changes": changes,
+            }
+        )
+        if assessment.status == Assessment.Status.APPROVED:
+            previous_scores = scores
+    for intervention in case.interventions.all():
+        items.append({"kind": "intervention", "on": intervention.delivered_on, "obj": intervention})
+    for followup in case.followups.all():
+        items.append(
+            {"kind": "followup", "on": followup.completed_on or followup.due_on, "obj": followup}
+        )
+    for verification in case.verifications.all():
+        items.append({"kind": "verification", "on": verification.visited_on, "obj": verification})
+    for note in case.notes.all():
+        items.append({"kind": "note", "on": timezone.localdate(note.created_at), "obj": note})
+    for consent in case.child.consents.all():
+        items.append({"kind": "consent", "on": consent.consented_on, "obj": consent})
+    for attachment in case.attachments.all():
+        items.append(
+            {
+                "kind": "attachment",
+                "on": timezone.localdate(attachment.created_at),
+                "obj": attachment,
+            }
+        )
+    items.sort(key=lambda item: (item["on"], item["obj"].pk), reverse=True)
+    return items
+
+
+@staff_required
+def case_detail(request, case_id: int):
+    """The case page: summary, next steps and a timeline of everything that happened."""
+    if not can(request.user, Capability.VIEW_IDENTITY):
+        raise PermissionDeniedError("")
+    case = selectors.case_detail(actor=request.user, case_id=case_id)
+    plan = CasePlan.objects.filter(case=case).prefetch_related("goals__services").first()
+    return _render(
+        request,
+        "casework/case_detail.html",
+        {
+            "case": case,
+            "child": case.child,
+            "household": case.child.household,
+            "plan": plan,
+            "timeline": _timeline(case),
+            "allowed_next": services.allowed_next(case),
+            "province": regions.province(case.province_code) if case.province_code else None,
+            "regency": regions.regency(case.regency_code) if case.regency_code else None,
+            "pending_assessments": [
+                a for a in case.assessments.all() if a.status == Assessment.Status.SUBMITTED
+            ],
+            "open_followups": [f for f in case.followups.all() if f.completed_on is None],
+        },
+    )
+
+
+def _case_form_view(
+    request,
+    case_id: int,
+    *,
+    form_class,
+    title: str,
+    call,
+    template="casework/case_form.html",
+    form_kwargs=None,
+    initial=None,
+):
+    """GET shows the form; POST validates it, calls the service and goes back to the case.
+    Service errors are shown next to their fields; what the user typed is kept."""
+    case = selectors.case_detail(actor=request.user, case_id=case_id, audit_view=False)
+    form_kwargs = form_kwargs or {}
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES or None, **form_kwargs)
+        if form.is_valid():
+            try:
+                call(form.cleaned_data)
+            except ApplicationError as error:
+                forms.apply_error(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("case-detail", case_id=case_id)
+        status = 400
+    else:
+        form = form_class(initial=initial or {}, **form_kwargs)
+        status = 200
+    return _render(request, template, {"case": case, "form": form, "title": title}, status=status)
+
+
+@staff_required
+def assessment_new(request, case_id: int):
+    today = timezone.localdate()
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.AssessmentForm,
+        title=_("New assessment"),
+        initial={
+            "assessed_on": today,
+            "risk_level": "medium",
+            **{name: 3 for name in Assessment.SCORE_FIELDS},
+        },
+        call=lambda data: services.assessment_create(actor=request.user, case_id=case_id, **data),
+    )
+
+
+@staff_required
+def intervention_new(request, case_id: int):
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.InterventionForm,
+        title=_("Record a service"),
+        initial={"delivered_on": timezone.localdate()},
+        call=lambda data: services.intervention_record(actor=request.user, case_id=case_id, **data),
+    )
+
+
+@staff_required
+def followup_new(request, case_id: int):
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.FollowUpForm,
+        title=_("Schedule a visit"),
+        call=lambda data: services.followup_schedule(
+            actor=request.user,
+            case_id=case_id,
+            due_on=data["due_on"],
+            kind=data["kind"],
+            assigned_worker_id=data.get("assigned_worker") or None,
+            purpose=data["purpose"],
+        ),
+    )
+
+
+@staff_required
+def followup_complete(request, case_id: int, followup_id: int):
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.FollowUpCompleteForm,
+        title=_("Visit done"),
+        initial={"completed_on": timezone.localdate()},
+        call=lambda data: services.followup_complete(
+            actor=request.user, case_id=case_id, followup_id=followup_id, **data
+        ),
+    )
+
+
+@staff_required
+def verification_new(request, case_id: int):
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.VerificationForm,
+        title=_("Verification visit"),
+        initial={"visited_on": timezone.localdate()},
+        call=lambda data: services.verification_record(actor=request.user, case_id=case_id, **data),
+    )
+
+
+@staff_required
+def note_new(request, case_id: int):
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.NoteForm,
+        title=_("Add a note"),
+        call=lambda data: services.note_add(actor=request.user, case_id=case_id, **data),
+    )
+
+
+@staff_required
+def closure_request(request, case_id: int):
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.ClosureForm,
+        title=_("Request closure"),
+        call=lambda data: services.case_closure_request(
+            actor=request.user, case_id=case_id, **data
+        ),
+    )
+
+
+@staff_required
+def reopen(request, case_id: int):
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.ReasonForm,
+        title=_("Reopen the case"),
+        call=lambda data: services.case_reopen(actor=request.user, case_id=case_id, **data),
+    )
+
+
+@staff_required
+def consent_new(request, case_id: int):
+    case = selectors.case_detail(actor=request.user, case_id=case_id, audit_view=False)
+    household = case.child.household
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.ConsentForm,
+        title=_("Record consent and assent"),
+        initial={
+            "guardian_name": household.guardian_name if household else "",
+            "guardian_relationship": household.guardian_relationship if household else "",
+            "consented_on": timezone.localdate(),
+        },
+        call=lambda data: services.consent_record(
+            actor=request.user, child_id=case.child_id, data=services.ConsentInput(**data)
+        ),
+    )
+
+
+@staff_required
+def attachment_new(request, case_id: int):
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.AttachmentForm,
+        title=_("Add a document or photo"),
+        call=lambda data: services.attachment_upload(
+            actor=request.user, case_id=case_id, kind=data["kind"], uploaded_file=data["file"]
+        ),
+    )

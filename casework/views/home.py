@@ -1,0 +1,90 @@
+"""The worker's home page, the case list and notifications."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils.html import format_html_join
+
+from casework import forms, regions, selectors, services
+from casework.access import Capability, can
+from casework.models import Case, Notification
+from casework.views._base import _render, staff_required
+
+
+@staff_required
+def home(request):
+    """The worker's home: overdue follow-ups and verifications, my cases (urgent first),
+    notifications; supervisors also see their approval queues' sizes."""
+    data = selectors.dashboard(actor=request.user)
+    risk_order = {"urgent": 0, "high": 1, "medium": 2, "low": 3, "": 4}
+    my_cases = list(
+        data["cases"].exclude(status=Case.Status.CLOSED).filter(assigned_worker=request.user)[:50]
+    )
+    my_cases.sort(key=lambda case: (risk_order.get(case.risk_level, 4), -case.pk))
+    queues = (
+        selectors.approval_queues(actor=request.user)
+        if can(request.user, Capability.APPROVE)
+        else None
+    )
+    return _render(
+        request,
+        "casework/home.html",
+        {
+            "my_cases": my_cases,
+            "overdue_followups": list(data["overdue_followups"][:50]),
+            "notifications": list(data["notifications"][:20]),
+            "queues": queues,
+        },
+    )
+
+
+@staff_required
+def case_list(request):
+    """Cases with filters and search; htmx swaps only the results."""
+    form = forms.CaseFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "status": data.get("status") or None,
+            "risk": data.get("risk") or None,
+            "worker_id": data.get("worker") or None,
+            "province_code": data.get("province") or None,
+            "overdue": True if data.get("overdue") else None,
+            "search": data.get("search") or None,
+        }
+    queryset = selectors.case_list(actor=request.user, **filters).order_by("-id")
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "identity": can(request.user, Capability.VIEW_IDENTITY),
+        "query": request.GET.urlencode(),
+    }
+    if request.headers.get("HX-Request"):
+        return _render(request, "casework/_case_results.html", context)
+    return _render(request, "casework/case_list.html", context)
+
+
+@staff_required
+def notification_read(request, notification_id: int):
+    if request.method == "POST":
+        services.notification_mark_read(actor=request.user, notification_id=notification_id)
+    notification = Notification.objects.filter(pk=notification_id, user=request.user).first()
+    if notification and notification.case_id:
+        return redirect("case-detail", case_id=notification.case_id)
+    return redirect("home")
+
+
+@staff_required
+def regency_options(request):
+    """A province's regency <option>s, swapped into the household form by htmx."""
+    try:
+        choices = regions.regency_choices(request.GET.get("province_code") or None)
+    except ValueError:
+        choices = []
+    return HttpResponse(
+        format_html_join("", '<option value="{}">{}</option>', [("", "—"), *choices])
+    )

@@ -1,0 +1,106 @@
+"""NGO management pages: staff, settings and the audit trail."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from casework import forms, selectors, services
+from casework.access import Capability, can, role_of
+from casework.models import AuditEvent
+from casework.views._base import _render, staff_required
+from core.errors import ApplicationError, PermissionDeniedError
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff(request):
+    """Staff accounts and roles (NGO admins)."""
+    if not can(request.user, Capability.MANAGE_STAFF):
+        raise PermissionDeniedError("")
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "update":
+        try:
+            services.staff_update(
+                actor=request.user,
+                user_id=int(request.POST.get("user_id", "0")),
+                role=request.POST.get("role") or None,
+                is_active=request.POST.get("is_active") == "1"
+                if "is_active" in request.POST
+                else None,
+            )
+        except (ApplicationError, ValueError) as error:
+            messages.error(request, getattr(error, "message", str(error)))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("staff")
+    form = forms.StaffForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.staff_create(actor=request.user, **form.cleaned_data)
+            except ApplicationError as error:
+                forms.apply_error(form, error)
+            else:
+                messages.success(request, _("The account is created."))
+                return redirect("staff")
+        status = 400
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.select_related("staff_profile").order_by("username")
+    rows = [(user, role_of(user) or "") for user in users]
+    return _render(
+        request,
+        "casework/staff.html",
+        {"form": form, "rows": rows, "roles": forms.StaffProfile.Role.choices},
+        status=status,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def ngo_settings(request):
+    """Classification standard and follow-up intervals (NGO admins)."""
+    if not can(request.user, Capability.MANAGE_SETTINGS):
+        raise PermissionDeniedError("")
+    row = selectors.ngo_settings_get()
+    form = forms.SettingsForm(request.POST or None, instance=row)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.ngo_settings_update(actor=request.user, **form.cleaned_data)
+            except ApplicationError as error:
+                forms.apply_error(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("ngo-settings")
+        status = 400
+    return _render(request, "casework/settings.html", {"form": form}, status=status)
+
+
+@staff_required
+def audit(request):
+    """The audit browser (NGO admins), filterable."""
+    params = request.GET
+    events = selectors.audit_events(
+        actor=request.user,
+        actor_username=params.get("actor") or None,
+        action=params.get("action") or None,
+        object_type=params.get("object_type") or None,
+        case_id=int(params["case"]) if params.get("case", "").isdigit() else None,
+    )
+    page = Paginator(events, 50).get_page(params.get("page"))
+    return _render(
+        request,
+        "casework/audit.html",
+        {
+            "page": page,
+            "params": params,
+            "actions": AuditEvent.Action.choices,
+            "query": params.urlencode(),
+        },
+    )

@@ -1,0 +1,97 @@
+"""The case plan form: goals and planned services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from casework import forms, selectors, services
+from casework.models import CasePlan
+from casework.views._base import _render, staff_required
+from core.errors import ApplicationError
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, case_id: int):
+    """Goals, each with one planned service; save as draft or send for approval."""
+    case = selectors.case_detail(actor=request.user, case_id=case_id, audit_view=False)
+    plan = CasePlan.objects.filter(case=case).prefetch_related("goals__services").first()
+    status = 200
+    if request.method == "POST":
+        form = forms.PlanForm(request.POST)
+        formset = forms.PlanGoalFormSet(request.POST, prefix="goals")
+        if form.is_valid() and formset.is_valid():
+            goals = []
+            for goal in formset.cleaned_data:
+                if not goal:
+                    continue
+                services_list = []
+                if goal.get("service_type"):
+                    services_list.append(
+                        {
+                            "type": goal["service_type"],
+                            "provider_kind": goal.get("provider_kind") or "own",
+                            "provider_name": goal.get("provider_name", ""),
+                            "responsible_worker_id": goal.get("responsible_worker"),
+                            "due_on": goal.get("due_on") or goal["target_date"],
+                        }
+                    )
+                goals.append(
+                    {
+                        "description": goal["description"],
+                        "target_date": goal["target_date"],
+                        "services": services_list,
+                    }
+                )
+            try:
+                services.plan_save(
+                    actor=request.user,
+                    case_id=case_id,
+                    summary=form.cleaned_data["summary"],
+                    goals=goals,
+                    submit=form.cleaned_data["submit"],
+                )
+            except ApplicationError as error:
+                forms.apply_error(form, error)
+            else:
+                messages.success(request, _("The plan is saved."))
+                return redirect("case-detail", case_id=case_id)
+        status = 400
+    else:
+        initial_goals = []
+        if plan:
+            for goal in plan.goals.all():
+                service = next(iter(goal.services.all()), None)
+                initial_goals.append(
+                    {
+                        "description": goal.description,
+                        "target_date": goal.target_date,
+                        "service_type": service.type if service else "",
+                        "provider_kind": service.provider_kind if service else "own",
+                        "provider_name": service.provider_name if service else "",
+                        "responsible_worker": service.responsible_worker_id if service else "",
+                        "due_on": service.due_on if service else None,
+                    }
+                )
+        extra = request.GET.get("goals")
+        count = max(len(initial_goals), int(extra) if extra and extra.isdigit() else 1)
+        initial_goals += [
+            {"responsible_worker": request.user.pk} for _ in range(count - len(initial_goals))
+        ]
+        form = forms.PlanForm(initial={"summary": plan.summary if plan else ""})
+        formset = forms.PlanGoalFormSet(prefix="goals", initial=initial_goals)
+    return _render(
+        request,
+        "casework/plan_form.html",
+        {
+            "case": case,
+            "form": form,
+            "formset": formset,
+            "plan": plan,
+            "more_goals": len(formset.forms) + 1,
+        },
+        status=status,
+    )

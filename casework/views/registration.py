@@ -1,0 +1,151 @@
+"""The registration wizard: child, household, consent, review with duplicates, save."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from casework import forms, regions, selectors, services
+from casework.access import Capability, can
+from casework.views._base import _render, staff_required
+from core.errors import ApplicationError, PermissionDeniedError
+
+WIZARD_SESSION_KEY = "registration_wizard"
+
+
+WIZARD_STEPS = ["child", "household", "consent", "review"]
+
+
+def _wizard(request) -> dict:
+    return request.session.setdefault(WIZARD_SESSION_KEY, {})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def register(request, step: str = "child"):
+    """Child -> household -> consent and assent -> review with likely duplicates -> save.
+
+    Steps are kept in the session (which lives in this NGO's schema) until saved.
+    """
+    if step not in WIZARD_STEPS:
+        raise Http404
+    if not can(request.user, Capability.EDIT_CASES):
+        raise PermissionDeniedError("")
+    wizard = _wizard(request)
+    if request.method == "GET" and step == "child" and request.GET.get("new"):
+        wizard.clear()
+        request.session.modified = True
+    form_classes = {
+        "child": forms.ChildForm,
+        "household": forms.HouseholdForm,
+        "consent": forms.ConsentForm,
+    }
+    if step != "child" and "child" not in wizard:
+        return redirect("register-step", step="child")
+    if step == "review":
+        return _register_review(request, wizard)
+    form_class = form_classes[step]
+    initial = wizard.get(step) or {}
+    if step == "consent" and not initial and "household" in wizard:
+        initial = {
+            "guardian_name": wizard["household"].get("guardian_name", ""),
+            "guardian_relationship": wizard["household"].get("guardian_relationship", ""),
+            "consented_on": timezone.localdate().isoformat(),
+        }
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            wizard[step] = {
+                key: value.isoformat() if hasattr(value, "isoformat") else value
+                for key, value in form.cleaned_data.items()
+            }
+            if step == "consent" and request.POST.get("skip"):
+                wizard.pop("consent", None)
+            request.session.modified = True
+            next_step = WIZARD_STEPS[WIZARD_STEPS.index(step) + 1]
+            return redirect("register-step", step=next_step)
+        if step == "consent" and request.POST.get("skip"):
+            wizard.pop("consent", None)
+            request.session.modified = True
+            return redirect("register-step", step="review")
+    else:
+        form = form_class(initial=initial)
+    return _render(
+        request,
+        "casework/register.html",
+        {"form": form, "step": step, "steps": WIZARD_STEPS, "wizard": wizard},
+    )
+
+
+def _register_review(request, wizard: dict):
+    from datetime import date
+
+    child = dict(wizard["child"])
+    household = dict(wizard.get("household") or {})
+    consent = dict(wizard.get("consent") or {}) or None
+    birth_year = child.get("birth_year") or (
+        date.fromisoformat(child["date_of_birth"]).year if child.get("date_of_birth") else None
+    )
+    duplicates = selectors.child_duplicates(
+        actor=request.user,
+        full_name=child["full_name"],
+        birth_year=birth_year,
+        guardian_name=household.get("guardian_name", ""),
+        village=household.get("village", ""),
+        nik=child.get("nik", ""),
+    )
+    visible = selectors.children_visible_among(
+        actor=request.user, child_ids=[match.pk for match, _ in duplicates]
+    )
+    duplicates = [
+        (match if match.pk in visible else None, reasons) for match, reasons in duplicates
+    ]
+    error = None
+    if request.method == "POST":
+        if not household:
+            return redirect("register-step", step="household")
+        case_type = child.pop("case_type")
+        if child.get("date_of_birth"):
+            child["date_of_birth"] = date.fromisoformat(child["date_of_birth"])
+        if consent:
+            consent["consented_on"] = date.fromisoformat(consent["consented_on"])
+        try:
+            case = services.child_register(
+                actor=request.user,
+                child=services.ChildInput(**child),
+                household=services.HouseholdInput(**household),
+                consent=services.ConsentInput(**consent) if consent else None,
+                case_type=case_type,
+            )
+        except ApplicationError as caught:
+            error = caught
+        else:
+            request.session.pop(WIZARD_SESSION_KEY, None)
+            messages.success(
+                request,
+                _("The child is registered: case %(reference)s.") % {"reference": case.reference},
+            )
+            return redirect("case-detail", case_id=case.pk)
+    province = regions.province(household.get("province_code", "")) if household else None
+    regency = regions.regency(household.get("regency_code", "")) if household else None
+    return _render(
+        request,
+        "casework/register_review.html",
+        {
+            "wizard": wizard,
+            "child": wizard["child"],
+            "household": household,
+            "consent": consent,
+            "province": province,
+            "regency": regency,
+            "duplicates": duplicates,
+            "error": error,
+            "step": "review",
+            "steps": WIZARD_STEPS,
+        },
+        status=400 if error else 200,
+    )
