@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from casework import validation
 from casework.access import (
     Capability,
     require,
@@ -35,6 +36,13 @@ def ngo_settings_update(*, actor, **values) -> NGOSettings:
         if name in values and values[name] is not None:
             setattr(settings_row, name, values[name])
     _full_clean(settings_row)
+    validation.check(
+        validation.NGO_SETTINGS,
+        {
+            "followup_interval_days": settings_row.followup_interval_days,
+            "verification_interval_days": settings_row.verification_interval_days,
+        },
+    )
     settings_row.save()
     audit_record(
         actor=actor,
