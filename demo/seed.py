@@ -241,6 +241,7 @@ def seed_consortium(*, children_per_ngo: int = CHILDREN_PER_NGO) -> bool:
     faker.seed_instance(2026)
     with _fast_seeding(), transaction.atomic():
         consortium, _ = consortium_create(
+            actor=None,
             slug=CONSORTIUM_SLUG,
             name=f"Pusat Kajian Perlindungan Anak, Universitas {faker.city()}",
             coordinator_email=COORDINATOR_USERNAME,
@@ -256,6 +257,7 @@ def seed_consortium(*, children_per_ngo: int = CHILDREN_PER_NGO) -> bool:
             province = regions.province(demo.province_code)
             ngos.append(
                 ngo_provision(
+                    actor=None,
                     consortium=consortium,
                     slug=demo.slug,
                     name=f"{demo.prefix} {demo.home}",
@@ -1231,7 +1233,8 @@ class _NGOSeeder:
     def _reopen(self, story: _Story, reason: str) -> None:
         from casework import services
 
-        services.case_reopen(actor=story.worker, case_id=story.case.pk, reason=reason)
+        # Reopening, like closing, is the supervisor's decision.
+        services.case_reopen(actor=self.supervisor, case_id=story.case.pk, reason=reason)
 
 
 def synthetic_nik(regency_code: str, date_of_birth: date, sex: str) -> str:

@@ -1,7 +1,6 @@
 """Files on a child's record: /api/v1/cases/<id>/attachments/ and /api/v1/attachments/<uuid>/"""
 
 from django.http import FileResponse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -10,13 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import selectors, services
-from casework.access import Capability, case_for_actor, require
 from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, validated
-from casework.audit import audit_record
 from casework.models import Attachment
 from casework.services import ATTACHMENT_TYPES
-from core.errors import NotFoundError
 
 
 class AttachmentListView(APIView):
@@ -29,9 +25,7 @@ class AttachmentListView(APIView):
         summary="Attachments of the case's child",
     )
     def get(self, request, case_id: int):
-        require(request.user, Capability.VIEW_IDENTITY)
-        case = case_for_actor(request.user, case_id)
-        rows = Attachment.objects.filter(child_id=case.child_id)
+        rows = selectors.attachment_list(actor=request.user, case_id=case_id)
         return Response(s.AttachmentOutputSerializer(rows, many=True).data)
 
     @extend_schema(
@@ -61,13 +55,8 @@ class AttachmentDownloadView(APIView):
         summary="Download an attachment",
     )
     def get(self, request, attachment_uuid):
-        require(request.user, Capability.VIEW_IDENTITY)
-        attachment = Attachment.objects.filter(uuid=attachment_uuid).first()
-        visible = selectors.child_list(actor=request.user)
-        if attachment is None or not visible.filter(pk=attachment.child_id).exists():
-            raise NotFoundError(_("File not found."))
-        audit_record(
-            actor=request.user, action="view", instance=attachment, case_id=attachment.case_id
+        attachment = selectors.attachment_for_download(
+            actor=request.user, attachment_uuid=attachment_uuid
         )
         return FileResponse(
             attachment.file.open("rb"),

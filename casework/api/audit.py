@@ -8,11 +8,12 @@ from casework import selectors
 from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, NewestFirstCursorPagination
 from casework.models import AuditEvent
+from core.audit import AuditAction
 
 
 class AuditQuerySerializer(drf.Serializer):
     actor = drf.CharField(required=False)
-    action = drf.CharField(required=False)
+    action = drf.ChoiceField(choices=AuditAction.choices, required=False)
     object_type = drf.CharField(required=False)
     case = drf.IntegerField(required=False)
     since = drf.DateField(required=False)

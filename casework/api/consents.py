@@ -8,9 +8,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import selectors, services
-from casework.access import Capability, require
 from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, NewestFirstCursorPagination, validated
+from casework.audit import audit_listed
 from casework.models import Consent
 from core.errors import NotFoundError
 
@@ -29,12 +29,16 @@ class ConsentListView(GenericAPIView):
         operation_id="consents_list",
     )
     def get(self, request):
-        require(request.user, Capability.VIEW_IDENTITY)
         child = request.query_params.get("child")
-        queryset = selectors.consent_list(
-            actor=request.user, child_id=int(child) if child and child.isdigit() else None
-        )
+        child_id = int(child) if child and child.isdigit() else None
+        queryset = selectors.consent_list(actor=request.user, child_id=child_id)
         page = self.paginate_queryset(queryset)
+        audit_listed(
+            actor=request.user,
+            object_type="consent",
+            rows=page,
+            filters={"child": child_id} if child_id else None,
+        )
         return self.get_paginated_response(s.ConsentOutputSerializer(page, many=True).data)
 
     @extend_schema(

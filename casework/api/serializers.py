@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework import regions
-from casework.access import Capability, can
 from casework.models import (
     Assessment,
     AuditEvent,
@@ -105,7 +104,7 @@ class ChildSummarySerializer(serializers.Serializer):
             "birth_year": child.birth_year,
             "nik_masked": child.nik_masked,
         }
-        if not self.context.get("identity", False):
+        if not self.context.get("identity_visible", False):
             data.update({"full_name": None, "known_as": None, "nik_masked": None})
         return data
 
@@ -136,11 +135,9 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ChildSummarySerializer)
     def get_child(self, case) -> dict:
-        return ChildSummarySerializer(case.child, context=self.context).data
-
-
-def identity_context(request) -> dict:
-    return {"identity": can(request.user, Capability.VIEW_IDENTITY)}
+        # The selector decided: rows carry `identity_visible` (False when absent).
+        context = {"identity_visible": getattr(case, "identity_visible", False)}
+        return ChildSummarySerializer(case.child, context=context).data
 
 
 class ConsentOutputSerializer(serializers.ModelSerializer):
@@ -278,6 +275,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "object_id",
             "case_id",
             "changed_fields",
+            "details",
             "ip_address",
             "at",
         ]
@@ -513,6 +511,13 @@ class StaffUpdateInputSerializer(serializers.Serializer):
         required=False,
     )
     is_active = serializers.BooleanField(required=False)
+    password = serializers.CharField(
+        required=False, write_only=True, help_text="A new password for the account."
+    )
+    confirm = serializers.BooleanField(
+        required=False,
+        help_text="Required (true) to change your own role: you may lose the right to undo it.",
+    )
 
 
 class StaffOutputSerializer(serializers.Serializer):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casework.access import (
     Capability,
     case_for_editing,
+    case_holders,
     require,
 )
 from casework.audit import audit_record
@@ -21,7 +21,7 @@ from casework.services._common import _case_worker_or_error, _invalid
 from casework.services.delivery import case_followups_refresh
 from casework.services.states import Status, _ensure_open, _transition, allowed_next
 from core import clock
-from core.audit import snapshot
+from core.audit import AuditAction, snapshot
 from core.errors import ApplicationError, InvalidTransitionError
 
 
@@ -31,21 +31,24 @@ def case_assign(*, actor, case_id: int, worker_id: int, shared_with_ids: list[in
     require(actor, Capability.ASSIGN_CASES)
     case = case_for_editing(actor, case_id)
     _ensure_open(case)
-    user_model = get_user_model()
     worker = _case_worker_or_error(worker_id, "worker_id")
     before = case.assigned_worker_id
     case.assigned_worker = worker
     case.save(update_fields=["assigned_worker", "updated_at"])
     fields = {"assigned_worker_id": [before, worker.pk]}
     if shared_with_ids is not None:
-        shared = list(user_model.objects.filter(pk__in=shared_with_ids, is_active=True))
+        shared = list(case_holders().filter(pk__in=shared_with_ids))
         if len(shared) != len(set(shared_with_ids)):
             raise _invalid("shared_with", _("Choose active staff members."))
         old = sorted(case.shared_with.values_list("pk", flat=True))
         case.shared_with.set(shared)
         fields["shared_with"] = [old, sorted(user.pk for user in shared)]
     audit_record(
-        actor=actor, action="update", instance=case, case_id=case.pk, changed_fields=fields
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=case,
+        case_id=case.pk,
+        changed_fields=fields,
     )
     return case
 
@@ -100,7 +103,7 @@ def case_closure_review(*, actor, case_id: int, approve: bool, comment: str = ""
         for followup in FollowUp.objects.filter(case=case, completed_on__isnull=True):
             audit_record(
                 actor=actor,
-                action="delete",
+                action=AuditAction.DELETE,
                 instance=followup,
                 case_id=case.pk,
                 changed_fields={name: [value, None] for name, value in snapshot(followup).items()},
@@ -134,8 +137,12 @@ def case_closure_review(*, actor, case_id: int, approve: bool, comment: str = ""
 
 @transaction.atomic
 def case_reopen(*, actor, case_id: int, reason: str) -> Case:
-    """Reopen a closed case with a reason: back to services if a plan was approved."""
+    """Reopen a closed case with a reason: back to services if a plan was approved.
+
+    Closing needs a supervisor's approval, so reopening does too: a supervisor (or admin)
+    reopens; a case worker asks them."""
     case = case_for_editing(actor, case_id)
+    require(actor, Capability.APPROVE)
     if case.status != Status.CLOSED:
         raise InvalidTransitionError(
             current=case.status, requested="reopen", allowed=allowed_next(case)

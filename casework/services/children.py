@@ -26,7 +26,7 @@ from casework.services._common import NIK_RE, _case_worker_or_error, _full_clean
 from casework.services.consents import ConsentInput, consent_record
 from casework.services.states import Status, _ensure_open
 from core import clock
-from core.audit import changes, snapshot
+from core.audit import AuditAction, changes, snapshot
 from core.errors import ApplicationError
 
 
@@ -162,17 +162,21 @@ def child_register(
     consent: ConsentInput | None = None,
     case_type: str = Case.Type.CHILD_LABOUR,
     assigned_worker=None,
+    assigned_worker_id: int | None = None,
 ) -> Case:
     """Register a child with household (and consent, if given) and open a case.
 
     Without an active consent the case stays 'identified'; with one it is 'registered'.
     """
     require(actor, Capability.EDIT_CASES)
-    if assigned_worker is not None and assigned_worker.pk != actor.pk:
+    if assigned_worker is not None:
+        assigned_worker_id = assigned_worker.pk
+    assigned_worker = None
+    if assigned_worker_id is not None and assigned_worker_id != actor.pk:
         # Opening a case for someone else is an assignment: supervisors and admins only, and
-        # only to someone who can work on it.
+        # only to someone who can hold cases.
         require(actor, Capability.ASSIGN_CASES)
-        _case_worker_or_error(assigned_worker.pk, "assigned_worker_id")
+        assigned_worker = _case_worker_or_error(assigned_worker_id, "assigned_worker_id")
     if case_type not in Case.Type.values:
         raise _invalid(
             "case_type", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Case.Type.values)}
@@ -247,7 +251,7 @@ def child_update(*, actor, case_id: int, **values) -> Child:
     child.save()
     audit_record(
         actor=actor,
-        action="update",
+        action=AuditAction.UPDATE,
         instance=child,
         case_id=case.pk,
         changed_fields=changes(before, snapshot(child)),

@@ -25,7 +25,7 @@ from casework.services.consents import _ensure_consented
 from casework.services.ngo import ngo_settings
 from casework.services.states import Status, _ensure_open, _transition
 from core import clock
-from core.audit import changes, snapshot
+from core.audit import AuditAction, changes, snapshot
 from core.errors import NotFoundError
 
 
@@ -54,7 +54,7 @@ def note_add(*, actor, case_id: int, body: str) -> Note:
     note = Note.objects.create(case=case, author=actor, body=body.strip())
     audit_record(
         actor=actor,
-        action="create",
+        action=AuditAction.CREATE,
         instance=note,
         case_id=case.pk,
         changed_fields={"body": [None, f"{len(note.body)} characters"]},
@@ -96,7 +96,9 @@ def followup_schedule(
     validation.check(validation.FOLLOWUP, {"due_on": due_on})
     worker = case.assigned_worker
     if assigned_worker_id is not None:
-        worker = _case_worker_or_error(assigned_worker_id, "assigned_worker_id")
+        worker = _case_worker_or_error(
+            assigned_worker_id, "assigned_worker_id", actor=actor, case=case
+        )
     if worker is None:
         raise _invalid("assigned_worker_id", _("The case has no worker; choose one."))
     followup = FollowUp(
@@ -130,7 +132,7 @@ def followup_complete(
     followup.save(update_fields=["completed_on", "notes", "is_overdue"])
     audit_record(
         actor=actor,
-        action="update",
+        action=AuditAction.UPDATE,
         instance=followup,
         case_id=case.pk,
         changed_fields=changes(before, snapshot(followup)),
@@ -166,7 +168,7 @@ def verification_record(*, actor, case_id: int, **values) -> Verification:
         open_visit.save(update_fields=["completed_on", "is_overdue"])
         audit_record(
             actor=actor,
-            action="update",
+            action=AuditAction.UPDATE,
             instance=open_visit,
             case_id=case.pk,
             changed_fields=changes(before, snapshot(open_visit)),
@@ -182,7 +184,7 @@ def verification_record(*, actor, case_id: int, **values) -> Verification:
             plan.save(update_fields=["status", "updated_at"])
             audit_record(
                 actor=actor,
-                action="update",
+                action=AuditAction.UPDATE,
                 instance=plan,
                 case_id=case.pk,
                 changed_fields={"status": [before_status, plan.status]},

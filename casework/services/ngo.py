@@ -14,7 +14,7 @@ from casework.models import (
     NGOSettings,
 )
 from casework.services._common import _full_clean
-from core.audit import changes, snapshot
+from core.audit import AuditAction, changes, snapshot
 
 
 @transaction.atomic
@@ -46,7 +46,7 @@ def ngo_settings_update(*, actor, **values) -> NGOSettings:
     settings_row.save()
     audit_record(
         actor=actor,
-        action="update",
+        action=AuditAction.UPDATE,
         instance=settings_row,
         changed_fields=changes(before, snapshot(settings_row)),
     )
