@@ -218,7 +218,7 @@ def test_every_event_has_the_one_shape(team, mark):
         actor=worker, case_id=case.pk, reason="withdrawn_child_labour", outcome="Sekolah"
     )
     services.case_closure_review(actor=supervisor, case_id=case.pk, approve=True, comment="Baik")
-    services.case_reopen(actor=worker, case_id=case.pk, reason="Kembali bekerja")
+    services.case_reopen(actor=supervisor, case_id=case.pk, reason="Kembali bekerja")
     events = _events(mark)
     assert len(events) == 14
     for event in events:
