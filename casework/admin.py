@@ -107,8 +107,18 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(StaffProfile, site=ngo_admin_site)
 class StaffProfileAdmin(NGOAuditedAdmin):
+    """Roles change only on the Staff page, through `staff_update`, which keeps one active
+    admin and asks before a self-demotion; here they are shown, never edited."""
+
     list_display = ["user", "role", "phone"]
     list_filter = ["role"]
+    readonly_fields = ["user", "role"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(NGOSettings, site=ngo_admin_site)
@@ -123,7 +133,25 @@ class NGOSettingsAdmin(NGOAuditedAdmin):
 
 
 class NGOUserAdmin(NGOAuditedAdmin, AuditedUserAdmin):
-    pass
+    """Names, e-mail and passwords are edited here; who may do what (active, superuser, staff
+    flags, groups, permissions) only through the Staff page's guarded services, and accounts
+    are created there and deactivated, never deleted (the audit trail keeps its actor)."""
+
+    readonly_fields = [
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "groups",
+        "user_permissions",
+        "last_login",
+        "date_joined",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class NGOGroupAdmin(NGOAuditedAdmin, AuditedGroupAdmin):

@@ -345,7 +345,9 @@ class StaffForm(forms.Form):
     phone = forms.CharField(
         label=_("Phone"), max_length=40, required=False, widget=forms.TextInput({"type": "tel"})
     )
-    role = forms.ChoiceField(label=_("Role"), choices=StaffProfile.Role.choices)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=StaffProfile.Role.choices, initial=StaffProfile.Role.CASE_WORKER
+    )
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from casework.access import Capability, can, case_holders
+from casework.access import Capability, can, case_holders, role_of
 from core.errors import ApplicationError, PermissionDeniedError
 
 NIK_RE = re.compile(r"[0-9]{16}")  # ASCII digits only: \d also matches "３" or "٣"
@@ -30,6 +31,13 @@ def _case_worker_or_error(user_id, field_name: str, *, actor=None, case=None):
         raise PermissionDeniedError(message, fields={field_name: [message]})
     worker = case_holders().filter(pk=user_id).first() if user_id else None
     if worker is None:
+        account = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+        if account is not None and role_of(account) is not None:
+            # An active admin or M&E officer of this NGO: they exist but cannot hold cases.
+            message = _("Only supervisors and case workers can hold cases.")
+            raise ApplicationError(
+                message, code="cannot_hold_cases", fields={field_name: [message]}
+            )
         raise ApplicationError(
             _("Unknown worker."), fields={field_name: [_("Choose an active staff member.")]}
         )

@@ -318,7 +318,8 @@ def test_case_workers_picker_offers_themselves_and_the_cases_worker(world, pages
 
 
 def test_me_officer_cannot_hold_a_followup(world):
-    """Naming the M&E officer is a 400 on the field (API)."""
+    """Naming the M&E officer is a 400 on the field (API) that says why: the role, not that
+    the (active) account is unknown."""
     before = _state(world.schema)
     response = world.clients["supervisor"].post(
         f"/api/v1/cases/{world.own.case_id}/followups/",
@@ -327,7 +328,7 @@ def test_me_officer_cannot_hold_a_followup(world):
     )
     assert (response.status_code, response.json()["fields"]) == (
         400,
-        {"assigned_worker_id": ["Choose an active staff member."]},
+        {"assigned_worker_id": ["Only supervisors and case workers can hold cases."]},
     )
     assert _state(world.schema) == before
 

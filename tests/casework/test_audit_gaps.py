@@ -67,18 +67,21 @@ def ngo_admin(ngo_a, schema):
 # --- The NGO's Django admin ---
 
 
-def test_role_change_in_ngo_admin_is_audited(ngo_admin, team_a):
-    """A case worker made supervisor through /admin/ (which gives every case) is an 'update'
-    of the staff member by the admin, with the role's old and new value."""
+def test_role_cannot_be_changed_in_ngo_admin_and_other_edits_are_audited(ngo_admin, team_a):
+    """A role changed through /admin/ would bypass the last-admin guard (and once gave a case
+    worker every case unaudited): the role is read-only there and stays as it was; the phone,
+    which may change, is an 'update' of the staff member by the admin."""
     admin, client = ngo_admin
     worker = team_a["worker"].user
     profile = StaffProfile.objects.get(user=worker)
     start = _last_id()
     response = client.post(
         f"/admin/casework/staffprofile/{profile.pk}/change/",
-        {"user": worker.pk, "role": "supervisor", "phone": "", "language": "id"},
+        {"user": worker.pk, "role": "supervisor", "phone": "0811", "language": "id"},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
+    profile.refresh_from_db()
+    assert profile.role == "case_worker"
     [event] = _events(start)
     assert (event.actor_id, event.action, event.object_type, event.object_id) == (
         admin.pk,
@@ -86,7 +89,7 @@ def test_role_change_in_ngo_admin_is_audited(ngo_admin, team_a):
         "staff",
         str(worker.pk),
     )
-    assert event.changed_fields == {"role": ["case_worker", "supervisor"]}
+    assert event.changed_fields == {"phone": ["", "0811"]}
     assert event.details == {"via": "admin"}
 
 
@@ -114,8 +117,10 @@ def test_group_and_deletion_in_ngo_admin_are_audited(ngo_admin):
     )
 
 
-def test_superuser_flag_and_groups_set_in_ngo_admin_are_audited(ngo_admin, team_a):
-    """Granting superuser through the user admin records is_superuser's change."""
+def test_access_flags_cannot_be_set_in_ngo_admin_and_name_edits_are_audited(ngo_admin, team_a):
+    """Superuser, staff and active flags cannot be set through the user admin (an M&E officer
+    made superuser there saw every child; the last admin could deactivate themselves); a name
+    change is recorded."""
     admin, client = ngo_admin
     user = team_a["other_worker"].user
     form = client.get(f"/admin/auth/user/{user.pk}/change/")
@@ -125,23 +130,44 @@ def test_superuser_flag_and_groups_set_in_ngo_admin_are_audited(ngo_admin, team_
         f"/admin/auth/user/{user.pk}/change/",
         {
             "username": user.username,
-            "first_name": "",
+            "first_name": "Rina",
             "last_name": "",
             "email": user.email,
-            "is_active": "on",
+            "is_active": "",
             "is_superuser": "on",
-            "groups": [],
-            "user_permissions": [],
-            "last_login_0": "",
-            "last_login_1": "",
-            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
-            "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+            "is_staff": "on",
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
+    user.refresh_from_db()
+    assert (user.is_superuser, user.is_staff, user.is_active) == (False, False, True)
     [event] = _events(start)
     assert (event.actor_id, event.action, event.object_type) == (admin.pk, "update", "staff")
-    assert event.changed_fields["is_superuser"] == [False, True]
+    assert event.changed_fields == {"first_name": ["", "Rina"]}
+
+
+def test_the_last_admin_cannot_deactivate_themselves_in_ngo_admin(ngo_admin):
+    """Unticking 'active' on one's own account in /admin/ changes nothing."""
+    admin, client = ngo_admin
+    response = client.post(
+        f"/admin/auth/user/{admin.pk}/change/",
+        {"username": admin.username, "email": admin.email, "is_active": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    admin.refresh_from_db()
+    assert admin.is_active
+
+
+def test_staff_cannot_be_added_or_deleted_in_ngo_admin(ngo_admin, team_a):
+    """Accounts are created on the Staff page and deactivated, never deleted."""
+    _admin, client = ngo_admin
+    user = team_a["me"].user
+    assert client.get("/admin/auth/user/add/").status_code == 403
+    assert client.post(f"/admin/auth/user/{user.pk}/delete/", {"post": "yes"}).status_code == 403
+    profile = StaffProfile.objects.get(user=user)
+    deleted = client.post(f"/admin/casework/staffprofile/{profile.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 403
+    assert StaffProfile.objects.filter(pk=profile.pk).exists()
 
 
 def test_password_set_in_ngo_admin_is_audited_without_value(ngo_admin, team_a):

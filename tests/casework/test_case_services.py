@@ -1394,3 +1394,25 @@ def test_ngo_settings_rejects_unknown_standard(team):
     with pytest.raises(ApplicationError) as caught:
         services.ngo_settings_update(actor=team["admin"], classification_standard="un")
     assert list(caught.value.fields) == ["classification_standard"]
+
+
+@pytest.mark.parametrize("role", ["admin", "me"])
+def test_assigning_to_staff_who_cannot_hold_cases_says_why(team, role):
+    """An active admin or M&E officer named as the worker: the error names the real reason, on
+    the field, and the case keeps its worker."""
+    case = _register(team["worker"])
+    with pytest.raises(ApplicationError) as caught:
+        services.case_assign(actor=team["supervisor"], case_id=case.pk, worker_id=team[role].pk)
+    assert caught.value.code == "cannot_hold_cases"
+    assert caught.value.fields == {
+        "worker_id": ["Only supervisors and case workers can hold cases."]
+    }
+    case.refresh_from_db()
+    assert case.assigned_worker_id == team["worker"].pk
+
+
+def test_new_staff_form_offers_case_worker_first():
+    """The safest role is the default on the new-staff form, never admin."""
+    from casework.forms import StaffForm
+
+    assert StaffForm().fields["role"].initial == "case_worker"
