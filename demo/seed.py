@@ -519,7 +519,7 @@ WORST_PROFILES = {
 PREVENTION = Profile("", "", "none", (0, 0), (7, 14))
 
 INTERVENTIONS = {
-    # type: (provider template, notes)
+    # intervention type -> (provider template, notes)
     "school_return": ("SD Negeri {n} {village}", "Didaftarkan kembali; seragam dan buku dibantu."),
     "non_formal": ("PKBM {district}", "Ikut kejar paket B dua kali seminggu."),
     "tutoring": ("Relawan belajar {ngo}", "Bimbingan belajar membaca dan berhitung."),
