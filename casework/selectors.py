@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TypedDict, TypeVar
 
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.contrib.auth.models import User
+from django.db.models import BooleanField, ExpressionWrapper, Model, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +33,8 @@ from casework.models import (
 from casework.services import normalize_name
 from core.errors import NotFoundError
 
+ModelT = TypeVar("ModelT", bound=Model)
+
 
 def ngo_settings_get() -> NGOSettings | None:
     """The NGO's settings row (current schema)."""
@@ -54,7 +58,7 @@ REFERENCE_RE = re.compile(r"^[A-Za-z]*-?\d{2,}-?\d*$")
 
 def case_list(
     *,
-    actor,
+    actor: User,
     status: str | None = None,
     risk: str | None = None,
     worker_id: int | None = None,
@@ -94,7 +98,7 @@ def case_list(
     return queryset
 
 
-def case_detail(*, actor, case_id: int, audit_view: bool = True) -> Case:
+def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
     """One case with everything the case page shows; viewing a child's full record is audited."""
     case = case_for_actor(actor, case_id)
     case = (
@@ -117,7 +121,7 @@ def case_detail(*, actor, case_id: int, audit_view: bool = True) -> Case:
     return case
 
 
-def case_plan(*, actor, case_id: int) -> CasePlan:
+def case_plan(*, actor: User, case_id: int) -> CasePlan:
     """The case's plan with goals and planned services."""
     case = case_for_actor(actor, case_id)
     plan = (
@@ -135,13 +139,13 @@ def case_plan(*, actor, case_id: int) -> CasePlan:
     return plan
 
 
-def case_children_of(*, actor, case_id: int, model) -> QuerySet:
+def case_children_of(*, actor: User, case_id: int, model: type[ModelT]) -> QuerySet[ModelT]:
     """Assessments, interventions, follow-ups, verifications or notes of a visible case."""
     case = case_for_actor(actor, case_id)
-    return model.objects.filter(case=case)
+    return model._default_manager.filter(case=case)
 
 
-def child_list(*, actor, search: str | None = None) -> QuerySet[Child]:
+def child_list(*, actor: User, search: str | None = None) -> QuerySet[Child]:
     """Children with at least one case the actor may see."""
     visible_cases = cases_visible_to(actor)
     queryset = Child.objects.filter(cases__in=visible_cases).distinct().select_related("household")
@@ -150,12 +154,12 @@ def child_list(*, actor, search: str | None = None) -> QuerySet[Child]:
     return queryset
 
 
-def children_visible_among(*, actor, child_ids: list[int]) -> set[int]:
+def children_visible_among(*, actor: User, child_ids: list[int]) -> set[int]:
     """Which of `child_ids` belong to a case the actor may see."""
     return set(child_list(actor=actor).filter(pk__in=child_ids).values_list("pk", flat=True))
 
 
-def child_detail(*, actor, child_id: int) -> Child:
+def child_detail(*, actor: User, child_id: int) -> Child:
     """A child whose case the actor may see (audited as a view of the full record)."""
     require(actor, Capability.VIEW_IDENTITY)
     child = child_list(actor=actor).filter(pk=child_id).first()
@@ -165,7 +169,7 @@ def child_detail(*, actor, child_id: int) -> Child:
     return child
 
 
-def consent_list(*, actor, child_id: int | None = None) -> QuerySet[Consent]:
+def consent_list(*, actor: User, child_id: int | None = None) -> QuerySet[Consent]:
     """Consents of children the actor may see."""
     queryset = Consent.objects.filter(child__in=child_list(actor=actor)).select_related("child")
     if child_id:
@@ -175,7 +179,7 @@ def consent_list(*, actor, child_id: int | None = None) -> QuerySet[Consent]:
 
 def child_duplicates(
     *,
-    actor,
+    actor: User,
     full_name: str,
     birth_year: int | None = None,
     guardian_name: str = "",
@@ -206,7 +210,7 @@ def child_duplicates(
         conditions |= name_match
     if not conditions:
         return []
-    results = []
+    results: list[tuple[Child, list[str]]] = []
     guardian = normalize_name(guardian_name)
     village_name = normalize_name(village)
     # Strong matches first, so the cut below never drops them behind many similar first names.
@@ -241,7 +245,7 @@ def child_duplicates(
 
 def audit_events(
     *,
-    actor,
+    actor: User,
     actor_username: str | None = None,
     action: str | None = None,
     object_type: str | None = None,
@@ -267,7 +271,13 @@ def audit_events(
     return queryset
 
 
-def dashboard(*, actor) -> dict:
+class Dashboard(TypedDict):
+    cases: QuerySet[Case]
+    overdue_followups: QuerySet[FollowUp]
+    notifications: QuerySet[Notification]
+
+
+def dashboard(*, actor: User) -> Dashboard:
     """What the worker's and supervisor's home shows: my cases, overdue items, notifications."""
     today = timezone.localdate()
     cases = cases_visible_to(actor)
@@ -285,7 +295,13 @@ def dashboard(*, actor) -> dict:
     }
 
 
-def approval_queues(*, actor) -> dict:
+class ApprovalQueues(TypedDict):
+    assessments: QuerySet[Assessment]
+    plans: QuerySet[CasePlan]
+    closures: QuerySet[Case]
+
+
+def approval_queues(*, actor: User) -> ApprovalQueues:
     """What awaits a supervisor's decision: assessments, plans and closure requests."""
     require(actor, Capability.APPROVE)
     cases = cases_visible_to(actor)

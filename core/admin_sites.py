@@ -7,13 +7,14 @@ the tenant table or another NGO's data through it.
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.http import HttpRequest
 
 
 class OperatorAdminSite(admin.AdminSite):
     site_header = "Terpadu operator console"
     site_title = "Terpadu operator"
 
-    def has_permission(self, request):
+    def has_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_superuser
 
 

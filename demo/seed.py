@@ -29,13 +29,14 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher
-from django.db import connection, transaction
+from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from faker import Faker
 
 from core import clock
+from tenants.db import connection
 from tenants.models import NGO, Consortium
 from tenants.services import consortium_create, host_for, ngo_provision
 

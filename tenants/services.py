@@ -13,7 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from core.errors import ApplicationError, ConflictError, InvalidTransitionError
 from tenants import error_codes, schemas
+from tenants.db import connection
 from tenants.models import NGO, Consortium, ConsortiumMembership, Domain
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
@@ -311,9 +312,10 @@ def _ngo_create_with_schema(
         ) from None
 
     if method == "replay":
-        schemas.schema_create_by_replaying(schema_name, template=template.schema_name)
+        # template_ensure() above ran for "replay" and "clone".
+        schemas.schema_create_by_replaying(schema_name, template=template.schema_name)  # type: ignore[union-attr]
     elif method == "clone":
-        schemas.schema_create_by_cloning(schema_name, template=template.schema_name)
+        schemas.schema_create_by_cloning(schema_name, template=template.schema_name)  # type: ignore[union-attr]
         if (NGO.objects.count() % schemas.ANALYZE_EVERY_CLONES) == 0:
             schemas.catalogs_analyze()
     else:

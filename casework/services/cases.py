@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,9 @@ from core.errors import ApplicationError, InvalidTransitionError
 
 
 @transaction.atomic
-def case_assign(*, actor, case_id: int, worker_id: int, shared_with_ids: list[int] | None = None):
+def case_assign(
+    *, actor: User, case_id: int, worker_id: int, shared_with_ids: list[int] | None = None
+) -> Case:
     """Assign the case to a worker and optionally share it with others (supervisors)."""
     require(actor, Capability.ASSIGN_CASES)
     case = case_for_editing(actor, case_id)
@@ -36,7 +39,7 @@ def case_assign(*, actor, case_id: int, worker_id: int, shared_with_ids: list[in
     before = case.assigned_worker_id
     case.assigned_worker = worker
     case.save(update_fields=["assigned_worker", "updated_at"])
-    fields = {"assigned_worker_id": [before, worker.pk]}
+    fields: dict[str, list[object]] = {"assigned_worker_id": [before, worker.pk]}
     if shared_with_ids is not None:
         shared = list(user_model.objects.filter(pk__in=shared_with_ids, is_active=True))
         if len(shared) != len(set(shared_with_ids)):
@@ -51,7 +54,7 @@ def case_assign(*, actor, case_id: int, worker_id: int, shared_with_ids: list[in
 
 
 @transaction.atomic
-def case_closure_request(*, actor, case_id: int, reason: str, outcome: str) -> Case:
+def case_closure_request(*, actor: User, case_id: int, reason: str, outcome: str) -> Case:
     """Ask a supervisor to close the case, with a reason and an outcome."""
     case = case_for_editing(actor, case_id)
     fields = {}
@@ -82,7 +85,7 @@ def case_closure_request(*, actor, case_id: int, reason: str, outcome: str) -> C
 
 
 @transaction.atomic
-def case_closure_review(*, actor, case_id: int, approve: bool, comment: str = "") -> Case:
+def case_closure_review(*, actor: User, case_id: int, approve: bool, comment: str = "") -> Case:
     """A supervisor closes the case or returns it to the status it had before the request."""
     require(actor, Capability.APPROVE)
     case = case_for_editing(actor, case_id)
@@ -133,7 +136,7 @@ def case_closure_review(*, actor, case_id: int, approve: bool, comment: str = ""
 
 
 @transaction.atomic
-def case_reopen(*, actor, case_id: int, reason: str) -> Case:
+def case_reopen(*, actor: User, case_id: int, reason: str) -> Case:
     """Reopen a closed case with a reason: back to services if a plan was approved."""
     case = case_for_editing(actor, case_id)
     if case.status != Status.CLOSED:

@@ -6,7 +6,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -66,7 +68,7 @@ class HouseholdInput:
     district: str = ""
     village: str = ""
     address_line: str = ""
-    members: list[dict] = field(default_factory=list)
+    members: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _nik_apply(child: Child, nik: str) -> None:
@@ -141,12 +143,12 @@ def _next_reference() -> str:
 @transaction.atomic
 def child_register(
     *,
-    actor,
+    actor: User,
     child: ChildInput,
     household: HouseholdInput,
     consent: ConsentInput | None = None,
     case_type: str = Case.Type.CHILD_LABOUR,
-    assigned_worker=None,
+    assigned_worker: User | None = None,
 ) -> Case:
     """Register a child with household (and consent, if given) and open a case.
 
@@ -209,7 +211,7 @@ def child_register(
 
 
 @transaction.atomic
-def child_update(*, actor, case_id: int, **values) -> Child:
+def child_update(*, actor: User, case_id: int, **values: Any) -> Child:
     """Correct a child's identifying details (through a case the actor may edit)."""
     case = case_for_editing(actor, case_id)
     _ensure_open(case)

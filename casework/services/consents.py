@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,7 @@ class ConsentInput:
 
 
 @transaction.atomic
-def consent_record(*, actor, child_id: int, data: ConsentInput) -> Consent:
+def consent_record(*, actor: User, child_id: int, data: ConsentInput) -> Consent:
     """Record consent and assent; identified cases of the child become registered."""
     require(actor, Capability.EDIT_CASES)
     child = Child.objects.filter(pk=child_id, cases__in=cases_visible_to(actor)).first()
@@ -69,7 +70,7 @@ def consent_record(*, actor, child_id: int, data: ConsentInput) -> Consent:
 
 
 @transaction.atomic
-def consent_withdraw(*, actor, consent_id: int, withdrawn_on: date, reason: str) -> Consent:
+def consent_withdraw(*, actor: User, consent_id: int, withdrawn_on: date, reason: str) -> Consent:
     """Withdraw a consent. Open cases keep their history but no new work can be recorded
     unless another active consent exists."""
     require(actor, Capability.EDIT_CASES)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from casework.access import (
     Capability,
@@ -14,6 +16,8 @@ from casework.models import (
 )
 from casework.services._common import _full_clean
 from core.audit import changes, snapshot
+from core.errors import NotFoundError
+from tenants.models import NGO
 
 
 @transaction.atomic
@@ -26,10 +30,12 @@ def ngo_settings_initialize(*, ngo_name: str) -> NGOSettings:
 
 
 @transaction.atomic
-def ngo_settings_update(*, actor, **values) -> NGOSettings:
+def ngo_settings_update(*, actor: User, **values: object) -> NGOSettings:
     """Change the NGO's settings (admins only)."""
     require(actor, Capability.MANAGE_SETTINGS)
     settings_row = NGOSettings.objects.select_for_update().first()
+    if settings_row is None:  # created with the NGO (settings.TENANT_INITIALIZERS)
+        raise NotFoundError(_("The NGO's settings are missing."))
     before = snapshot(settings_row)
     for name in ("classification_standard", "followup_interval_days", "verification_interval_days"):
         if name in values and values[name] is not None:
@@ -49,6 +55,6 @@ def ngo_settings() -> NGOSettings:
     return NGOSettings.objects.first() or NGOSettings(ngo_name="")
 
 
-def tenant_initialize(*, tenant) -> None:
+def tenant_initialize(*, tenant: NGO) -> None:
     """A new NGO's default rows (listed in settings.TENANT_INITIALIZERS)."""
     ngo_settings_initialize(ngo_name=tenant.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,7 +25,7 @@ from core.errors import ApplicationError, NotFoundError
 @transaction.atomic
 def staff_create(
     *,
-    actor,
+    actor: User,
     username: str,
     password: str,
     role: str,
@@ -32,7 +33,7 @@ def staff_create(
     first_name: str = "",
     last_name: str = "",
     phone: str = "",
-):
+) -> StaffProfile:
     """Create a staff account with a role in this NGO (admins only)."""
     require(actor, Capability.MANAGE_STAFF)
     user_model = get_user_model()
@@ -69,7 +70,9 @@ def staff_create(
 
 
 @transaction.atomic
-def staff_update(*, actor, user_id: int, role: str | None = None, is_active: bool | None = None):
+def staff_update(
+    *, actor: User, user_id: int, role: str | None = None, is_active: bool | None = None
+) -> StaffProfile:
     """Change a staff member's role or deactivate the account (admins only)."""
     require(actor, Capability.MANAGE_STAFF)
     user = get_user_model().objects.filter(pk=user_id).first()
@@ -78,7 +81,7 @@ def staff_update(*, actor, user_id: int, role: str | None = None, is_active: boo
     profile, _created = StaffProfile.objects.get_or_create(
         user=user, defaults={"role": role_of(user) or StaffProfile.Role.CASE_WORKER}
     )
-    diff = {}
+    diff: dict[str, list[object]] = {}
     if role is not None and role != profile.role:
         if role not in StaffProfile.Role.values:
             raise _invalid(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from casework.audit import audit_record
@@ -62,14 +63,14 @@ def allowed_next(case: Case) -> list[str]:
     return list(TRANSITIONS[case.status])
 
 
-def _transition(case: Case, to_status: str, *, actor, reason: str = "") -> Case:
+def _transition(case: Case, to_status: str, *, actor: User, reason: str = "") -> Case:
     allowed = allowed_next(case)
     if to_status not in allowed:
         raise InvalidTransitionError(current=case.status, requested=to_status, allowed=allowed)
     before = case.status
     case.status = to_status
     case.save(update_fields=["status", "updated_at"])
-    fields = {"status": [before, to_status]}
+    fields: dict[str, object] = {"status": [before, to_status]}
     if reason:
         fields["reason"] = reason
     audit_record(
