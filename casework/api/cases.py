@@ -2,12 +2,14 @@
 
 import csv
 
+from django.db.models import Model
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from casework import selectors, services
@@ -163,9 +165,10 @@ class _CaseChildrenView(APIView):
     """GET lists the case's rows, POST records one through a service."""
 
     permission_classes = [IsNGOStaff]
-    model = None
-    output = None
-    input = None
+    # Set by each subclass (_children_view).
+    model: type[Model]
+    output: type[Serializer]
+    input: type[Serializer]
 
     def get(self, request, case_id: int):
         require(request.user, Capability.VIEW_IDENTITY)

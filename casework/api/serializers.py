@@ -204,7 +204,8 @@ class NoteOutputSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseListSerializer):
-    child = ChildOutputSerializer(read_only=True)
+    # The detail nests the whole child where the list has a method field.
+    child = ChildOutputSerializer(read_only=True)  # type: ignore[assignment]
     shared_with = UserRefSerializer(many=True, read_only=True)
     consents = serializers.SerializerMethodField()
     allowed_next_statuses = serializers.SerializerMethodField()
@@ -231,7 +232,8 @@ class CaseDetailSerializer(CaseListSerializer):
         ]
 
     def get_consents(self, case) -> list[dict]:
-        return ConsentOutputSerializer(case.child.consents.all(), many=True).data
+        # many=True gives a list (ReturnList); the stubs type `.data` as a dict.
+        return ConsentOutputSerializer(case.child.consents.all(), many=True).data  # type: ignore[return-value]
 
     def get_allowed_next_statuses(self, case) -> list[str]:
         from casework.services import allowed_next
@@ -393,7 +395,11 @@ class AssessmentInputSerializer(serializers.Serializer):
         choices=Assessment.EmployerType.choices, default=Assessment.EmployerType.NONE
     )
     hours_per_week = serializers.DecimalField(
-        max_digits=4, decimal_places=1, min_value=0, max_value=168, default=0
+        max_digits=4,
+        decimal_places=1,
+        min_value=0,
+        max_value=168,
+        default=0,  # type: ignore[arg-type]  # 0 == Decimal(0)
     )
     night_work = serializers.BooleanField(default=False)
     monthly_wage = serializers.IntegerField(min_value=0, required=False, allow_null=True)

@@ -101,9 +101,7 @@ def _register_review(request, wizard: dict):
     visible = selectors.children_visible_among(
         actor=request.user, child_ids=[match.pk for match, _ in duplicates]
     )
-    duplicates = [
-        (match if match.pk in visible else None, reasons) for match, reasons in duplicates
-    ]
+    shown = [(match if match.pk in visible else None, reasons) for match, reasons in duplicates]
     error = None
     if request.method == "POST":
         if not household:
@@ -142,7 +140,7 @@ def _register_review(request, wizard: dict):
             "consent": consent,
             "province": province,
             "regency": regency,
-            "duplicates": duplicates,
+            "duplicates": shown,
             "error": error,
             "step": "review",
             "steps": WIZARD_STEPS,
