@@ -199,7 +199,7 @@ def child_duplicates(
     candidates = Child.objects.select_related("household").prefetch_related("cases")
     conditions = Q()
     if nik.strip():
-        conditions |= Q(nik_hash=crypto.lookup_hash(nik.strip()))
+        conditions |= Q(nik_hash__in=crypto.lookup_hashes(nik.strip()))
     if name:
         name_match = Q(normalized_name=name)
         first = name.split()[0]
@@ -216,7 +216,7 @@ def child_duplicates(
     # Strong matches first, so the cut below never drops them behind many similar first names.
     strong = Q(normalized_name=name)
     if nik.strip():
-        strong |= Q(nik_hash=crypto.lookup_hash(nik.strip()))
+        strong |= Q(nik_hash__in=crypto.lookup_hashes(nik.strip()))
     ranked = (
         candidates.filter(conditions)
         .annotate(strong=ExpressionWrapper(strong, output_field=BooleanField()))
@@ -224,7 +224,7 @@ def child_duplicates(
     )
     for child in ranked[: limit * 3]:
         reasons = []
-        if nik.strip() and child.nik_hash == crypto.lookup_hash(nik.strip()):
+        if nik.strip() and child.nik_hash in crypto.lookup_hashes(nik.strip()):
             reasons.append("nik")
         if child.normalized_name == name:
             reasons.append("name")

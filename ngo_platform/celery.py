@@ -22,4 +22,13 @@ app.conf.beat_schedule = {
         "task": "tenants.tasks.fan_out_daily",
         "schedule": crontab(hour=1, minute=0),
     },
+    "referral-outbox-sweep": {
+        # Delivers referral outbox rows that no on-commit task delivered (Redis or worker down).
+        "task": "network.tasks.referral_outbox_sweep",
+        "schedule": 60.0,
+    },
+    "referral-agreements-expire": {
+        "task": "network.tasks.agreements_expire_daily",
+        "schedule": crontab(hour=0, minute=10),
+    },
 }

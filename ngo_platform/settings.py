@@ -94,6 +94,7 @@ TENANT_APPS = [
     "django.contrib.admin",  # admin log entries per NGO
     "rest_framework.authtoken",  # API tokens issued by the NGO's host
     "casework",  # children, cases and everything inside one NGO
+    "network.referrals",  # the NGO's side of referrals: key pairs, referrals, outbox
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -1,0 +1,40 @@
+"""Who may do what in the consortium layer (public schema).
+
+A coordinator manages their own consortium's directory and agreements; the operator (a
+public-schema superuser) manages every consortium. NGO staff act through their NGO's agency:
+they read the directory and their own agreements and propose additions. Lookups answer "not
+found" alike for what is missing and what the actor may not see.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from core.errors import NotFoundError, PermissionDeniedError
+from tenants.models import Consortium, ConsortiumMembership
+
+
+def coordinated_consortia(user) -> QuerySet[Consortium]:
+    """Consortia `user` coordinates: all for the operator, none for anyone else."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Consortium.objects.none()
+    if user.is_superuser:
+        return Consortium.objects.all()
+    return Consortium.objects.filter(
+        members__user=user, members__role=ConsortiumMembership.Role.COORDINATOR
+    ).distinct()
+
+
+def consortium_for_coordinator(user, consortium_id: int) -> Consortium:
+    """The consortium if `user` coordinates it; NotFoundError alike when missing or not theirs."""
+    consortium = coordinated_consortia(user).filter(pk=consortium_id).first()
+    if consortium is None:
+        raise NotFoundError(_("Consortium not found."))
+    return consortium
+
+
+def require_coordinator(user, consortium: Consortium) -> None:
+    """PermissionDeniedError unless `user` coordinates `consortium` (or is the operator)."""
+    if not coordinated_consortia(user).filter(pk=consortium.pk).exists():
+        raise PermissionDeniedError(_("Only the consortium's coordinators can do this."))

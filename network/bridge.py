@@ -1,0 +1,130 @@
+"""The one module of `network` that enters tenant schemas (docs/adr/0003-referrals.md).
+
+Everything that crosses from one NGO's schema (or the public schema) into another NGO's schema
+for referral delivery, state propagation, the outbox sweep and rollups goes through here; a test
+fails if any other module of `network` calls schema_context, tenant_context or set_schema.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django_tenants.utils import schema_context
+
+from tenants.models import NGO
+
+logger = logging.getLogger(__name__)
+
+
+def ngo_accepts_delivery(ngo: NGO | None) -> bool:
+    """Deliveries wait while an NGO is suspended, archived or not provisioned yet."""
+    return ngo is not None and ngo.is_ready and ngo.status == NGO.Status.ACTIVE
+
+
+def inbox_deliver(*, ngo: NGO, referral_uuid, values: dict[str, Any]) -> bool:
+    """Write the incoming referral into `ngo`'s inbox, once (keyed by the referral's UUID).
+    Runs inside the caller's transaction. True when the row was created now."""
+    from network.referrals.models import Referral, ReferralEvent
+
+    with schema_context(ngo.schema_name):
+        referral, created = Referral.objects.get_or_create(
+            uuid=referral_uuid,
+            defaults={"direction": Referral.Direction.INCOMING, **values},
+        )
+        if created:
+            ReferralEvent.objects.create(
+                referral=referral,
+                state=referral.state,
+                by_agency_uuid=values["from_agency_uuid"],
+                at=values["sent_at"],
+            )
+            _notify_supervisors(referral)
+    return created
+
+
+def state_apply(*, ngo: NGO, referral_uuid, event: dict[str, Any]) -> bool:
+    """Apply a state change made by the other side to `ngo`'s copy of the referral, once
+    (keyed by the event's UUID). True when it was applied now."""
+    from network.referrals.models import Referral, ReferralEvent
+
+    with schema_context(ngo.schema_name):
+        referral = Referral.objects.select_for_update().filter(uuid=referral_uuid).first()
+        if referral is None:
+            # Nothing to update (e.g. withdrawn before it ever reached this inbox).
+            return False
+        at = parse_datetime(event["at"]) or timezone.now()
+        _row, created = ReferralEvent.objects.get_or_create(
+            event_uuid=event["event_uuid"],
+            defaults={
+                "referral": referral,
+                "state": event["state"],
+                "note": event.get("note", ""),
+                "actor_name": event.get("actor_name", ""),
+                "by_agency_uuid": event["by_agency_uuid"],
+                "at": at,
+            },
+        )
+        if not created:
+            return False
+        referral.state = event["state"]
+        referral.state_changed_at = at
+        fields = ["state", "state_changed_at", "updated_at"]
+        if event["state"] == "declined":
+            referral.decline_reason = event.get("note", "")
+            fields.append("decline_reason")
+        if event["state"] == "completed":
+            referral.outcome_note = event.get("note", "")
+            fields.append("outcome_note")
+        referral.save(update_fields=fields)
+        if referral.direction == Referral.Direction.OUTGOING and referral.sent_by_id:
+            _notify_sender(referral)
+    return True
+
+
+def _notify_supervisors(referral) -> None:
+    from casework.models import Notification, StaffProfile
+
+    supervisors = StaffProfile.objects.filter(
+        role__in=[StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMIN], user__is_active=True
+    ).values_list("user_id", flat=True)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                message=f"Referral received from {referral.counterpart_name}"[:255],
+                key=f"referral-in:{referral.uuid}",
+            )
+            for user_id in supervisors
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _notify_sender(referral) -> None:
+    from casework.models import Notification
+
+    Notification.objects.get_or_create(
+        user_id=referral.sent_by_id,
+        key=f"referral:{referral.uuid}:{referral.state}",
+        defaults={
+            "case_id": referral.case_id,
+            "message": f"Referral to {referral.counterpart_name}: {referral.state}"[:255],
+        },
+    )
+
+
+def outbox_sweep(*, limit_per_ngo: int = 500) -> int:
+    """Deliver what is pending in every provisioned NGO's outbox (beat, every minute): the
+    safety net for a lost on-commit task. Suspended senders still deliver what they sent."""
+    from network.referrals.delivery import outbox_drain
+    from network.referrals.models import OutboxMessage
+
+    delivered = 0
+    for ngo in NGO.objects.filter(is_ready=True, is_template=False).order_by("pk"):
+        with schema_context(ngo.schema_name):
+            if OutboxMessage.objects.filter(delivered_at__isnull=True).exists():
+                delivered += outbox_drain(limit=limit_per_ngo)
+    return delivered

@@ -1,0 +1,338 @@
+"""Referral writes in an NGO's own schema. Each writes the change, its history event, an audit
+event and (when the other side is a tenant) an outbox message in one transaction; the public
+envelope is locked for every state change, so it serialises races between the two sides."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.access import case_for_editing
+from casework.audit import audit_record
+from casework.models import AuditEvent
+from core import clock
+from core.errors import ApplicationError, ConflictError, InvalidTransitionError, NotFoundError
+from network import selectors as network_selectors
+from network.models import (
+    REFERRAL_TRANSITIONS,
+    Agency,
+    ReferralAgreement,
+    ReferralEnvelope,
+    ReferralState,
+    ServiceType,
+    Urgency,
+)
+from network.referrals.models import OutboxMessage, Referral, ReferralEvent
+from network.referrals.payload import shared_payload, sharing_consent
+
+OPEN_STATES = (ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.IN_PROGRESS)
+# States after which the sealed payload has no further use and is purged from the envelope.
+PURGING_STATES = (ReferralState.ACCEPTED, ReferralState.DECLINED, ReferralState.WITHDRAWN)
+
+
+def own_agency() -> Agency:
+    """The directory entry of the NGO whose schema is active."""
+    agency = (
+        Agency.objects.select_related("consortium")
+        .filter(ngo__schema_name=connection.schema_name)
+        .first()
+    )
+    if agency is None:
+        raise ApplicationError(
+            _("This NGO is not in the consortium's directory yet; ask the coordinator."),
+            code="no_agency",
+        )
+    return agency
+
+
+def _invalid(field: str, message: str, code: str = "invalid") -> ApplicationError:
+    return ApplicationError(message, code=code, fields={field: [message]})
+
+
+def _schedule_delivery(message: OutboxMessage) -> None:
+    from network.tasks import referral_outbox_deliver
+
+    schema = connection.schema_name
+
+    def enqueue() -> None:
+        # If Redis is down the message stays in the outbox and the sweep delivers it.
+        try:
+            referral_outbox_deliver.apply_async(kwargs={"message_uuid": str(message.uuid)})
+        except Exception:  # noqa: BLE001 - any broker failure: the sweep is the safety net
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "referral delivery not queued (schema %s); the sweep will deliver it", schema
+            )
+
+    transaction.on_commit(enqueue)
+
+
+def _event(referral: Referral, state: str, *, agency: Agency, actor_name: str, note: str = ""):
+    event = ReferralEvent.objects.create(
+        referral=referral,
+        state=state,
+        note=note,
+        by_agency_uuid=agency.uuid,
+        actor_name=actor_name,
+        at=timezone.now(),
+    )
+    return event
+
+
+def _announce(referral: Referral, event: ReferralEvent) -> None:
+    """Queue the state change for the other side (partners only)."""
+    if not referral.counterpart_is_partner:
+        return
+    message = OutboxMessage.objects.create(
+        kind=OutboxMessage.Kind.STATE,
+        referral_uuid=referral.uuid,
+        body={
+            "event_uuid": str(event.event_uuid),
+            "state": event.state,
+            "note": event.note,
+            "actor_name": event.actor_name,
+            "by_agency_uuid": str(event.by_agency_uuid),
+            "at": event.at.isoformat(),
+        },
+    )
+    _schedule_delivery(message)
+
+
+@transaction.atomic
+def referral_send(
+    *,
+    actor,
+    case_id: int,
+    to_agency_uuid,
+    service_type: str,
+    reason: str,
+    urgency: str = Urgency.NORMAL,
+) -> Referral:
+    """Refer the child of a case to an agency under an agreement in force, sharing exactly the
+    agreed fields as of now. Needs the child's active consent to sharing for referral."""
+    case = case_for_editing(actor, case_id)
+    if case.status == case.Status.CLOSED:
+        raise _invalid("case", _("This case is closed."), code="case_closed")
+    if service_type not in ServiceType.values:
+        raise _invalid("service_type", _("Choose a service."))
+    if urgency not in Urgency.values:
+        raise _invalid("urgency", _("Choose an urgency."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise _invalid("reason", _("Say why the child is referred."))
+    if len(reason) > 2000:
+        raise _invalid("reason", _("At most 2,000 characters."))
+    sender = own_agency()
+    receiver = Agency.objects.filter(
+        uuid=to_agency_uuid,
+        consortium=sender.consortium,
+        status=Agency.Status.APPROVED,
+        is_active=True,
+    ).first()
+    if receiver is None or receiver.pk == sender.pk:
+        raise _invalid("to_agency", _("Choose an agency of the consortium."))
+    agreement = network_selectors.agreement_covering(
+        from_agency=sender, to_agency=receiver, service_type=service_type
+    )
+    if agreement is None:
+        raise _invalid(
+            "to_agency",
+            _("There is no referral agreement in force with this agency for this service."),
+            code="no_agreement",
+        )
+    if case.regency_code and not network_selectors.agency_list(
+        consortium=sender.consortium, region=case.regency_code
+    ).filter(pk=receiver.pk):
+        raise _invalid("to_agency", _("This agency does not serve the child's regency."))
+    if sharing_consent(case) is None:
+        raise _invalid(
+            "consent",
+            _("The guardian has not consented to sharing for referral: record that consent first."),
+            code="consent_required",
+        )
+    if Referral.objects.filter(
+        case=case,
+        direction=Referral.Direction.OUTGOING,
+        to_agency_uuid=receiver.uuid,
+        service_type=service_type,
+        state__in=OPEN_STATES,
+    ).exists():
+        raise ConflictError(
+            _("This child is already referred to this agency for this service."),
+            code="already_referred",
+            fields={"to_agency": [_("Already referred; wait for the answer.")]},
+        )
+    now = timezone.now()
+    referral = Referral.objects.create(
+        direction=Referral.Direction.OUTGOING,
+        case=case,
+        from_agency_uuid=sender.uuid,
+        to_agency_uuid=receiver.uuid,
+        agreement_uuid=agreement.uuid,
+        counterpart_name=receiver.name,
+        counterpart_is_partner=receiver.is_partner,
+        service_type=service_type,
+        urgency=urgency,
+        shared_fields=list(agreement.shared_fields),
+        shared_data=shared_payload(case, list(agreement.shared_fields), reason=reason),
+        state=ReferralState.SENT,
+        state_changed_at=now,
+        sent_at=now,
+        response_due_on=clock.today() + timedelta(days=agreement.response_days),
+        sent_by=actor,
+    )
+    _event(referral, ReferralState.SENT, agency=sender, actor_name=actor.get_username())
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        object_type="referral",
+        object_id=str(referral.uuid),
+        case_id=case.pk,
+        changed_fields={
+            "to_agency": [None, receiver.name],
+            "service_type": [None, service_type],
+            "shared_fields": [None, list(agreement.shared_fields)],
+        },
+    )
+    if receiver.is_partner:
+        message = OutboxMessage.objects.create(
+            kind=OutboxMessage.Kind.REFERRAL, referral_uuid=referral.uuid
+        )
+        _schedule_delivery(message)
+    return referral
+
+
+def _envelope_move(referral: Referral, to_state: str) -> None:
+    """Check and apply a state change on the public envelope (locked), the arbiter between the
+    two sides. A referral not delivered yet has no envelope: only the sender can act on it."""
+    envelope = (
+        ReferralEnvelope.objects.select_for_update().filter(referral_uuid=referral.uuid).first()
+    )
+    current = envelope.state if envelope else referral.state
+    allowed = REFERRAL_TRANSITIONS[ReferralState(current)]
+    if to_state not in allowed:
+        raise InvalidTransitionError(current=current, requested=to_state, allowed=list(allowed))
+    if envelope is not None:
+        envelope.state = to_state
+        envelope.state_changed_at = timezone.now()
+        fields = ["state", "state_changed_at"]
+        if to_state in PURGING_STATES and envelope.purged_at is None:
+            envelope.sealed_payload = None
+            envelope.purged_at = envelope.state_changed_at
+            fields += ["sealed_payload", "purged_at"]
+        envelope.save(update_fields=fields)
+
+
+def _referral_for(actor, referral_uuid, direction: str) -> Referral:
+    from casework.access import Capability, require
+
+    require(actor, Capability.EDIT_CASES)
+    referral = (
+        Referral.objects.select_for_update().filter(uuid=referral_uuid, direction=direction).first()
+    )
+    if referral is None:
+        raise NotFoundError(_("Referral not found."))
+    if direction == Referral.Direction.OUTGOING:
+        # The sender's case decides who may act on it.
+        case_for_editing(actor, referral.case_id)
+    return referral
+
+
+def _change(
+    referral: Referral, to_state: str, *, actor, note: str = "", audit_case_id=None
+) -> Referral:
+    _envelope_move(referral, to_state)
+    before = referral.state
+    referral.state = to_state
+    referral.state_changed_at = timezone.now()
+    referral.save(update_fields=["state", "state_changed_at", "decline_reason", "outcome_note"])
+    agency_uuid = (
+        referral.from_agency_uuid
+        if referral.direction == Referral.Direction.OUTGOING
+        else referral.to_agency_uuid
+    )
+    agency = Agency(uuid=agency_uuid)
+    event = _event(referral, to_state, agency=agency, actor_name=actor.get_username(), note=note)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.TRANSITION,
+        object_type="referral",
+        object_id=str(referral.uuid),
+        case_id=audit_case_id,
+        changed_fields={"state": [before, to_state]},
+    )
+    _announce(referral, event)
+    return referral
+
+
+@transaction.atomic
+def referral_withdraw(*, actor, referral_uuid, reason: str = "") -> Referral:
+    """The sender takes back a referral not yet accepted; its payload is purged."""
+    referral = _referral_for(actor, referral_uuid, Referral.Direction.OUTGOING)
+    pending = OutboxMessage.objects.select_for_update().filter(
+        referral_uuid=referral.uuid, kind=OutboxMessage.Kind.REFERRAL, delivered_at__isnull=True
+    )
+    cancelled = pending.exists()
+    referral = _change(
+        referral,
+        ReferralState.WITHDRAWN,
+        actor=actor,
+        note=(reason or "").strip()[:2000],
+        audit_case_id=referral.case_id,
+    )
+    if cancelled:
+        # Never delivered: nothing reaches the receiver; the withdrawal needs no announcement.
+        pending.update(delivered_at=timezone.now(), last_error="withdrawn before delivery")
+        OutboxMessage.objects.filter(
+            referral_uuid=referral.uuid, kind=OutboxMessage.Kind.STATE, delivered_at__isnull=True
+        ).update(delivered_at=timezone.now(), last_error="withdrawn before delivery")
+    return referral
+
+
+@transaction.atomic
+def referral_decline(*, actor, referral_uuid, reason: str) -> Referral:
+    """The receiver declines, with a reason the sender will read."""
+    referral = _referral_for(actor, referral_uuid, Referral.Direction.INCOMING)
+    reason = (reason or "").strip()
+    if not reason:
+        raise _invalid("reason", _("Say why the referral is declined."))
+    referral.decline_reason = reason[:2000]
+    return _change(referral, ReferralState.DECLINED, actor=actor, note=referral.decline_reason)
+
+
+@transaction.atomic
+def referral_progress(*, actor, referral_uuid, note: str = "") -> Referral:
+    """The receiver reports that the service has started."""
+    referral = _referral_for(actor, referral_uuid, Referral.Direction.INCOMING)
+    return _change(
+        referral,
+        ReferralState.IN_PROGRESS,
+        actor=actor,
+        note=(note or "").strip()[:2000],
+        audit_case_id=referral.case_id,
+    )
+
+
+@transaction.atomic
+def referral_complete(*, actor, referral_uuid, outcome_note: str) -> Referral:
+    """The receiver reports the service done, with an outcome note for the sender."""
+    referral = _referral_for(actor, referral_uuid, Referral.Direction.INCOMING)
+    outcome_note = (outcome_note or "").strip()
+    if not outcome_note:
+        raise _invalid("outcome_note", _("Describe the outcome for the referring NGO."))
+    referral.outcome_note = outcome_note[:2000]
+    return _change(
+        referral,
+        ReferralState.COMPLETED,
+        actor=actor,
+        note=referral.outcome_note,
+        audit_case_id=referral.case_id,
+    )
+
+
+def agreement_of(referral: Referral) -> ReferralAgreement | None:
+    return ReferralAgreement.objects.filter(uuid=referral.agreement_uuid).first()

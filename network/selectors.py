@@ -1,0 +1,106 @@
+"""Read queries of the consortium layer (public schema only)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from casework import regions
+from core import clock
+from network.models import Agency, ReferralAgreement
+from tenants.models import Consortium
+
+
+def agency_list(
+    *,
+    consortium: Consortium,
+    service_type: str | None = None,
+    region: str | None = None,
+    search: str | None = None,
+    include_inactive: bool = False,
+    statuses: tuple[str, ...] = (Agency.Status.APPROVED,),
+) -> QuerySet[Agency]:
+    """The consortium's directory, filtered by service type, region (a province or regency code:
+    an agency serves a regency it lists, every regency of a province it lists, or anywhere when
+    it lists no region) and name."""
+    queryset = Agency.objects.filter(consortium=consortium, status__in=statuses)
+    if not include_inactive:
+        queryset = queryset.filter(is_active=True)
+    if service_type:
+        queryset = queryset.filter(service_types__contains=[service_type])
+    if region:
+        queryset = queryset.filter(serves_region(region))
+    if search:
+        queryset = queryset.filter(name__icontains=search.strip()[:100])
+    return queryset.select_related("ngo")
+
+
+def serves_region(code: str) -> Q:
+    """The condition "serves this province or regency" on Agency."""
+    nowhere_listed = Q(province_codes=[], regency_codes=[])
+    regency = regions.regency(code)
+    if regency is not None:
+        return (
+            nowhere_listed
+            | Q(regency_codes__contains=[regency.code])
+            | Q(province_codes__contains=[regency.province_code])
+        )
+    province = regions.province(code)
+    if province is not None:
+        return (
+            nowhere_listed
+            | Q(province_codes__contains=[province.code])
+            | Q(regency_codes__overlap=[r.code for r in regions.regencies(province.code)])
+        )
+    return Q(pk__in=[])
+
+
+def agreements_of(agency: Agency) -> QuerySet[ReferralAgreement]:
+    """Every agreement `agency` is a party to, newest first."""
+    return ReferralAgreement.objects.filter(
+        Q(first_agency=agency) | Q(second_agency=agency)
+    ).select_related("first_agency", "second_agency")
+
+
+def _covering(*, from_agency: Agency, service_type: str, on: date) -> Q:
+    in_force = (
+        Q(status=ReferralAgreement.Status.ACTIVE, valid_from__lte=on)
+        & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        & Q(service_types__contains=[service_type])
+    )
+    forwards = Q(first_agency=from_agency)
+    backwards = Q(second_agency=from_agency, direction=ReferralAgreement.Direction.BOTH_WAYS)
+    return in_force & (forwards | backwards)
+
+
+def agreement_covering(
+    *, from_agency: Agency, to_agency: Agency, service_type: str, on: date | None = None
+) -> ReferralAgreement | None:
+    """The agreement in force on `on` (default today) under which `from_agency` may refer a
+    child to `to_agency` for `service_type`, or None. Expiry is checked here, at use time."""
+    on = on or clock.today()
+    condition = _covering(from_agency=from_agency, service_type=service_type, on=on) & (
+        Q(first_agency=to_agency) | Q(second_agency=to_agency)
+    )
+    return ReferralAgreement.objects.filter(condition).order_by("-valid_from", "-id").first()
+
+
+def agencies_referable(
+    *, from_agency: Agency, service_type: str, regency_code: str | None = None, on=None
+) -> QuerySet[Agency]:
+    """Agencies `from_agency` may refer a child to for `service_type` today, under an
+    agreement in force, optionally only those serving the child's regency."""
+    on = on or clock.today()
+    agreements = ReferralAgreement.objects.filter(
+        _covering(from_agency=from_agency, service_type=service_type, on=on)
+    )
+    counterpart_ids = set()
+    for first_id, second_id in agreements.values_list("first_agency_id", "second_agency_id"):
+        counterpart_ids.add(second_id if first_id == from_agency.pk else first_id)
+    queryset = Agency.objects.filter(
+        pk__in=counterpart_ids, status=Agency.Status.APPROVED, is_active=True
+    )
+    if regency_code:
+        queryset = queryset.filter(serves_region(regency_code))
+    return queryset.order_by("name")
