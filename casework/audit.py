@@ -6,6 +6,9 @@ when the change does. The table is append-only (a trigger refuses UPDATE and DEL
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.db import models
 
 from casework.context import client_ip
@@ -15,13 +18,13 @@ from core.audit import changes, snapshot
 
 def audit_record(
     *,
-    actor,
+    actor: User | None,  # None: recorded as "system"
     action: str,
     instance: models.Model | None = None,
     object_type: str | None = None,
     object_id: str | int | None = None,
     case_id: int | None = None,
-    changed_fields: dict | None = None,
+    changed_fields: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
     """Write one audit event in the current schema and transaction."""
@@ -40,7 +43,9 @@ def audit_record(
     )
 
 
-def audit_created(*, actor, instance: models.Model, case_id: int | None = None) -> AuditEvent:
+def audit_created(
+    *, actor: User | None, instance: models.Model, case_id: int | None = None
+) -> AuditEvent:
     """The audit event of a new row: every field, from nothing to its value."""
     return audit_record(
         actor=actor,
