@@ -136,8 +136,8 @@ def test_typecheck_settings_start_no_server(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["127.0.0.1", "9", "redis://127.0.0.1:9/0"]
-    assert not (data_dir / "postgres").exists()
-    assert not (data_dir / "redis").exists()
+    # Only the DEBUG settings' STATIC_ROOT; no postgres/, redis/ or lock of the embedded servers.
+    assert sorted(path.name for path in data_dir.iterdir()) == ["static"]
 
 
 def test_make_test_runs_mypy_after_the_import_contracts():
