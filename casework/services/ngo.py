@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from casework.access import (
     Capability,
@@ -16,7 +15,6 @@ from casework.models import (
 )
 from casework.services._common import _full_clean
 from core.audit import changes, snapshot
-from core.errors import NotFoundError
 from tenants.models import NGO
 
 
@@ -34,8 +32,8 @@ def ngo_settings_update(*, actor: User, **values: object) -> NGOSettings:
     """Change the NGO's settings (admins only)."""
     require(actor, Capability.MANAGE_SETTINGS)
     settings_row = NGOSettings.objects.select_for_update().first()
-    if settings_row is None:  # created with the NGO (settings.TENANT_INITIALIZERS)
-        raise NotFoundError(_("The NGO's settings are missing."))
+    if settings_row is None:  # a broken tenant, not bad input: the row is made with the NGO
+        raise NGOSettings.DoesNotExist("created by settings.TENANT_INITIALIZERS")
     before = snapshot(settings_row)
     for name in ("classification_standard", "followup_interval_days", "verification_interval_days"):
         if name in values and values[name] is not None:
