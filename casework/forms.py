@@ -1,5 +1,6 @@
-"""Forms of the NGO's web pages. They check types and shapes; the rules live in services, whose
-errors are put back next to the fields they name (`apply_error`)."""
+"""Forms of the NGO's web pages. They check types and shapes; the rules are casework.validation's:
+a form runs the same rules as the service (`RuleChecked`) to show their messages on their fields
+early, and service errors are put back next to the fields they name (`apply_error`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from casework import regions
+from casework import regions, validation
 from casework.models import (
     Assessment,
     Attachment,
@@ -45,21 +46,41 @@ def apply_error(form: forms.Form, error: ApplicationError) -> None:
             form.add_error(target, message)
 
 
+class RuleChecked:
+    """A form that runs casework.validation's `rules` for its input, the ones the service runs,
+    and puts each message on its field. Inputs carry no `maxlength`: a browser would cut a longer
+    text (a pasted name) without a word, where the rule says what is too long."""
+
+    rules: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.pop("maxlength", None)
+
+    def clean(self):
+        data = super().clean()
+        for name, messages in validation.errors(self.rules, data).items():
+            for message in messages:
+                self.add_error(name, message)
+        return data
+
+
 def staff_choices() -> list[tuple[int, str]]:
     users = get_user_model().objects.filter(is_active=True).order_by("username")
     return [(user.pk, user.get_full_name() or user.username) for user in users]
 
 
-class ChildForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=200)
-    known_as = forms.CharField(label=_("Known as"), max_length=100, required=False)
+class ChildForm(RuleChecked, forms.Form):
+    rules = validation.CHILD
+
+    full_name = forms.CharField(label=_("Full name"))
+    known_as = forms.CharField(label=_("Known as"), required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=Child.Sex.choices, widget=forms.RadioSelect)
     date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput)
     birth_year = forms.IntegerField(
         label=_("Birth year (if the date is not known)"),
         required=False,
-        min_value=1990,
-        max_value=2100,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     birth_year_estimated = forms.BooleanField(label=_("The year is an estimate"), required=False)
@@ -81,12 +102,14 @@ class ChildForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("date_of_birth") and not data.get("birth_year"):
-            self.add_error("birth_year", _("Give the date of birth or an estimated birth year."))
+        if "date_of_birth" in data and "birth_year" in data:  # neither had an error
+            missing = validation.birth_known(data["date_of_birth"], data["birth_year"])
+            if missing:
+                self.add_error("birth_year", missing)
         return data
 
 
-class HouseholdForm(forms.Form):
+class HouseholdForm(RuleChecked, forms.Form):
     guardian_name = forms.CharField(label=_("Guardian's name"), max_length=200)
     guardian_relationship = forms.CharField(label=_("Relationship to the child"), max_length=60)
     guardian_phone = forms.CharField(
@@ -127,7 +150,9 @@ class HouseholdForm(forms.Form):
         )
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(RuleChecked, forms.Form):
+    rules = validation.CONSENT
+
     guardian_name = forms.CharField(label=_("Guardian who consented"), max_length=200)
     guardian_relationship = forms.CharField(label=_("Relationship"), max_length=60)
     guardian_consented = forms.BooleanField(label=_("The guardian consents"), required=False)
@@ -140,7 +165,9 @@ class ConsentForm(forms.Form):
     scope_photos = forms.BooleanField(label=_("Photos"), required=False)
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(RuleChecked, forms.ModelForm):
+    rules = validation.ASSESSMENT
+
     hazards = forms.MultipleChoiceField(
         label=_("Hazards"),
         choices=Assessment.Hazard.choices,
@@ -182,7 +209,10 @@ class AssessmentForm(forms.ModelForm):
             self.fields[name].widget = forms.Select(choices=[(i, str(i)) for i in range(1, 6)])
 
 
-class PlanGoalForm(forms.Form):
+class PlanGoalForm(RuleChecked, forms.Form):
+    # Its target date's rule depends on the plan's earlier targets: plan_save decides, and the
+    # plan page puts the message on this form's field.
+
     description = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 2}))
     target_date = forms.DateField(label=_("Target date"), widget=DateInput)
     service_type = forms.ChoiceField(
@@ -212,7 +242,9 @@ class PlanForm(forms.Form):
     submit = forms.BooleanField(label=_("Send to the supervisor for approval"), required=False)
 
 
-class InterventionForm(forms.ModelForm):
+class InterventionForm(RuleChecked, forms.ModelForm):
+    rules = validation.INTERVENTION
+
     class Meta:
         model = Intervention
         fields = ["delivered_on", "type", "provider", "notes", "outcome"]
@@ -223,7 +255,9 @@ class InterventionForm(forms.ModelForm):
         }
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(RuleChecked, forms.Form):
+    rules = validation.FOLLOWUP
+
     kind = forms.ChoiceField(label=_("Kind"), choices=FollowUp.Kind.choices)
     due_on = forms.DateField(
         label=_("Due date (empty: the NGO's usual interval)"), required=False, widget=DateInput
@@ -236,14 +270,18 @@ class FollowUpForm(forms.Form):
         self.fields["assigned_worker"].choices = [("", "—"), *staff_choices()]
 
 
-class FollowUpCompleteForm(forms.Form):
+class FollowUpCompleteForm(RuleChecked, forms.Form):
+    rules = validation.FOLLOWUP_COMPLETION
+
     completed_on = forms.DateField(label=_("Done on"), widget=DateInput)
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class VerificationForm(forms.Form):
+class VerificationForm(RuleChecked, forms.Form):
+    rules = validation.VERIFICATION
+
     visited_on = forms.DateField(label=_("Visit date"), widget=DateInput)
     left_work = forms.BooleanField(label=_("Has left the work (or the hazard)"), required=False)
     in_school_or_training = forms.BooleanField(label=_("In school or training"), required=False)
@@ -289,7 +327,9 @@ class StaffForm(forms.Form):
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
 
 
-class SettingsForm(forms.ModelForm):
+class SettingsForm(RuleChecked, forms.ModelForm):
+    rules = validation.NGO_SETTINGS
+
     class Meta:
         model = NGOSettings
         fields = ["classification_standard", "followup_interval_days", "verification_interval_days"]

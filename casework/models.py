@@ -307,6 +307,20 @@ class Case(models.Model):
         return self.status == self.Status.CLOSED
 
 
+class CaseReferenceCounter(models.Model):
+    """The last case number given out in a year (references are `YYYY-NNNNN`).
+
+    One row per year, incremented with an upsert inside the registering transaction: the row
+    lock orders concurrent registrations, and a rolled-back registration gives its number back.
+    """
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"
+
+
 class Assessment(models.Model):
     """A dated assessment of the child's situation, approved by a supervisor."""
 
@@ -618,6 +632,23 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class FormSubmission(models.Model):
+    """A form's one-time token and where its first successful submission led.
+
+    A page form carries a fresh token; the token is stored in the transaction that writes, so a
+    repeated POST (a double tap, a retry on a slow connection) waits for the first and is sent
+    to the same result instead of writing a second row.
+    """
+
+    token = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    result_url = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return str(self.token)
 
 
 class AuditEvent(models.Model):

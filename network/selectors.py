@@ -104,3 +104,17 @@ def agencies_referable(
     if regency_code:
         queryset = queryset.filter(serves_region(regency_code))
     return queryset.order_by("name")
+
+
+def envelopes_for_coordinator(*, consortium: Consortium, overdue: bool = False):
+    """Referral metadata of a consortium (never payloads): what the coordinator sees."""
+    from network.models import ReferralEnvelope, ReferralState
+
+    queryset = (
+        ReferralEnvelope.objects.filter(consortium=consortium)
+        .select_related("from_agency", "to_agency")
+        .defer("sealed_payload")
+    )
+    if overdue:
+        queryset = queryset.filter(state=ReferralState.SENT, due_on__lt=clock.today())
+    return queryset

@@ -104,6 +104,10 @@ INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in S
 TENANT_INITIALIZERS = [
     "casework.services.ngo.tenant_initialize",  # the NGO's settings row
 ]
+# Called (with actor= and child_id=) in the same transaction when a child's consent is withdrawn.
+CONSENT_WITHDRAWN_HANDLERS = [
+    "network.referrals.services.referrals_withdraw_for_child",  # pending referrals, payloads
+]
 # Celery tasks (by name, each taking `run_key`) that beat's daily fan-out runs in every ready,
 # active NGO's schema.
 TENANT_DAILY_TASKS = ["casework.tasks.daily_maintenance"]
@@ -194,6 +198,12 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
+# Publishing while Redis is down fails within milliseconds instead of retrying for ~7 s (which
+# would hang the request that queued it). Work that must not be lost sits in an outbox that beat
+# sweeps (docs/adr/0003-referrals.md); the worker's own reconnection loop is not affected.
+_PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = dict(_PUBLISH_RETRY)
+CELERY_TASK_PUBLISH_RETRY_POLICY = dict(_PUBLISH_RETRY)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Auth, i18n, static -------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Output serializers (they run no queries: selectors load what they read) and input
-serializers (types and shapes only; rules live in casework/services.py)."""
+serializers (types and shapes only: the rules are casework.validation's, which the services
+apply, so the API and the pages give the same message on the same field)."""
 
 from rest_framework import serializers
 
@@ -309,8 +310,9 @@ class NGOSettingsSerializer(serializers.ModelSerializer):
 
 
 class ChildInputSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=200)
-    known_as = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    # Lengths and date bounds are casework.validation's rules, decided by the service.
+    full_name = serializers.CharField()
+    known_as = serializers.CharField(required=False, allow_blank=True, default="")
     sex = serializers.ChoiceField(choices=Child.Sex.choices)
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
     birth_year = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -367,8 +369,8 @@ class RegistrationInputSerializer(serializers.Serializer):
 
 
 class ChildUpdateInputSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=200, required=False)
-    known_as = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    full_name = serializers.CharField(required=False)
+    known_as = serializers.CharField(required=False, allow_blank=True)
     sex = serializers.ChoiceField(choices=Child.Sex.choices, required=False)
     school_status = serializers.ChoiceField(choices=Child.SchoolStatus.choices, required=False)
     last_grade = serializers.IntegerField(
@@ -394,11 +396,10 @@ class AssessmentInputSerializer(serializers.Serializer):
     employer_type = serializers.ChoiceField(
         choices=Assessment.EmployerType.choices, default=Assessment.EmployerType.NONE
     )
+    # The bounds (0-168) are casework.validation's rule, decided by the service.
     hours_per_week = serializers.DecimalField(
         max_digits=4,
         decimal_places=1,
-        min_value=0,
-        max_value=168,
         default=0,  # type: ignore[arg-type]  # 0 == Decimal(0)
     )
     night_work = serializers.BooleanField(default=False)

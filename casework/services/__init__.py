@@ -57,6 +57,12 @@ from casework.services.states import (
     _transition,
     allowed_next,
 )
+from casework.services.submissions import (
+    form_token_new,
+    form_tokens_forget,
+    submission_once,
+    submission_result,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -88,6 +94,8 @@ __all__ = [
     "followup_complete",
     "followup_schedule",
     "followups_mark_overdue",
+    "form_token_new",
+    "form_tokens_forget",
     "intervention_record",
     "ngo_settings",
     "ngo_settings_initialize",
@@ -98,6 +106,8 @@ __all__ = [
     "plan_review",
     "plan_save",
     "staff_create",
+    "submission_once",
+    "submission_result",
     "staff_update",
     "task_run_record",
     "tenant_initialize",

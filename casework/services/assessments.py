@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import validation
 from casework.access import (
     Capability,
     case_for_editing,
@@ -62,10 +63,6 @@ def assessment_create(*, actor: User, case_id: int, **values: object) -> Assessm
             _("Unknown fields."), fields={name: [_("Unknown field.")] for name in sorted(unknown)}
         )
     assessment = Assessment(case=case, assessor=actor, **values)
-    if assessment.assessed_on and assessment.assessed_on > clock.today():
-        raise _invalid("assessed_on", _("The assessment date cannot be in the future."))
-    if not assessment.works:
-        assessment.hours_per_week = 0
     child = case.child
     assessment.age_at_assessment = age_on(
         assessment.assessed_on or clock.today(),
@@ -78,6 +75,12 @@ def assessment_create(*, actor: User, case_id: int, **values: object) -> Assessm
         assessment,
         exclude=["case", "assessor", "suggested_risk_level", "status_bps", "status_ilo"],
     )
+    validation.check(
+        validation.ASSESSMENT,
+        {"assessed_on": assessment.assessed_on, "hours_per_week": assessment.hours_per_week},
+    )
+    if not assessment.works:  # the hours given were checked like the page and the API do
+        assessment.hours_per_week = 0
     statuses = assessment_statuses(
         age=assessment.age_at_assessment,
         works=assessment.works,

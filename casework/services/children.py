@@ -9,10 +9,10 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from casework import crypto, regions
+from casework import crypto, regions, validation
 from casework.access import (
     Capability,
     case_for_editing,
@@ -84,22 +84,18 @@ def _nik_apply(child: Child, nik: str) -> None:
 
 
 def _birth_fields(data: ChildInput) -> tuple[date | None, int, bool]:
-    today = clock.today()
-    if data.date_of_birth is not None:
-        if data.date_of_birth > today:
-            raise _invalid("date_of_birth", _("The date of birth cannot be in the future."))
-        return data.date_of_birth, data.date_of_birth.year, False
-    if data.birth_year is None:
+    missing = validation.birth_known(data.date_of_birth, data.birth_year)
+    if missing:
         raise ApplicationError(
             _("Give the date of birth or a (possibly estimated) birth year."),
-            fields={"birth_year": [_("Give the date of birth or an estimated birth year.")]},
+            fields={"birth_year": [missing]},
         )
-    if not (today.year - 25 <= data.birth_year <= today.year):
-        raise _invalid(
-            "birth_year",
-            _("The birth year must be between %(year)s and now.") % {"year": today.year - 25},
-        )
-    return None, data.birth_year, data.birth_year_estimated
+    if data.date_of_birth is not None:
+        validation.check(validation.CHILD, {"date_of_birth": data.date_of_birth})
+        return data.date_of_birth, data.date_of_birth.year, False
+    validation.check(validation.CHILD, {"birth_year": data.birth_year})
+    # birth_known() above: without a date of birth there is a birth year.
+    return None, data.birth_year, data.birth_year_estimated  # type: ignore[return-value]
 
 
 def _household_build(data: HouseholdInput) -> Household:
@@ -130,14 +126,34 @@ def _household_build(data: HouseholdInput) -> Household:
     return household
 
 
+_ALLOCATE_REFERENCE_NUMBER = """
+    INSERT INTO casework_casereferencecounter AS counter (year, last_number)
+    SELECT %(year)s, COALESCE(MAX(CAST(SUBSTRING(reference FROM 6) AS integer)), 0) + 1
+    FROM casework_case WHERE reference ~ %(pattern)s
+    ON CONFLICT (year) DO UPDATE SET last_number = counter.last_number + 1
+    RETURNING last_number
+"""
+
+
 def _next_reference() -> str:
+    """The next `YYYY-NNNNN` of the current year, safe under concurrent registrations.
+
+    The year's counter row is incremented in the caller's transaction, so concurrent
+    registrations queue on its row lock (and two first-of-the-year registrations on its key)
+    and each gets its own number. A new year's counter starts after the highest reference of
+    that year already present (cases registered before the counter existed).
+    """
     year = clock.today().year
-    count = Case.objects.filter(reference__startswith=f"{year}-").count() + 1
-    reference = f"{year}-{count:05d}"
-    while Case.objects.filter(reference=reference).exists():
-        count += 1
-        reference = f"{year}-{count:05d}"
-    return reference
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                _ALLOCATE_REFERENCE_NUMBER,
+                {"year": year, "pattern": f"^{year}-[0-9]{{1,9}}$"},
+            )
+            reference = f"{year}-{cursor.fetchone()[0]:05d}"
+            # A reference written by other means (an import) is skipped, never reused.
+            if not Case.objects.filter(reference=reference).exists():
+                return reference
 
 
 @transaction.atomic
@@ -164,6 +180,10 @@ def child_register(
         raise _invalid(
             "case_type", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Case.Type.values)}
         )
+    validation.check(
+        validation.CHILD,
+        {"full_name": child.full_name.strip(), "known_as": child.known_as.strip()},
+    )
     date_of_birth, birth_year, estimated = _birth_fields(child)
     household_row = _household_build(household)
     household_row.save()
@@ -220,6 +240,8 @@ def child_update(*, actor: User, case_id: int, **values: Any) -> Child:
     for name in ("full_name", "known_as", "sex", "school_status", "last_grade"):
         if name in values:
             setattr(child, name, values[name])
+    names = [name for name in ("full_name", "known_as") if name in values]
+    validation.check(validation.CHILD, {name: values[name] for name in names})
     if "full_name" in values:
         child.normalized_name = normalize_name(child.full_name)
     if "nik" in values:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from casework import validation
 from casework.access import (
     Capability,
     cases_visible_to,
@@ -46,8 +49,7 @@ def consent_record(*, actor: User, child_id: int, data: ConsentInput) -> Consent
     child = Child.objects.filter(pk=child_id, cases__in=cases_visible_to(actor)).first()
     if child is None:
         raise NotFoundError(_("Child not found."))
-    if data.consented_on > clock.today():
-        raise _invalid("consented_on", _("The consent date cannot be in the future."))
+    validation.check(validation.CONSENT, {"consented_on": data.consented_on})
     consent = Consent(
         child=child,
         guardian_name=data.guardian_name.strip(),
@@ -98,6 +100,10 @@ def consent_withdraw(*, actor: User, consent_id: int, withdrawn_on: date, reason
         instance=consent,
         changed_fields=changes(before, snapshot(consent)),
     )
+    # Apps above casework act on a withdrawal (e.g. pending referrals are withdrawn and their
+    # payloads purged) through handlers named in settings, in this transaction.
+    for path in settings.CONSENT_WITHDRAWN_HANDLERS:
+        import_string(path)(actor=actor, child_id=consent.child_id)
     return consent
 
 

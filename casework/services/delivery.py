@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from casework import validation
 from casework.access import (
     case_for_editing,
 )
@@ -35,9 +36,8 @@ def intervention_record(*, actor: User, case_id: int, **values: object) -> Inter
     case = case_for_editing(actor, case_id)
     _ensure_consented(case)
     intervention = Intervention(case=case, recorded_by=actor, **values)
-    if intervention.delivered_on and intervention.delivered_on > clock.today():
-        raise _invalid("delivered_on", _("The date cannot be in the future."))
     _full_clean(intervention, exclude=["case", "recorded_by"])
+    validation.check(validation.INTERVENTION, {"delivered_on": intervention.delivered_on})
     intervention.save()
     audit_created(actor=actor, instance=intervention, case_id=case.pk)
     if case.status in (Status.PLANNED, Status.MONITORING):
@@ -94,6 +94,7 @@ def followup_schedule(
             else settings_row.followup_interval_days
         )
         due_on = clock.today() + timedelta(days=days)
+    validation.check(validation.FOLLOWUP, {"due_on": due_on})
     worker = case.assigned_worker
     if assigned_worker_id is not None:
         worker = _case_worker_or_error(assigned_worker_id, "assigned_worker_id")
@@ -122,8 +123,7 @@ def followup_complete(
         raise NotFoundError(_("Follow-up not found."))
     if followup.completed_on is not None:
         raise _invalid("completed_on", _("This follow-up is already completed."))
-    if completed_on > clock.today():
-        raise _invalid("completed_on", _("The date cannot be in the future."))
+    validation.check(validation.FOLLOWUP_COMPLETION, {"completed_on": completed_on})
     before = snapshot(followup)
     followup.completed_on = completed_on
     followup.notes = notes
@@ -147,9 +147,8 @@ def verification_record(*, actor: User, case_id: int, **values: object) -> Verif
     case = case_for_editing(actor, case_id)
     _ensure_consented(case)
     verification = Verification(case=case, verified_by=actor, **values)
-    if verification.visited_on and verification.visited_on > clock.today():
-        raise _invalid("visited_on", _("The visit date cannot be in the future."))
     _full_clean(verification, exclude=["case", "verified_by"])
+    validation.check(validation.VERIFICATION, {"visited_on": verification.visited_on})
     if verification.seen_back_at_work and verification.left_work:
         raise _invalid("left_work", _("A child seen back at work has not left the work."))
     verification.save()

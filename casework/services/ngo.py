@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from casework import validation
 from casework.access import (
     Capability,
     require,
@@ -39,6 +40,13 @@ def ngo_settings_update(*, actor: User, **values: object) -> NGOSettings:
         if name in values and values[name] is not None:
             setattr(settings_row, name, values[name])
     _full_clean(settings_row)
+    validation.check(
+        validation.NGO_SETTINGS,
+        {
+            "followup_interval_days": settings_row.followup_interval_days,
+            "verification_interval_days": settings_row.verification_interval_days,
+        },
+    )
     settings_row.save()
     audit_record(
         actor=actor,

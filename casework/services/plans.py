@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import validation
 from casework.access import (
     Capability,
     case_for_editing,
@@ -49,6 +50,8 @@ def plan_save(
         raise _invalid("status", _("The plan is awaiting approval; it cannot be changed now."))
     if plan.status == CasePlan.Status.APPROVED and case.status != Status.RELAPSED:
         plan.version += 1
+    # Targets the plan already had may have passed; only new ones must still be ahead.
+    kept_targets = set(plan.goals.values_list("target_date", flat=True))
     plan.goals.all().delete()
     for goal_index, goal in enumerate(goals):
         goal_row = PlanGoal(
@@ -64,6 +67,13 @@ def plan_save(
                 _("Some goals are not valid."),
                 fields={f"goals[{goal_index}].{k}": v for k, v in error.message_dict.items()},
             ) from None
+        if goal_row.target_date not in kept_targets:
+            found = validation.errors(validation.PLAN_GOAL, {"target_date": goal_row.target_date})
+            if found:
+                raise ApplicationError(
+                    _("Some goals are not valid."),
+                    fields={f"goals[{goal_index}].{k}": v for k, v in found.items()},
+                )
         goal_row.save()
         for service_index, service in enumerate(goal.get("services", [])):
             prefix = f"goals[{goal_index}].services[{service_index}]"

@@ -12,6 +12,9 @@ from django.template.loader import render_to_string
 from casework.access import Capability, can, role_of
 from core.errors import NotFoundError, PermissionDeniedError
 
+# The hidden field that carries a form's one-time token (services.submission_once).
+FORM_TOKEN_FIELD = "form_token"  # noqa: S105 - a field name, not a secret
+
 
 def staff_required(view):
     """Logged in with a role in this NGO; service errors become 404/403 pages."""

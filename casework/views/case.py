@@ -6,13 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import forms, regions, selectors, services
 from casework.access import Capability, can
 from casework.models import Assessment, Case, CasePlan
-from casework.views._base import _render, staff_required
+from casework.views._base import FORM_TOKEN_FIELD, _render, staff_required
 from core.errors import ApplicationError, PermissionDeniedError
 
 
@@ -99,24 +100,47 @@ def _case_form_view(
     initial=None,
 ):
     """GET shows the form; POST validates it, calls the service and goes back to the case.
-    Service errors are shown next to their fields; what the user typed is kept."""
+    Service errors are shown next to their fields; what the user typed is kept.
+
+    The form carries a one-time token: the same form sent again (a double tap) goes back to
+    the case without a second write."""
     case = selectors.case_detail(actor=request.user, case_id=case_id, audit_view=False)
     form_kwargs = form_kwargs or {}
+    case_url = reverse("case-detail", kwargs={"case_id": case_id})
     if request.method == "POST":
+        token = request.POST.get(FORM_TOKEN_FIELD)
+        if services.submission_result(actor=request.user, token=token):
+            return redirect(case_url)
         form = form_class(request.POST, request.FILES or None, **form_kwargs)
         if form.is_valid():
-            try:
+
+            def perform() -> str:
                 call(form.cleaned_data)
+                return case_url
+
+            try:
+                services.submission_once(actor=request.user, token=token, perform=perform)
             except ApplicationError as error:
                 forms.apply_error(form, error)
             else:
                 messages.success(request, _("Saved."))
-                return redirect("case-detail", case_id=case_id)
+                return redirect(case_url)
         status = 400
     else:
         form = form_class(initial=initial or {}, **form_kwargs)
+        token = services.form_token_new()
         status = 200
-    return _render(request, template, {"case": case, "form": form, "title": title}, status=status)
+    return _render(
+        request,
+        template,
+        {
+            "case": case,
+            "form": form,
+            "title": title,
+            "form_token": token or services.form_token_new(),
+        },
+        status=status,
+    )
 
 
 @staff_required

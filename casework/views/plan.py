@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -11,6 +13,23 @@ from casework import forms, selectors, services
 from casework.models import CasePlan
 from casework.views._base import _render, staff_required
 from core.errors import ApplicationError
+
+GOAL_FIELD = re.compile(r"goals\[(\d+)\]\.(\w+)$")
+
+
+def _apply_plan_error(form, goal_forms: list, error: ApplicationError) -> None:
+    """A goal's error (`goals[i].target_date`) goes on that goal's field; others on the plan."""
+    rest = {}
+    for name, field_messages in error.fields.items():
+        match = GOAL_FIELD.match(name)
+        index = int(match.group(1)) if match else -1
+        if match and index < len(goal_forms) and match.group(2) in goal_forms[index].fields:
+            for message in field_messages:
+                goal_forms[index].add_error(match.group(2), message)
+        else:
+            rest[name] = field_messages
+    if rest or not error.fields:
+        forms.apply_error(form, ApplicationError(error.message, fields=rest))
 
 
 @staff_required
@@ -25,9 +44,11 @@ def plan_edit(request, case_id: int):
         formset = forms.PlanGoalFormSet(request.POST, prefix="goals")
         if form.is_valid() and formset.is_valid():
             goals = []
-            for goal in formset.cleaned_data:
+            goal_forms = []
+            for goal_form, goal in zip(formset.forms, formset.cleaned_data, strict=True):
                 if not goal:
                     continue
+                goal_forms.append(goal_form)
                 services_list = []
                 if goal.get("service_type"):
                     services_list.append(
@@ -55,7 +76,7 @@ def plan_edit(request, case_id: int):
                     submit=form.cleaned_data["submit"],
                 )
             except ApplicationError as error:
-                forms.apply_error(form, error)
+                _apply_plan_error(form, goal_forms, error)
             else:
                 messages.success(request, _("The plan is saved."))
                 return redirect("case-detail", case_id=case_id)

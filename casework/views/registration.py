@@ -5,19 +5,26 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casework import forms, regions, selectors, services
 from casework.access import Capability, can
-from casework.views._base import _render, staff_required
+from casework.views._base import FORM_TOKEN_FIELD, _render, staff_required
 from core.errors import ApplicationError, PermissionDeniedError
 
 WIZARD_SESSION_KEY = "registration_wizard"
 
 
 WIZARD_STEPS = ["child", "household", "consent", "review"]
+
+STEP_FORMS = {
+    "child": forms.ChildForm,
+    "household": forms.HouseholdForm,
+    "consent": forms.ConsentForm,
+}
 
 
 def _wizard(request) -> dict:
@@ -39,16 +46,18 @@ def register(request, step: str = "child"):
     if request.method == "GET" and step == "child" and request.GET.get("new"):
         wizard.clear()
         request.session.modified = True
-    form_classes = {
-        "child": forms.ChildForm,
-        "household": forms.HouseholdForm,
-        "consent": forms.ConsentForm,
-    }
+    if step == "review" and request.method == "POST":
+        # Sent again after it was saved (a double tap): the case the first one opened.
+        earlier = services.submission_result(
+            actor=request.user, token=request.POST.get(FORM_TOKEN_FIELD)
+        )
+        if earlier:
+            return redirect(earlier)
     if step != "child" and "child" not in wizard:
         return redirect("register-step", step="child")
     if step == "review":
         return _register_review(request, wizard)
-    form_class = form_classes[step]
+    form_class = STEP_FORMS[step]
     initial = wizard.get(step) or {}
     if step == "consent" and not initial and "household" in wizard:
         initial = {
@@ -81,6 +90,22 @@ def register(request, step: str = "child"):
     )
 
 
+def _review_error(error: ApplicationError) -> tuple[list[str], list[str]]:
+    """The save's field messages not already in its headline, once each, and the wizard steps
+    whose fields they name (to go back and correct them)."""
+    lines: list[str] = []
+    steps: list[str] = []
+    for name, field_messages in error.fields.items():
+        listed = field_messages if isinstance(field_messages, list) else [field_messages]
+        for message in listed:
+            if message != error.message and message not in lines:
+                lines.append(str(message))
+        for step, form_class in STEP_FORMS.items():
+            if name in form_class.base_fields and step not in steps:
+                steps.append(step)
+    return lines, steps
+
+
 def _register_review(request, wizard: dict):
     from datetime import date
 
@@ -103,6 +128,7 @@ def _register_review(request, wizard: dict):
     )
     shown = [(match if match.pk in visible else None, reasons) for match, reasons in duplicates]
     error = None
+    token = request.POST.get(FORM_TOKEN_FIELD) if request.method == "POST" else None
     if request.method == "POST":
         if not household:
             return redirect("register-step", step="household")
@@ -111,7 +137,9 @@ def _register_review(request, wizard: dict):
             child["date_of_birth"] = date.fromisoformat(child["date_of_birth"])
         if consent:
             consent["consented_on"] = date.fromisoformat(consent["consented_on"])
-        try:
+        registered = []
+
+        def perform() -> str:
             case = services.child_register(
                 actor=request.user,
                 child=services.ChildInput(**child),
@@ -119,15 +147,25 @@ def _register_review(request, wizard: dict):
                 consent=services.ConsentInput(**consent) if consent else None,
                 case_type=case_type,
             )
+            registered.append(case)
+            return reverse("case-detail", kwargs={"case_id": case.pk})
+
+        try:
+            case_url, _repeat = services.submission_once(
+                actor=request.user, token=token, perform=perform
+            )
         except ApplicationError as caught:
             error = caught
         else:
             request.session.pop(WIZARD_SESSION_KEY, None)
-            messages.success(
-                request,
-                _("The child is registered: case %(reference)s.") % {"reference": case.reference},
-            )
-            return redirect("case-detail", case_id=case.pk)
+            if registered:
+                messages.success(
+                    request,
+                    _("The child is registered: case %(reference)s.")
+                    % {"reference": registered[0].reference},
+                )
+            return redirect(case_url)
+    error_lines, error_steps = _review_error(error) if error else ([], [])
     province = regions.province(household.get("province_code", "")) if household else None
     regency = regions.regency(household.get("regency_code", "")) if household else None
     return _render(
@@ -142,8 +180,11 @@ def _register_review(request, wizard: dict):
             "regency": regency,
             "duplicates": shown,
             "error": error,
+            "error_lines": error_lines,
+            "error_steps": error_steps,
             "step": "review",
             "steps": WIZARD_STEPS,
+            "form_token": token or services.form_token_new(),
         },
         status=400 if error else 200,
     )

@@ -274,10 +274,14 @@ def _change(
 def referral_withdraw(*, actor, referral_uuid, reason: str = "") -> Referral:
     """The sender takes back a referral not yet accepted; its payload is purged."""
     referral = _referral_for(actor, referral_uuid, Referral.Direction.OUTGOING)
+    return _withdraw(referral, actor=actor, reason=reason)
+
+
+def _withdraw(referral: Referral, *, actor, reason: str) -> Referral:
     pending = OutboxMessage.objects.select_for_update().filter(
         referral_uuid=referral.uuid, kind=OutboxMessage.Kind.REFERRAL, delivered_at__isnull=True
     )
-    cancelled = pending.exists()
+    never_delivered = pending.exists()
     referral = _change(
         referral,
         ReferralState.WITHDRAWN,
@@ -285,12 +289,12 @@ def referral_withdraw(*, actor, referral_uuid, reason: str = "") -> Referral:
         note=(reason or "").strip()[:2000],
         audit_case_id=referral.case_id,
     )
-    if cancelled:
-        # Never delivered: nothing reaches the receiver; the withdrawal needs no announcement.
-        pending.update(delivered_at=timezone.now(), last_error="withdrawn before delivery")
-        OutboxMessage.objects.filter(
-            referral_uuid=referral.uuid, kind=OutboxMessage.Kind.STATE, delivered_at__isnull=True
-        ).update(delivered_at=timezone.now(), last_error="withdrawn before delivery")
+    if never_delivered:
+        # Nothing reaches the receiver, so the withdrawal needs no announcement either.
+        now = timezone.now()
+        OutboxMessage.objects.filter(referral_uuid=referral.uuid, delivered_at__isnull=True).update(
+            delivered_at=now, last_error="withdrawn before delivery"
+        )
     return referral
 
 
@@ -337,3 +341,35 @@ def referral_complete(*, actor, referral_uuid, outcome_note: str) -> Referral:
 
 def agreement_of(referral: Referral) -> ReferralAgreement | None:
     return ReferralAgreement.objects.filter(uuid=referral.agreement_uuid).first()
+
+
+def referrals_withdraw_for_child(*, actor, child_id: int) -> int:
+    """Consent to sharing was withdrawn: withdraw the child's referrals still waiting for an
+    answer and purge their payloads (called by casework's consent withdrawal)."""
+    pending = Referral.objects.select_for_update().filter(
+        direction=Referral.Direction.OUTGOING,
+        case__child_id=child_id,
+        state=ReferralState.SENT,
+    )
+    count = 0
+    for referral in pending:
+        _withdraw(referral, actor=actor, reason="consent withdrawn")
+        count += 1
+    return count
+
+
+@transaction.atomic
+def referral_record_response(*, actor, referral_uuid, state: str, note: str = "") -> Referral:
+    """For an outside agency that is not a tenant, the sender records its answer (accepted,
+    declined, in progress, completed) as the agency gives it, by phone or letter."""
+    referral = _referral_for(actor, referral_uuid, Referral.Direction.OUTGOING)
+    if referral.counterpart_is_partner:
+        raise _invalid(
+            "state", _("A partner NGO answers in Terpadu itself."), code="partner_answers"
+        )
+    note = (note or "").strip()[:2000]
+    if state == ReferralState.DECLINED:
+        referral.decline_reason = note
+    if state == ReferralState.COMPLETED:
+        referral.outcome_note = note
+    return _change(referral, state, actor=actor, note=note, audit_case_id=referral.case_id)

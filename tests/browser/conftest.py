@@ -351,13 +351,14 @@ def casework_data(site) -> Iterator[Callable]:
     """`casework_data(fn)` runs `fn()` in the NGO's schema (committed: the server sees it).
 
     Cases, children and households created during the test (by services or through the UI)
-    are deleted at the end, so later tests in the session see the NGO as it was.
+    are deleted at the end, and the year's reference counter is put back, so later tests in the
+    session see the NGO as it was.
     """
     from django.db import connection
     from django.db.models import Max
     from django_tenants.utils import schema_context
 
-    from casework.models import Case, Child, Household
+    from casework.models import Case, CaseReferenceCounter, Child, Household
 
     def run(fn: Callable):
         try:
@@ -376,11 +377,17 @@ def casework_data(site) -> Iterator[Callable]:
         )
 
     case_top, child_top, household_top = run(high_water)
+    counters = run(lambda: list(CaseReferenceCounter.objects.values_list("year", "last_number")))
     yield run
 
     def clean() -> None:
         Case.objects.filter(pk__gt=case_top).delete()
         Child.objects.filter(pk__gt=child_top).delete()
         Household.objects.filter(pk__gt=household_top).delete()
+        # The references given out go back too, as if the deleted cases had never been opened.
+        CaseReferenceCounter.objects.all().delete()
+        CaseReferenceCounter.objects.bulk_create(
+            CaseReferenceCounter(year=year, last_number=number) for year, number in counters
+        )
 
     run(clean)

@@ -26,6 +26,7 @@ from casework.models import (
     Verification,
 )
 from casework.services import TRANSITIONS, _transition, allowed_next
+from core import clock
 from core.errors import (
     ApplicationError,
     InvalidTransitionError,
@@ -1207,9 +1208,14 @@ def test_next_due_and_overdue_are_maintained(team):
         today + timedelta(days=5),
         False,
     )
-    late = services.followup_schedule(
-        actor=team["worker"], case_id=case.pk, due_on=today - timedelta(days=2)
-    )
+    # A due date is never set in the past: this one was set five days ago and has passed since;
+    # the daily run flags it.
+    with clock.as_of(today - timedelta(days=5)):
+        late = services.followup_schedule(
+            actor=team["worker"], case_id=case.pk, due_on=today - timedelta(days=2)
+        )
+    services.followups_mark_overdue()
+    late.refresh_from_db()
     assert late.is_overdue is True
     assert (_fresh(case).next_due_on, _fresh(case).has_overdue) == (
         today - timedelta(days=2),

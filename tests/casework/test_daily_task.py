@@ -11,6 +11,7 @@ from django_tenants.utils import schema_context
 from casework import selectors, services
 from casework.models import Case, FollowUp, Notification, TaskRun
 from casework.tasks import daily_maintenance
+from core import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -168,15 +169,17 @@ def test_completing_clears_the_overdue_state(team, no_email):
 
 
 def test_followup_scheduled_in_the_past_is_notified(team, no_email):
-    """A follow-up recorded with a past due date still notifies its worker on the next run."""
+    """A follow-up scheduled earlier whose due date has passed since notifies its worker on the
+    next run (a due date cannot be set in the past, so it was scheduled as of two days ago)."""
     worker = team["worker"]
     case = _case(worker)
-    services.followup_schedule(
-        actor=worker,
-        case_id=case.pk,
-        due_on=_today() - timedelta(days=1),
-        assigned_worker_id=team["other_worker"].pk,
-    )
+    with clock.as_of(_today() - timedelta(days=2)):
+        services.followup_schedule(
+            actor=worker,
+            case_id=case.pk,
+            due_on=_today() - timedelta(days=1),
+            assigned_worker_id=team["other_worker"].pk,
+        )
     services.followups_mark_overdue()
     assert list(Notification.objects.values_list("user_id", flat=True)) == [team["other_worker"].pk]
 

@@ -265,3 +265,102 @@ def test_only_the_bridge_enters_tenant_schemas():
             if needle in text:
                 offenders.append(f"{path.relative_to(root)}: {needle}")
     assert offenders == []
+
+
+def test_withdrawing_consent_withdraws_pending_referrals_and_purges(
+    referrable, team_a, ngo_a, ngo_b
+):
+    """The guardian withdraws consent: the referral still waiting is withdrawn on both sides
+    and its payload purged; nothing is left to open."""
+    from casework import services as casework_services
+    from casework.models import Consent
+    from core import clock
+
+    referral = _send(referrable, team_a, ngo_a)
+    _drain(ngo_a)
+    with schema_context(ngo_a.ngo.schema_name):
+        consent = Consent.objects.get(child_id=referrable.case.child_id)
+        casework_services.consent_withdraw(
+            actor=team_a["worker"].user,
+            consent_id=consent.pk,
+            withdrawn_on=clock.today(),
+            reason="Guardian changed their mind",
+        )
+        assert Referral.objects.get(uuid=referral.uuid).state == "withdrawn"
+    envelope = ReferralEnvelope.objects.get()
+    assert (envelope.state, envelope.sealed_payload) == ("withdrawn", None)
+    _drain(ngo_a)
+    with schema_context(ngo_b.ngo.schema_name):
+        assert Referral.objects.get(uuid=referral.uuid).state == "withdrawn"
+
+
+def test_the_sender_records_an_outside_agencys_answer(referrable, team_a, ngo_a):
+    """A referral to a clinic (not a tenant) is tracked by the sender: no outbox, no envelope,
+    the answer is recorded by hand and must follow the states."""
+    from core import clock
+    from network import services as network_services
+
+    network = referrable.network
+    agreement = network_services.agreement_create(
+        actor=network.coordinator,
+        consortium=network.consortium,
+        first_agency_uuid=network.agency_a.uuid,
+        second_agency_uuid=network.clinic.uuid,
+        service_types=["health"],
+        shared_fields=["full_name", "reason"],
+        valid_from=clock.today(),
+        direction="one_way",
+    )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    network_services.agreement_activate(
+        actor=network.coordinator,
+        agreement_uuid=agreement.uuid,
+        mou=SimpleUploadedFile("mou.pdf", b"%PDF-1.4"),
+    )
+    referral = _send(
+        referrable, team_a, ngo_a, to_agency_uuid=network.clinic.uuid, service_type="health"
+    )
+    worker = team_a["worker"].user
+    with schema_context(ngo_a.ngo.schema_name):
+        assert not OutboxMessage.objects.filter(referral_uuid=referral.uuid).exists()
+        with pytest.raises(InvalidTransitionError):
+            services.referral_record_response(
+                actor=worker, referral_uuid=referral.uuid, state="completed"
+            )
+        services.referral_record_response(
+            actor=worker, referral_uuid=referral.uuid, state="accepted", note="By phone"
+        )
+        done = services.referral_record_response(
+            actor=worker, referral_uuid=referral.uuid, state="in_progress"
+        )
+        assert done.state == "in_progress"
+    assert not ReferralEnvelope.objects.exists()
+
+
+def test_overdue_referrals_show_on_both_sides_and_for_the_coordinator(
+    referrable, team_a, team_b, ngo_a, ngo_b
+):
+    """Unanswered past the agreement's response time: overdue for sender, receiver and
+    coordinator alike; the coordinator's list carries no payload."""
+    from datetime import timedelta
+
+    from core import clock
+    from network import selectors as network_selectors
+    from network.referrals import selectors
+
+    _send(referrable, team_a, ngo_a)
+    _drain(ngo_a)
+    later = clock.today() + timedelta(days=8)  # default response time: 7 days
+    consortium = referrable.network.consortium
+    with clock.as_of(later):
+        with schema_context(ngo_a.ngo.schema_name):
+            assert selectors.referral_counts(actor=team_a["worker"].user)["outgoing_overdue"] == 1
+        with schema_context(ngo_b.ngo.schema_name):
+            counts = selectors.referral_counts(actor=team_b["supervisor"].user)
+            assert (counts["incoming_waiting"], counts["incoming_overdue"]) == (1, 1)
+        overdue = network_selectors.envelopes_for_coordinator(consortium=consortium, overdue=True)
+        assert overdue.count() == 1
+        assert "sealed_payload" in overdue.query.deferred_loading[0]
+    with schema_context(ngo_a.ngo.schema_name):
+        assert selectors.referral_counts(actor=team_a["worker"].user)["outgoing_overdue"] == 0
