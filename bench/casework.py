@@ -159,12 +159,14 @@ def platform_prepare(workers: int):
     started = time.perf_counter()
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         consortium, _ = consortium_create(
+            actor=None,
             slug="bench-cw-consortium",
             name="Bench consortium",
             coordinator_email="coordinator@bench-cw.example.org",
             coordinator_password=PASSWORD,
         )
         result = ngo_provision(
+            actor=None,
             consortium=consortium,
             slug=NGO_SLUG,
             name="Yayasan Bench",

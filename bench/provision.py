@@ -305,6 +305,7 @@ def consortium_get_or_create():
     if existing is not None:
         return existing
     consortium, _ = consortium_create(
+        actor=None,
         slug=CONSORTIUM_SLUG,
         name="Bench consortium",
         coordinator_email="coordinator@bench.example.org",
@@ -322,6 +323,7 @@ def provision(consortium, *, prefix: str, method: str, recorder: Recorder) -> fl
     recorder.reset()
     start = time.perf_counter()
     ngo_provision(
+        actor=None,
         consortium=consortium,
         slug=slug,
         name=f"Bench NGO {number}",

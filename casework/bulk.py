@@ -9,6 +9,7 @@ is reported with its index and field.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -320,7 +321,14 @@ def cases_bulk_load(*, actor, rows: list[BulkCase], reference_prefix: str = "IMP
                 "object_type": "case",
                 "object_id": str(case_id),
                 "case_id": case_id,
-                "changed_fields": '{"source": "bulk_load"}',
+                # The one shape (core/audit.py): the import is a fact, not a field change.
+                "changed_fields": json.dumps(
+                    {
+                        "reference": [None, f"{reference_prefix}-{case_id}"],
+                        "status": [None, row.status],
+                    }
+                ),
+                "details": '{"via": "bulk_load"}',
                 "ip_address": None,
                 "at": now,
             }

@@ -1,10 +1,8 @@
 """Request-scoped facts that the audit trail records (client IP), carried in a context var."""
 
-from contextvars import ContextVar
-
 from django.conf import settings
 
-client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+from core.audit import client_ip
 
 
 class AuditContextMiddleware:

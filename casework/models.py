@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casework.crypto import mask_nik
+from core.audit import AuditAction, AuditEventBase
 
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -651,36 +652,19 @@ class FormSubmission(models.Model):
         return str(self.token)
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AuditEventBase):
     """Who did what to which object, when and from where. Append-only (a trigger refuses
-    UPDATE and DELETE)."""
+    UPDATE and DELETE). The columns and the shape of `changed_fields` / `details` are
+    documented in core/audit.py."""
 
-    class Action(models.TextChoices):
-        CREATE = "create", _("Create")
-        UPDATE = "update", _("Update")
-        DELETE = "delete", _("Delete")
-        VIEW = "view", _("View full record")
-        EXPORT = "export", _("Export")
-        TRANSITION = "transition", _("Status change")
-        LOGIN = "login", _("Login")
+    Action = AuditAction
 
     # PROTECT: staff with audit history are deactivated, never deleted (and the append-only
     # trigger would refuse the UPDATE that SET_NULL needs).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    actor_username = models.CharField(max_length=150)
-    action = models.CharField(max_length=20, choices=Action.choices)
-    object_type = models.CharField(max_length=50)
-    object_id = models.CharField(max_length=64)
     case_id = models.BigIntegerField(null=True, blank=True)
-    changed_fields = models.JSONField(default=dict, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    class Meta:
-        ordering = ["-at", "-id"]
+    class Meta(AuditEventBase.Meta):
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
-
-    def __str__(self):
-        return f"{self.actor_username} {self.action} {self.object_type}:{self.object_id}"

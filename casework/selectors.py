@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.access import Capability, can, case_for_actor, cases_visible_to, require
-from casework.audit import audit_record
+from casework.audit import audit_record, audit_searched
 from casework.models import (
     Assessment,
     AuditEvent,
@@ -31,6 +31,7 @@ from casework.models import (
     Verification,
 )
 from casework.services import normalize_name
+from core.audit import REDACTED, AuditAction
 from core.errors import NotFoundError
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -92,6 +93,7 @@ def case_list(
         matches = Case.objects.filter(reference=text.upper()).values("pk")
         words = normalize_name(text).split()
         if can(actor, Capability.VIEW_IDENTITY) and words and not REFERENCE_RE.match(text):
+            audit_searched(actor=actor, object_type="child", query=text)
             children = Child.objects.filter(name_search_condition(words))
             matches = Case.objects.filter(child__in=children).values("pk").union(matches)
         queryset = queryset.filter(pk__in=matches)
@@ -117,7 +119,7 @@ def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
         .get(pk=case.pk)
     )
     if audit_view and can(actor, Capability.VIEW_IDENTITY):
-        audit_record(actor=actor, action="view", instance=case.child, case_id=case.pk)
+        audit_record(actor=actor, action=AuditAction.VIEW, instance=case.child, case_id=case.pk)
     return case
 
 
@@ -146,10 +148,12 @@ def case_children_of(*, actor: User, case_id: int, model: type[ModelT]) -> Query
 
 
 def child_list(*, actor: User, search: str | None = None) -> QuerySet[Child]:
-    """Children with at least one case the actor may see."""
+    """Children with at least one case the actor may see; a name search is audited (the
+    listing itself is audited where rows are shown: `casework.audit.audit_listed`)."""
     visible_cases = cases_visible_to(actor)
     queryset = Child.objects.filter(cases__in=visible_cases).distinct().select_related("household")
-    if search and can(actor, Capability.VIEW_IDENTITY):
+    if search and search.strip() and can(actor, Capability.VIEW_IDENTITY):
+        audit_searched(actor=actor, object_type="child", query=search)
         queryset = queryset.filter(normalized_name__contains=normalize_name(search))
     return queryset
 
@@ -165,7 +169,7 @@ def child_detail(*, actor: User, child_id: int) -> Child:
     child = child_list(actor=actor).filter(pk=child_id).first()
     if child is None:
         raise NotFoundError(_("Child not found."))
-    audit_record(actor=actor, action="view", instance=child)
+    audit_record(actor=actor, action=AuditAction.VIEW, instance=child)
     return child
 
 
@@ -196,6 +200,14 @@ def child_duplicates(
 
     require(actor, Capability.EDIT_CASES)
     name = normalize_name(full_name)
+    if name or nik.strip():
+        # A lookup of children by name (and NIK): recorded as a search, the NIK never.
+        audit_searched(
+            actor=actor,
+            object_type="child",
+            query=full_name,
+            filters={"nik": REDACTED} if nik.strip() else None,
+        )
     candidates = Child.objects.select_related("household").prefetch_related("cases")
     conditions = Q()
     if nik.strip():

@@ -247,6 +247,7 @@ def seed_consortium(*, children_per_ngo: int = CHILDREN_PER_NGO) -> bool:
     faker.seed_instance(2026)
     with _fast_seeding(), transaction.atomic():
         consortium, _ = consortium_create(
+            actor=None,
             slug=CONSORTIUM_SLUG,
             name=f"Pusat Kajian Perlindungan Anak, Universitas {faker.city()}",
             coordinator_email=COORDINATOR_USERNAME,
@@ -262,6 +263,7 @@ def seed_consortium(*, children_per_ngo: int = CHILDREN_PER_NGO) -> bool:
             province = regions.province(demo.province_code)
             ngos.append(
                 ngo_provision(
+                    actor=None,
                     consortium=consortium,
                     slug=demo.slug,
                     name=f"{demo.prefix} {demo.home}",

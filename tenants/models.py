@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from core.audit import AuditEventBase
+
 
 class Consortium(models.Model):
     """A coordinating body (e.g. a university centre) and the NGOs it brings together."""
@@ -94,3 +96,19 @@ class Domain(DomainMixin):
 
     class Meta:
         verbose_name = _("domain")
+
+
+class PlatformAuditEvent(AuditEventBase):
+    """Who changed what on the platform (consortia, NGO provisioning and status), when and from
+    where. Append-only (a trigger refuses UPDATE and DELETE); shape in core/audit.py."""
+
+    # PROTECT: accounts with audit history are deactivated, never deleted (the append-only
+    # trigger would refuse the UPDATE that SET_NULL needs).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta(AuditEventBase.Meta):
+        verbose_name = _("platform audit event")
+        verbose_name_plural = _("platform audit trail")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="platform_audit_obj_idx")]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -19,8 +20,10 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
+from core.audit import AuditAction, changes, snapshot
 from core.errors import ApplicationError, ConflictError, InvalidTransitionError
 from tenants import error_codes, schemas
+from tenants.audit import platform_audit_record
 from tenants.db import connection
 from tenants.models import NGO, Consortium, ConsortiumMembership, Domain
 
@@ -133,6 +136,7 @@ def _password_or_generated(password: str | None, field: str, email: str) -> str:
 @transaction.atomic
 def consortium_create(
     *,
+    actor: User | str | None,
     slug: str,
     name: str,
     coordinator_email: str,
@@ -140,7 +144,8 @@ def consortium_create(
 ) -> tuple[Consortium, str]:
     """Create a consortium and its first coordinator account (public schema).
 
-    Returns the consortium and the coordinator's password (generated when not given).
+    Returns the consortium and the coordinator's password (generated when not given). `actor`
+    is the acting user, or None for commands and seeding; every write is in the platform trail.
     """
     slug_validate(slug)
     if not name or not name.strip():
@@ -160,14 +165,38 @@ def consortium_create(
     consortium.full_clean()
     consortium.save()
     user_model = get_user_model()
+    platform_audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=consortium,
+        changed_fields=changes({}, snapshot(consortium)),
+    )
     user = user_model.objects.filter(username=email).first()
     if user is None:
         user = user_model.objects.create_user(username=email, email=email, password=password)
+        platform_audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            instance=user,
+            changed_fields={"username": [None, email]},
+        )
     else:
         user.set_password(password)
         user.save(update_fields=["password"])
-    ConsortiumMembership.objects.create(
+        platform_audit_record(
+            actor=actor,
+            action=AuditAction.PASSWORD_CHANGE,
+            instance=user,
+            changed_fields=changes({"password": None}, {"password": user.password}),
+        )
+    membership = ConsortiumMembership.objects.create(
         consortium=consortium, user=user, role=ConsortiumMembership.Role.COORDINATOR
+    )
+    platform_audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=membership,
+        changed_fields=changes({}, snapshot(membership, ["consortium_id", "user_id", "role"])),
     )
     return consortium, password
 
@@ -200,6 +229,7 @@ def template_ensure() -> NGO:
 @transaction.atomic
 def ngo_provision(
     *,
+    actor: User | str | None,
     consortium: Consortium,
     slug: str,
     name: str,
@@ -214,6 +244,7 @@ def ngo_provision(
 
     Everything runs in one transaction (PostgreSQL DDL is transactional), so a failure at any
     step leaves no tenant row, no domain and no schema behind. The NGO is marked ready last.
+    `actor` is the acting user, or None for commands and seeding (recorded as "system").
     """
     slug_validate(slug)
     if not name or not name.strip():
@@ -264,6 +295,13 @@ def ngo_provision(
     connection.set_schema_to_public()
     ngo.is_ready = True
     ngo.save(update_fields=["is_ready"])
+    platform_audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=ngo,
+        changed_fields=changes({}, snapshot(ngo)),
+        details={"domain": host_for(slug), "admin_username": email, "method": method},
+    )
     return ProvisionResult(
         ngo=ngo,
         domain=host_for(slug),
@@ -334,8 +372,12 @@ def _tenant_initialize(ngo: NGO) -> None:
 
 
 @transaction.atomic
-def ngo_set_status(*, ngo: NGO, status: str) -> NGO:
-    """Suspend, archive or reactivate an NGO; takes effect on its very next request."""
+def ngo_set_status(*, actor: User | str | None, ngo: NGO, status: str) -> NGO:
+    """Suspend, archive or reactivate an NGO; takes effect on its very next request.
+
+    Leaving 'active' revokes every API token and session of the NGO; the platform trail records
+    the change, who made it and how many tokens and sessions were revoked.
+    """
     if status not in NGO.Status.values:
         raise ApplicationError(
             _("Unknown status '%(status)s'.") % {"status": status},
@@ -348,15 +390,24 @@ def ngo_set_status(*, ngo: NGO, status: str) -> NGO:
         return ngo
     if status not in allowed:
         raise InvalidTransitionError(current=ngo.status, requested=status, allowed=list(allowed))
+    before = snapshot(ngo, ["status", "status_changed_at"])
     ngo.status = status
     ngo.status_changed_at = timezone.now()
     ngo.save(update_fields=["status", "status_changed_at"])
+    details = {}
     if status != NGO.Status.ACTIVE:
         # Logins are blocked by the middleware; revoke tokens and sessions too so nothing lingers.
         with schema_context(ngo.schema_name):
             from django.contrib.sessions.models import Session
             from rest_framework.authtoken.models import Token
 
-            Token.objects.all().delete()
-            Session.objects.all().delete()
+            details["revoked_tokens"] = Token.objects.all().delete()[0]
+            details["revoked_sessions"] = Session.objects.all().delete()[0]
+    platform_audit_record(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        instance=ngo,
+        changed_fields=changes(before, snapshot(ngo, list(before))),
+        details=details,
+    )
     return ngo

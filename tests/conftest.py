@@ -56,6 +56,7 @@ def consortium(django_db_setup, django_db_blocker):
         if existing:
             return existing
         created, _ = consortium_create(
+            actor=None,
             slug="pusat-test",
             name="Pusat Kajian Perlindungan Anak (test)",
             coordinator_email="coordinator@example.org",
@@ -72,6 +73,7 @@ def _provision(consortium, slug: str, name: str) -> ProvisionedNGO:
     ngo = NGO.objects.filter(slug=slug).first()
     if ngo is None:
         ngo = ngo_provision(
+            actor=None,
             consortium=consortium,
             slug=slug,
             name=name,

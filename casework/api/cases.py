@@ -18,6 +18,7 @@ from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, NewestFirstCursorPagination
 from casework.audit import audit_record
 from casework.models import Assessment, FollowUp, Intervention, Note, Verification
+from core.audit import AuditAction
 
 LIST_FILTERS = [
     OpenApiParameter("status", str, description="Comma-separated statuses"),
@@ -115,10 +116,10 @@ class CaseExportView(APIView):
             )
         audit_record(
             actor=request.user,
-            action="export",
+            action=AuditAction.EXPORT,
             object_type="case",
             object_id="*",
-            changed_fields={"rows": count, "filters": dict(request.query_params)},
+            details={"rows": count, "filters": dict(request.query_params)},
         )
         return response
 

@@ -12,6 +12,7 @@ from casework.access import Capability, require
 from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, NewestFirstCursorPagination
 from casework.api.cases import _valid
+from casework.audit import audit_listed
 from core.errors import NotFoundError
 
 
@@ -25,10 +26,11 @@ class ChildListView(GenericAPIView):
     )
     def get(self, request):
         require(request.user, Capability.VIEW_IDENTITY)
-        queryset = selectors.child_list(
-            actor=request.user, search=request.query_params.get("search")
-        )
+        search = request.query_params.get("search")
+        queryset = selectors.child_list(actor=request.user, search=search)
         page = self.paginate_queryset(queryset)
+        # Full identity records are listed: the page shown is audited, like a child's detail.
+        audit_listed(actor=request.user, object_type="child", rows=page, query=search)
         return self.get_paginated_response(s.ChildOutputSerializer(page, many=True).data)
 
     @extend_schema(

@@ -16,8 +16,9 @@ from casework.access import Capability, case_for_actor, require, role_of
 from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, NewestFirstCursorPagination
 from casework.api.cases import _valid
-from casework.audit import audit_record
+from casework.audit import audit_listed, audit_record
 from casework.models import Attachment, StaffProfile
+from core.audit import AuditAction
 from core.errors import NotFoundError
 
 
@@ -35,10 +36,15 @@ class ConsentListView(GenericAPIView):
     def get(self, request):
         require(request.user, Capability.VIEW_IDENTITY)
         child = request.query_params.get("child")
-        queryset = selectors.consent_list(
-            actor=request.user, child_id=int(child) if child and child.isdigit() else None
-        )
+        child_id = int(child) if child and child.isdigit() else None
+        queryset = selectors.consent_list(actor=request.user, child_id=child_id)
         page = self.paginate_queryset(queryset)
+        audit_listed(
+            actor=request.user,
+            object_type="consent",
+            rows=page,
+            filters={"child": child_id} if child_id else None,
+        )
         return self.get_paginated_response(s.ConsentOutputSerializer(page, many=True).data)
 
     @extend_schema(
@@ -83,7 +89,7 @@ class AuditListView(GenericAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("actor", str),
-            OpenApiParameter("action", str),
+            OpenApiParameter("action", str, enum=AuditAction.values),
             OpenApiParameter("object_type", str),
             OpenApiParameter("case", int),
             OpenApiParameter("since", OpenApiTypes.DATE),
@@ -98,7 +104,7 @@ class AuditListView(GenericAPIView):
 
         class Query(drf.Serializer):
             actor = drf.CharField(required=False)
-            action = drf.CharField(required=False)
+            action = drf.ChoiceField(choices=AuditAction.choices, required=False)
             object_type = drf.CharField(required=False)
             case = drf.IntegerField(required=False)
             since = drf.DateField(required=False)
@@ -159,7 +165,7 @@ class StaffDetailView(APIView):
         request=s.StaffUpdateInputSerializer,
         responses=s.StaffOutputSerializer,
         tags=["staff"],
-        summary="Change role or deactivate",
+        summary="Change role, deactivate or set a new password",
     )
     def patch(self, request, user_id: int):
         require(request.user, Capability.MANAGE_STAFF)
@@ -260,7 +266,10 @@ class AttachmentDownloadView(APIView):
         if attachment is None or not visible.filter(pk=attachment.child_id).exists():
             raise NotFoundError(_("File not found."))
         audit_record(
-            actor=request.user, action="view", instance=attachment, case_id=attachment.case_id
+            actor=request.user,
+            action=AuditAction.VIEW,
+            instance=attachment,
+            case_id=attachment.case_id,
         )
         return FileResponse(
             attachment.file.open("rb"),

@@ -277,6 +277,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "object_id",
             "case_id",
             "changed_fields",
+            "details",
             "ip_address",
             "at",
         ]
@@ -516,6 +517,9 @@ class StaffUpdateInputSerializer(serializers.Serializer):
         required=False,
     )
     is_active = serializers.BooleanField(required=False)
+    password = serializers.CharField(
+        required=False, write_only=True, help_text="A new password for the account."
+    )
 
 
 class StaffOutputSerializer(serializers.Serializer):

@@ -23,7 +23,7 @@ from casework.services.consents import _ensure_consented
 from casework.services.ngo import ngo_settings
 from casework.services.states import Status, _ensure_open, _transition
 from core import clock
-from core.audit import changes, snapshot
+from core.audit import AuditAction, changes, snapshot
 from core.errors import ApplicationError, InvalidTransitionError, NotFoundError
 
 ASSESSMENT_INPUT_FIELDS = (
@@ -127,7 +127,7 @@ def assessment_review(
     assessment.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
     audit_record(
         actor=actor,
-        action="update",
+        action=AuditAction.UPDATE,
         instance=assessment,
         case_id=case.pk,
         changed_fields=changes(before, snapshot(assessment, list(before))),

@@ -20,6 +20,7 @@ from casework.models import (
 )
 from casework.services._common import _invalid
 from casework.services.states import _ensure_open
+from core.audit import AuditAction
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 
@@ -93,7 +94,7 @@ def attachment_upload(
         Child.objects.filter(pk=case.child_id).update(photo=attachment)
     audit_record(
         actor=actor,
-        action="create",
+        action=AuditAction.CREATE,
         instance=attachment,
         case_id=case.pk,
         changed_fields={"kind": [None, kind], "size": [None, attachment.size]},

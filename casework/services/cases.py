@@ -22,7 +22,7 @@ from casework.services._common import _case_worker_or_error, _invalid
 from casework.services.delivery import case_followups_refresh
 from casework.services.states import Status, _ensure_open, _transition, allowed_next
 from core import clock
-from core.audit import snapshot
+from core.audit import AuditAction, snapshot
 from core.errors import ApplicationError, InvalidTransitionError
 
 
@@ -48,7 +48,11 @@ def case_assign(
         case.shared_with.set(shared)
         fields["shared_with"] = [old, sorted(user.pk for user in shared)]
     audit_record(
-        actor=actor, action="update", instance=case, case_id=case.pk, changed_fields=fields
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=case,
+        case_id=case.pk,
+        changed_fields=fields,
     )
     return case
 
@@ -103,7 +107,7 @@ def case_closure_review(*, actor: User, case_id: int, approve: bool, comment: st
         for followup in FollowUp.objects.filter(case=case, completed_on__isnull=True):
             audit_record(
                 actor=actor,
-                action="delete",
+                action=AuditAction.DELETE,
                 instance=followup,
                 case_id=case.pk,
                 changed_fields={name: [value, None] for name, value in snapshot(followup).items()},

@@ -28,7 +28,7 @@ from casework.services._common import NIK_RE, _case_worker_or_error, _full_clean
 from casework.services.consents import ConsentInput, consent_record
 from casework.services.states import Status, _ensure_open
 from core import clock
-from core.audit import changes, snapshot
+from core.audit import AuditAction, changes, snapshot
 from core.errors import ApplicationError
 
 
@@ -250,7 +250,7 @@ def child_update(*, actor: User, case_id: int, **values: Any) -> Child:
     child.save()
     audit_record(
         actor=actor,
-        action="update",
+        action=AuditAction.UPDATE,
         instance=child,
         case_id=case.pk,
         changed_fields=changes(before, snapshot(child)),

@@ -26,7 +26,7 @@ from casework.models import (
 from casework.services._common import _full_clean, _invalid
 from casework.services.states import CONSENTED_STATUSES, Status, _ensure_open, _transition
 from core import clock
-from core.audit import changes, snapshot
+from core.audit import AuditAction, changes, snapshot
 from core.errors import ApplicationError, NotFoundError
 
 
@@ -96,7 +96,7 @@ def consent_withdraw(*, actor: User, consent_id: int, withdrawn_on: date, reason
     consent.save(update_fields=["withdrawn_on", "withdrawal_reason"])
     audit_record(
         actor=actor,
-        action="update",
+        action=AuditAction.UPDATE,
         instance=consent,
         changed_fields=changes(before, snapshot(consent)),
     )

@@ -6,7 +6,8 @@ from django.db import transaction
 
 from casework import crypto
 from casework.audit import audit_record
-from casework.models import AuditEvent, Child
+from casework.models import Child
+from core.audit import AuditAction
 
 
 @transaction.atomic
@@ -28,7 +29,7 @@ def children_rekey(*, batch_size: int = 500) -> int:
         child.save(update_fields=["nik_encrypted", "nik_hash"])
         audit_record(
             actor=None,
-            action=AuditEvent.Action.UPDATE,
+            action=AuditAction.UPDATE,
             instance=child,
             changed_fields={
                 "nik_encrypted": ["<redacted>", "<redacted>"],

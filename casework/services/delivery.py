@@ -26,7 +26,7 @@ from casework.services.consents import _ensure_consented
 from casework.services.ngo import ngo_settings
 from casework.services.states import Status, _ensure_open, _transition
 from core import clock
-from core.audit import changes, snapshot
+from core.audit import AuditAction, changes, snapshot
 from core.errors import NotFoundError
 
 
@@ -55,7 +55,7 @@ def note_add(*, actor: User, case_id: int, body: str) -> Note:
     note = Note.objects.create(case=case, author=actor, body=body.strip())
     audit_record(
         actor=actor,
-        action="create",
+        action=AuditAction.CREATE,
         instance=note,
         case_id=case.pk,
         changed_fields={"body": [None, f"{len(note.body)} characters"]},
@@ -131,7 +131,7 @@ def followup_complete(
     followup.save(update_fields=["completed_on", "notes", "is_overdue"])
     audit_record(
         actor=actor,
-        action="update",
+        action=AuditAction.UPDATE,
         instance=followup,
         case_id=case.pk,
         changed_fields=changes(before, snapshot(followup)),
@@ -167,7 +167,7 @@ def verification_record(*, actor: User, case_id: int, **values: object) -> Verif
         open_visit.save(update_fields=["completed_on", "is_overdue"])
         audit_record(
             actor=actor,
-            action="update",
+            action=AuditAction.UPDATE,
             instance=open_visit,
             case_id=case.pk,
             changed_fields=changes(before, snapshot(open_visit)),
@@ -183,7 +183,7 @@ def verification_record(*, actor: User, case_id: int, **values: object) -> Verif
             plan.save(update_fields=["status", "updated_at"])
             audit_record(
                 actor=actor,
-                action="update",
+                action=AuditAction.UPDATE,
                 instance=plan,
                 case_id=case.pk,
                 changed_fields={"status": [before_status, plan.status]},

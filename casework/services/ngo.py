@@ -15,7 +15,7 @@ from casework.models import (
     NGOSettings,
 )
 from casework.services._common import _full_clean
-from core.audit import changes, snapshot
+from core.audit import AuditAction, changes, snapshot
 from tenants.models import NGO
 
 
@@ -50,7 +50,7 @@ def ngo_settings_update(*, actor: User, **values: object) -> NGOSettings:
     settings_row.save()
     audit_record(
         actor=actor,
-        action="update",
+        action=AuditAction.UPDATE,
         instance=settings_row,
         changed_fields=changes(before, snapshot(settings_row)),
     )

@@ -26,6 +26,7 @@ from casework.models import (
 from casework.services._common import _case_worker_or_error, _invalid
 from casework.services.consents import _ensure_consented
 from casework.services.states import Status, _ensure_open, _transition
+from core.audit import AuditAction
 from core.errors import ApplicationError, InvalidTransitionError
 
 
@@ -104,14 +105,11 @@ def plan_save(
     plan.save()
     audit_record(
         actor=actor,
-        action="create" if created else "update",
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
         instance=plan,
         case_id=case.pk,
-        changed_fields={
-            "status": [None if created else before_status, plan.status],
-            "goals": len(goals),
-            "version": plan.version,
-        },
+        changed_fields={"status": [None if created else before_status, plan.status]},
+        details={"goals": len(goals), "version": plan.version},
     )
     return plan
 
@@ -138,10 +136,11 @@ def plan_review(*, actor: User, case_id: int, approve: bool, comment: str = "") 
     plan.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     audit_record(
         actor=actor,
-        action="update",
+        action=AuditAction.UPDATE,
         instance=plan,
         case_id=case.pk,
-        changed_fields={"status": [before, plan.status], "comment": comment.strip()},
+        changed_fields={"status": [before, plan.status]},
+        details={"comment": comment.strip()} if comment.strip() else None,
     )
     if approve and case.status in (Status.ASSESSED, Status.RELAPSED):
         _transition(case, Status.PLANNED, actor=actor)

@@ -14,11 +14,12 @@ from casework.access import (
     require,
     role_of,
 )
-from casework.audit import audit_record
+from casework.audit import audit_password_changed, audit_record
 from casework.models import (
     StaffProfile,
 )
 from casework.services._common import _full_clean, _invalid
+from core.audit import AuditAction
 from core.errors import ApplicationError, NotFoundError
 
 
@@ -61,7 +62,7 @@ def staff_create(
     profile = StaffProfile.objects.create(user=user, role=role, phone=phone)
     audit_record(
         actor=actor,
-        action="create",
+        action=AuditAction.CREATE,
         instance=user,
         object_type="staff",
         changed_fields={"username": [None, username], "role": [None, role]},
@@ -71,9 +72,15 @@ def staff_create(
 
 @transaction.atomic
 def staff_update(
-    *, actor: User, user_id: int, role: str | None = None, is_active: bool | None = None
+    *,
+    actor: User,
+    user_id: int,
+    role: str | None = None,
+    is_active: bool | None = None,
+    password: str | None = None,
 ) -> StaffProfile:
-    """Change a staff member's role or deactivate the account (admins only)."""
+    """Change a staff member's role, deactivate the account or set a new password (admins
+    only). A new password is its own 'password_change' event, never with its value."""
     require(actor, Capability.MANAGE_STAFF)
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
@@ -101,6 +108,20 @@ def staff_update(
         user.save(update_fields=["is_active"])
     if diff:
         audit_record(
-            actor=actor, action="update", instance=user, object_type="staff", changed_fields=diff
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=user,
+            object_type="staff",
+            changed_fields=diff,
         )
+    if password:
+        try:
+            validate_password(password, user=user)
+        except ValidationError as error:
+            raise ApplicationError(
+                _("The password is too weak."), fields={"password": list(error.messages)}
+            ) from None
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_password_changed(actor=actor, user=user, via="staff")
     return profile

@@ -9,6 +9,7 @@ from casework.audit import audit_record
 from casework.models import (
     Case,
 )
+from core.audit import AuditAction
 from core.errors import ApplicationError, InvalidTransitionError
 
 Status = Case.Status
@@ -70,11 +71,13 @@ def _transition(case: Case, to_status: str, *, actor: User, reason: str = "") ->
     before = case.status
     case.status = to_status
     case.save(update_fields=["status", "updated_at"])
-    fields: dict[str, object] = {"status": [before, to_status]}
-    if reason:
-        fields["reason"] = reason
     audit_record(
-        actor=actor, action="transition", instance=case, case_id=case.pk, changed_fields=fields
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        instance=case,
+        case_id=case.pk,
+        changed_fields={"status": [before, to_status]},
+        details={"reason": reason} if reason else None,
     )
     return case
 

@@ -8,10 +8,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from casework import forms, selectors, services
+from casework import forms, presenters, selectors, services
 from casework.access import Capability, can, role_of
-from casework.models import AuditEvent
 from casework.views._base import _render, staff_required
+from core.audit import AuditAction
 from core.errors import ApplicationError, PermissionDeniedError
 
 
@@ -99,8 +99,15 @@ def audit(request):
         "casework/audit.html",
         {
             "page": page,
+            "rows": presenters.audit_rows(page.object_list),
             "params": params,
-            "actions": AuditEvent.Action.choices,
-            "query": params.urlencode(),
+            "actions": AuditAction.choices,
+            "query": _without_page(params),
         },
     )
+
+
+def _without_page(params) -> str:
+    query = params.copy()
+    query.pop("page", None)
+    return query.urlencode()

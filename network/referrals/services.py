@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from casework.access import case_for_editing
 from casework.audit import audit_record
-from casework.models import AuditEvent
 from core import clock
+from core.audit import AuditAction
 from core.errors import ApplicationError, ConflictError, InvalidTransitionError, NotFoundError
 from network import selectors as network_selectors
 from network.models import (
@@ -189,7 +189,7 @@ def referral_send(
     _event(referral, ReferralState.SENT, agency=sender, actor_name=actor.get_username())
     audit_record(
         actor=actor,
-        action=AuditEvent.Action.CREATE,
+        action=AuditAction.CREATE,
         object_type="referral",
         object_id=str(referral.uuid),
         case_id=case.pk,
@@ -260,7 +260,7 @@ def _change(
     event = _event(referral, to_state, agency=agency, actor_name=actor.get_username(), note=note)
     audit_record(
         actor=actor,
-        action=AuditEvent.Action.TRANSITION,
+        action=AuditAction.TRANSITION,
         object_type="referral",
         object_id=str(referral.uuid),
         case_id=audit_case_id,

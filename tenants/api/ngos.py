@@ -99,7 +99,7 @@ class NGOListCreateView(APIView):
                 "Unknown consortium, or you do not coordinate it.",
                 fields={"consortium": ["Choose a consortium you coordinate."]},
             )
-        result = services.ngo_provision(consortium=consortium, **data)
+        result = services.ngo_provision(actor=request.user, consortium=consortium, **data)
         output = NGOProvisionOutputSerializer(
             {
                 "ngo": result.ngo,
@@ -126,7 +126,9 @@ class NGOStatusView(APIView):
         serializer.is_valid(raise_exception=True)
         if ngo.status == NGO.Status.ARCHIVED and not request.user.is_superuser:
             raise PermissionDeniedError("Only the platform operator can restore an archived NGO.")
-        ngo = services.ngo_set_status(ngo=ngo, status=serializer.validated_data["status"])
+        ngo = services.ngo_set_status(
+            actor=request.user, ngo=ngo, status=serializer.validated_data["status"]
+        )
         return Response(NGOOutputSerializer(ngo).data)
 
 

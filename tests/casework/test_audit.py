@@ -201,9 +201,36 @@ def test_full_lifecycle_audit_trail(team, mark):
         {"status": ["in_service", "monitoring"]},
         {"status": ["monitoring", "closure_requested"]},
         {"status": ["closure_requested", "closed"]},
-        {"status": ["closed", "in_service"], "reason": "Kembali bekerja"},
+        {"status": ["closed", "in_service"]},
     ]
+    reasons = [e.details for e in _events(mark, action="transition")]
+    assert reasons == [{}] * 7 + [{"reason": "Kembali bekerja"}]
     assert {e.case_id for e in _events(mark, object_type__in=["note", "followup"])} == {case.pk}
+
+
+def test_every_event_has_the_one_shape(team, mark):
+    """Across a whole lifecycle every event's changed_fields is {field: [old, new]}: reasons,
+    comments and counts are in details."""
+    worker, supervisor = team["worker"], team["supervisor"]
+    case = _register(worker)
+    _to_planned(case, team)
+    services.case_closure_request(
+        actor=worker, case_id=case.pk, reason="withdrawn_child_labour", outcome="Sekolah"
+    )
+    services.case_closure_review(actor=supervisor, case_id=case.pk, approve=True, comment="Baik")
+    services.case_reopen(actor=worker, case_id=case.pk, reason="Kembali bekerja")
+    events = _events(mark)
+    assert len(events) == 14
+    for event in events:
+        assert all(
+            isinstance(pair, list) and len(pair) == 2 for pair in event.changed_fields.values()
+        ), (event.action, event.object_type, event.changed_fields)
+    plan_create = _events(mark, action="create", object_type="caseplan")[0]
+    assert plan_create.details == {"goals": 1, "version": 1}
+    assert [e.details for e in _events(mark, action="transition")][-2:] == [
+        {"reason": "Baik"},
+        {"reason": "Kembali bekerja"},
+    ]
 
 
 def test_review_events_record_the_changed_fields(team, mark):
@@ -215,7 +242,7 @@ def test_review_events_record_the_changed_fields(team, mark):
     assert review["status"] == ["submitted", "approved"]
     assert review["reviewed_by_id"] == [None, team["supervisor"].pk]
     plan_review = _events(mark, action="update", object_type="caseplan")[0].changed_fields
-    assert plan_review == {"status": ["submitted", "approved"], "comment": ""}
+    assert plan_review == {"status": ["submitted", "approved"]}
     [note_event] = _events(mark, object_type="note")
     assert note_event.object_id == str(note.pk)
     assert note_event.changed_fields == {"body": [None, "16 characters"]}
@@ -404,7 +431,8 @@ def test_csv_export_is_audited(team_a, team, mark):
         "case",
         "*",
     )
-    assert event.changed_fields == {"rows": 1, "filters": {"status": ["registered"]}}
+    assert event.changed_fields == {}
+    assert event.details == {"rows": 1, "filters": {"status": ["registered"]}}
     assert event.ip_address == "10.0.0.9"
 
 
@@ -581,3 +609,17 @@ def test_audit_api_never_shows_another_ngos_events(ngo_b, team_b, team_a, trail)
         _register(team_b["worker"].user, "Siti Rahayu")
         assert AuditEvent.objects.filter(actor_username="worker-b").count() == 5
     assert _rows(_audit(team_a, actor="worker-b")) == []
+
+
+def test_audit_api_shows_details_and_refuses_an_unknown_action(team_a, trail):
+    """Rows carry `details` next to `changed_fields`; ?action= outside the enum is a 400."""
+    first, _ = trail
+    rows = _audit(team_a, action="transition", case=first.pk).json()["results"]
+    assert [(r["changed_fields"], r["details"]) for r in rows][-1] == (
+        {"status": ["identified", "registered"]},
+        {},
+    )
+    response = _audit(team_a, action="frobnicate")
+    assert response.status_code == 400
+    assert set(response.json()) == {"code", "message", "fields"}
+    assert "action" in response.json()["fields"]

@@ -79,6 +79,12 @@ def test_bulk_load_writes_every_row_with_derived_fields(ngo_a, team_a):
         assert not Assessment.objects.filter(case=dewi).exists()
         after_audit = AuditEvent.objects.filter(action="create", object_type="case").count()
         assert after_audit == before_audit + 2
+        event = AuditEvent.objects.get(object_type="case", object_id=str(agus.pk))
+        assert event.changed_fields == {
+            "reference": [None, agus.reference],
+            "status": [None, "in_service"],
+        }
+        assert event.details == {"via": "bulk_load"}
 
 
 def test_invalid_row_is_reported_and_nothing_is_written(ngo_a, team_a):

@@ -1214,9 +1214,10 @@ def test_me_export_is_audited(world):
     assert response.status_code == 200
     with schema_context(world.schema):
         event = AuditEvent.objects.filter(action="export").latest("id")
-    assert (event.actor_username, event.object_type, event.changed_fields) == (
+    assert (event.actor_username, event.object_type, event.changed_fields, event.details) == (
         "me-a",
         "case",
+        {},
         {"rows": 2, "filters": {"status": ["registered"]}},
     )
 

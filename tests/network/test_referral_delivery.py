@@ -220,14 +220,14 @@ def test_a_suspended_receiver_gets_nothing_until_reactivated(referrable, team_a,
     from tenants.services import ngo_set_status
 
     referral = _send(referrable, team_a, ngo_a)
-    ngo_set_status(ngo=ngo_b.ngo, status="suspended")
+    ngo_set_status(actor=None, ngo=ngo_b.ngo, status="suspended")
     try:
         assert _drain(ngo_a) == 0
         assert ReferralEnvelope.objects.get().delivered_at is None
         with schema_context(ngo_b.ngo.schema_name):
             assert not Referral.objects.exists()
     finally:
-        ngo_set_status(ngo=ngo_b.ngo, status="active")
+        ngo_set_status(actor=None, ngo=ngo_b.ngo, status="active")
     assert _drain(ngo_a) == 1
     with schema_context(ngo_b.ngo.schema_name):
         assert Referral.objects.get().uuid == referral.uuid

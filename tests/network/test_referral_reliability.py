@@ -56,10 +56,18 @@ def pair(committed_db, consortium):
 
     suffix = uuid.uuid4().hex[:6]
     sender = ngo_provision(
-        consortium=consortium, slug=f"kirim-{suffix}", name="Kirim", admin_email="a@example.org"
+        actor=None,
+        consortium=consortium,
+        slug=f"kirim-{suffix}",
+        name="Kirim",
+        admin_email="a@example.org",
     ).ngo
     receiver = ngo_provision(
-        consortium=consortium, slug=f"terima-{suffix}", name="Terima", admin_email="b@example.org"
+        actor=None,
+        consortium=consortium,
+        slug=f"terima-{suffix}",
+        name="Terima",
+        admin_email="b@example.org",
     ).ngo
     coordinator = get_user_model().objects.get(username="coordinator@example.org")
     agencies = []

@@ -81,7 +81,7 @@ def test_fan_out_reaches_only_ready_active_ngos(worker, committed_db, ngo_a, ngo
 
     queue, _ = worker
     run_key = f"fanout-{uuid.uuid4().hex}"
-    ngo_set_status(ngo=NGO.objects.get(slug="lembaga-b"), status=NGO.Status.SUSPENDED)
+    ngo_set_status(actor=None, ngo=NGO.objects.get(slug="lembaga-b"), status=NGO.Status.SUSPENDED)
     try:
         with override_settings(CELERY_TASK_DEFAULT_QUEUE=queue):
             from ngo_platform.celery import app
@@ -102,7 +102,7 @@ def test_fan_out_reaches_only_ready_active_ngos(worker, committed_db, ngo_a, ngo
         with schema_context("ngo_lembaga_b"):
             assert not TaskRun.objects.filter(run_key=run_key).exists()
     finally:
-        ngo_set_status(ngo=NGO.objects.get(slug="lembaga-b"), status=NGO.Status.ACTIVE)
+        ngo_set_status(actor=None, ngo=NGO.objects.get(slug="lembaga-b"), status=NGO.Status.ACTIVE)
 
 
 def test_healthz_is_200_with_a_live_worker(worker, committed_db):

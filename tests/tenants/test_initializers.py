@@ -22,7 +22,9 @@ def test_initializers_listed_in_settings_run_in_the_new_schema(consortium, commi
         "tests.tenants.test_initializers.record_schema",
     ]
     calls.clear()
-    ngo_provision(consortium=consortium, slug="hook-ngo", name="Hook", admin_email="a@example.org")
+    ngo_provision(
+        actor=None, consortium=consortium, slug="hook-ngo", name="Hook", admin_email="a@example.org"
+    )
     assert calls == [("hook-ngo", "ngo_hook_ngo")]
     with schema_context("ngo_hook_ngo"):
         from casework.models import NGOSettings
@@ -35,7 +37,11 @@ def test_a_failing_initializer_leaves_nothing_behind(consortium, committed_db, s
     settings.TENANT_INITIALIZERS = ["tests.tenants.test_initializers.explode"]
     with pytest.raises(RuntimeError, match="initialiser failed"):
         ngo_provision(
-            consortium=consortium, slug="hook-bad", name="Bad", admin_email="a@example.org"
+            actor=None,
+            consortium=consortium,
+            slug="hook-bad",
+            name="Bad",
+            admin_email="a@example.org",
         )
     assert not NGO.objects.filter(slug="hook-bad").exists()
 

@@ -37,7 +37,7 @@ def test_archived_ngo_summary_shows_counts_not_rows(operator, ngo_a):
                 guardian_name="Pak Harto", guardian_relationship="ayah"
             ),
         )
-    ngo_set_status(ngo=ngo, status=NGO.Status.ARCHIVED)
+    ngo_set_status(actor=None, ngo=ngo, status=NGO.Status.ARCHIVED)
     counts = ngo_schema_summary(ngo)
     assert counts["auth_user"] >= 1
     assert counts["casework_ngosettings"] == 1

@@ -129,7 +129,9 @@ def test_bad_slug_is_rejected_with_field_error(consortium, slug, code):
     """Uppercase, spaces, bad characters and reserved words get a clear slug error."""
     before = NGO.objects.count()
     with pytest.raises(ApplicationError) as caught:
-        ngo_provision(consortium=consortium, slug=slug, name="X", admin_email="a@example.org")
+        ngo_provision(
+            actor=None, consortium=consortium, slug=slug, name="X", admin_email="a@example.org"
+        )
     assert caught.value.code == code
     assert list(caught.value.fields) == ["slug"]
     assert NGO.objects.count() == before
@@ -145,7 +147,11 @@ def test_duplicate_slug_is_a_conflict(consortium, ngo_a):
     before = NGO.objects.count()
     with pytest.raises(ConflictError) as caught:
         ngo_provision(
-            consortium=consortium, slug="yayasan-a", name="Again", admin_email="b@example.org"
+            actor=None,
+            consortium=consortium,
+            slug="yayasan-a",
+            name="Again",
+            admin_email="b@example.org",
         )
     assert caught.value.code == "slug_taken"
     assert NGO.objects.count() == before
@@ -155,6 +161,7 @@ def test_weak_admin_password_is_a_field_error(consortium):
     """A too-weak admin password is reported on its field before anything is created."""
     with pytest.raises(ApplicationError) as caught:
         ngo_provision(
+            actor=None,
             consortium=consortium,
             slug="weak-pw",
             name="Weak",
@@ -172,7 +179,7 @@ def test_suspended_ngo_blocks_logins_and_api_at_once(ngo_a):
         {"username": ngo_a.admin_username, "password": ngo_a.admin_password},
     )
     token = token_response.json()["token"]
-    ngo_set_status(ngo=NGO.objects.get(slug="yayasan-a"), status=NGO.Status.SUSPENDED)
+    ngo_set_status(actor=None, ngo=NGO.objects.get(slug="yayasan-a"), status=NGO.Status.SUSPENDED)
 
     client, login = _login(ngo_a.host, ngo_a.admin_username, ngo_a.admin_password)
     assert login.status_code == 403
@@ -185,7 +192,7 @@ def test_suspended_ngo_blocks_logins_and_api_at_once(ngo_a):
 
         assert not Token.objects.exists()
 
-    ngo_set_status(ngo=NGO.objects.get(slug="yayasan-a"), status=NGO.Status.ACTIVE)
+    ngo_set_status(actor=None, ngo=NGO.objects.get(slug="yayasan-a"), status=NGO.Status.ACTIVE)
     client, login = _login(ngo_a.host, ngo_a.admin_username, ngo_a.admin_password)
     assert login.status_code == 302
 
@@ -193,13 +200,13 @@ def test_suspended_ngo_blocks_logins_and_api_at_once(ngo_a):
 def test_archived_ngo_keeps_its_data_and_blocks_staff(ngo_b):
     """Archiving blocks staff but keeps the schema and its rows; only allowed transitions pass."""
     ngo = NGO.objects.get(slug="lembaga-b")
-    ngo_set_status(ngo=ngo, status=NGO.Status.ARCHIVED)
+    ngo_set_status(actor=None, ngo=ngo, status=NGO.Status.ARCHIVED)
     response = host_client(ngo_b.host).get("/accounts/login/")
     assert response.status_code == 403
     with schema_context("ngo_lembaga_b"):
         assert get_user_model().objects.filter(username=ngo_b.admin_username).exists()
     with pytest.raises(ApplicationError) as caught:
-        ngo_set_status(ngo=ngo, status=NGO.Status.SUSPENDED)
+        ngo_set_status(actor=None, ngo=ngo, status=NGO.Status.SUSPENDED)
     assert caught.value.code == "invalid_transition"
     assert "active" in caught.value.message
 

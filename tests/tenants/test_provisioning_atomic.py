@@ -15,6 +15,7 @@ def test_failed_provisioning_leaves_nothing_behind(consortium, committed_db):
     try:
         with pytest.raises(ConflictError):
             ngo_provision(
+                actor=None,
                 consortium=consortium,
                 slug="taken-host",
                 name="Taken",
@@ -36,7 +37,11 @@ def test_failure_after_schema_creation_rolls_back_schema(consortium, committed_d
     monkeypatch.setattr(services, "_tenant_initialize", broken_initialize)
     with pytest.raises(RuntimeError, match="disk full"):
         ngo_provision(
-            consortium=consortium, slug="half-made", name="Half", admin_email="a@example.org"
+            actor=None,
+            consortium=consortium,
+            slug="half-made",
+            name="Half",
+            admin_email="a@example.org",
         )
     assert not NGO.objects.filter(slug="half-made").exists()
     assert not Domain.objects.filter(domain="half-made.localhost").exists()

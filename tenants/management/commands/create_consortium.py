@@ -16,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             consortium, password = consortium_create(
+                actor=None,
                 slug=options["slug"],
                 name=options["name"],
                 coordinator_email=options["coordinator_email"],

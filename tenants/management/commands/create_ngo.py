@@ -27,6 +27,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             result = ngo_provision(
+                actor=None,
                 consortium=consortium,
                 slug=options["slug"],
                 name=options["name"],

@@ -1,0 +1,367 @@
+"""Benchmark referral delivery: N referrals between M partner NGOs through one real worker.
+
+What it does, in a scratch database of its own (never the development database):
+
+1. Drops and recreates the database (default `terpadu_bench_ref`), runs `migrate_schemas`,
+   provisions one consortium and `--ngos` NGOs (default 10), each with its directory entry,
+   key pair, a case worker and consented children; one both-ways agreement between every pair of
+   NGOs for counselling (sharing full name, age, sex and reason).
+2. Starts one Celery worker (`-P solo`, its own queue) on the configured Redis.
+3. Run "on-commit": sends `--referrals` referrals (default 1,000) from random NGOs to random
+   others through `network.referrals.services.referral_send`, each queuing its delivery task on
+   commit, and waits until every receiver's inbox has them all.
+4. Run "sweep only": the same number again with the on-commit enqueue switched off (as when
+   Redis is down), then the beat sweep task is sent to the worker every `--sweep-period` seconds
+   (default 60, beat's period) until all are delivered.
+5. For each run prints: send-to-inbox latency p50/p95/max (from the sender's `sent_at` to the
+   receiver's inbox row `created_at`, both written by PostgreSQL clients on this machine),
+   deliveries per second (referrals over the time from the first send to the last inbox row),
+   and a summary block against the targets: p95 <= 2 s and >= 50 deliveries/s (on-commit).
+6. Drops the scratch database at the end (`--no-drop` keeps it).
+
+Repeat (PostgreSQL and Redis reachable as in the defaults):
+
+    .venv/bin/python bench/referrals.py --ngos 10 --referrals 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/terpadu_bench_ref"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/10"
+P95_TARGET_S = 2.0
+RATE_TARGET = 50.0
+
+
+def database_recreate(url: str, *, create: bool = True) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    if "bench" not in name or not name.replace("_", "").isalnum():
+        raise SystemExit(f"Refusing to drop {name!r}: its name must contain 'bench'.")
+    parts = urlsplit(url)
+    maintenance = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def django_setup(database_url: str, redis_url: str) -> None:
+    os.environ.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        DEBUG="1",
+        DJANGO_SETTINGS_MODULE="ngo_platform.settings",
+    )
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    import django
+
+    django.setup()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
+
+
+def prepare(ngo_count: int, children_per_ngo: int):
+    """NGOs with agencies, keys, a worker and consented children; agreements between all."""
+    from itertools import combinations
+
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import override_settings
+    from django_tenants.utils import schema_context
+
+    from casework import services as casework_services
+    from casework.models import StaffProfile
+    from core import clock
+    from network import services as network_services
+    from network.referrals.keys import agency_key_ensure
+    from tenants.services import consortium_create, ngo_provision
+
+    started = time.perf_counter()
+    call_command("migrate_schemas", interactive=False, verbosity=0)
+    fast_hash = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(PASSWORD_HASHERS=fast_hash, MEDIA_ROOT=REPO_ROOT / ".data" / "bench"):
+        consortium, _ = consortium_create(
+            actor=None,
+            slug="bench-ref",
+            name="Bench referrals",
+            coordinator_email="coordinator@bench-ref.example.org",
+            coordinator_password="Bench-Referrals-2026!",
+        )
+        coordinator = get_user_model().objects.get(username="coordinator@bench-ref.example.org")
+        ngos = []
+        for number in range(ngo_count):
+            ngo = ngo_provision(
+                actor=None,
+                consortium=consortium,
+                slug=f"bench-ref-{number:02d}",
+                name=f"Yayasan {number:02d}",
+                admin_email=f"admin{number}@bench-ref.example.org",
+                admin_password="Bench-Referrals-2026!",
+            ).ngo
+            agency = network_services.partner_agency_ensure(ngo=ngo)
+            agency.service_types = ["counselling"]
+            agency.save()
+            with schema_context(ngo.schema_name):
+                agency_key_ensure(agency=agency)
+                worker = get_user_model().objects.create_user(username="worker", password="x")
+                StaffProfile.objects.create(user=worker, role=StaffProfile.Role.CASE_WORKER)
+                case_ids = [
+                    casework_services.child_register(
+                        actor=worker,
+                        child=casework_services.ChildInput(
+                            full_name=f"Anak {number}-{child}",
+                            sex=random.choice(["female", "male"]),
+                            school_status="dropped_out",
+                            birth_year=clock.today().year - random.randint(8, 16),
+                            birth_year_estimated=True,
+                        ),
+                        household=casework_services.HouseholdInput(
+                            guardian_name="Wali", guardian_relationship="mother"
+                        ),
+                        consent=casework_services.ConsentInput(
+                            guardian_name="Wali",
+                            guardian_relationship="mother",
+                            guardian_consented=True,
+                            child_assented=True,
+                            consented_on=clock.today(),
+                            scope_referral_sharing=True,
+                        ),
+                    ).pk
+                    for child in range(children_per_ngo)
+                ]
+            ngos.append({"ngo": ngo, "agency": agency, "worker": worker, "cases": case_ids})
+        connection.set_schema_to_public()
+        for first, second in combinations(ngos, 2):
+            agreement = network_services.agreement_create(
+                actor=coordinator,
+                consortium=consortium,
+                first_agency_uuid=first["agency"].uuid,
+                second_agency_uuid=second["agency"].uuid,
+                service_types=["counselling"],
+                shared_fields=["full_name", "age", "sex", "reason"],
+                valid_from=clock.today(),
+            )
+            network_services.agreement_activate(
+                actor=coordinator,
+                agreement_uuid=agreement.uuid,
+                mou=SimpleUploadedFile("mou.pdf", b"%PDF-1.4 bench"),
+            )
+    print(f"prepared {ngo_count} NGOs in {time.perf_counter() - started:.1f} s")
+    return ngos
+
+
+def worker_start(queue: str, database_url: str, redis_url: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "ngo_platform.settings",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ngo_platform",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@localhost",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+    )
+    from ngo_platform.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.ping(destination=[f"{queue}@localhost"], timeout=0.5):
+            return process
+    raise SystemExit("the worker did not start within 60 s")
+
+
+def send_all(ngos, count: int, rng: random.Random) -> list:
+    from django_tenants.utils import schema_context
+
+    from network.referrals.services import referral_send
+
+    sent = []
+    for _ in range(count):
+        sender, receiver = rng.sample(ngos, 2)
+        # Each case of the sender is referred once over the whole benchmark.
+        case_id = sender["cases"][sender.setdefault("next", 0)]
+        sender["next"] += 1
+        with schema_context(sender["ngo"].schema_name):
+            try:
+                referral = referral_send(
+                    actor=sender["worker"],
+                    case_id=case_id,
+                    to_agency_uuid=receiver["agency"].uuid,
+                    service_type="counselling",
+                    reason="Konseling lanjutan",
+                )
+            except Exception:
+                print(f"send failed from {sender['ngo'].schema_name} case {case_id}")
+                raise
+        sent.append((referral.uuid, referral.sent_at, receiver["ngo"].schema_name))
+    return sent
+
+
+def arrivals(sent) -> dict:
+    """{referral uuid: inbox created_at} of the sent referrals that reached their inbox."""
+    from django_tenants.utils import schema_context
+
+    from network.referrals.models import Referral
+
+    by_schema: dict[str, list] = {}
+    for referral_uuid, _sent_at, schema in sent:
+        by_schema.setdefault(schema, []).append(referral_uuid)
+    found = {}
+    for schema, uuids in by_schema.items():
+        with schema_context(schema):
+            found.update(
+                Referral.objects.filter(uuid__in=uuids, direction="incoming").values_list(
+                    "uuid", "created_at"
+                )
+            )
+    return found
+
+
+def report(name: str, sent, found, started: float) -> dict:
+    latencies = [(found[u] - sent_at).total_seconds() for u, sent_at, _ in sent if u in found]
+    first_send = min(sent_at for _, sent_at, _ in sent)
+    last_arrival = max(found.values())
+    span = (last_arrival - first_send).total_seconds()
+    figures = {
+        "referrals": len(sent),
+        "delivered": len(found),
+        "p50_s": percentile(latencies, 0.5),
+        "p95_s": percentile(latencies, 0.95),
+        "max_s": max(latencies),
+        "per_second": len(found) / span if span else float("inf"),
+        "wall_s": time.perf_counter() - started,
+    }
+    print(
+        f"{name:<10} delivered {figures['delivered']}/{figures['referrals']}  "
+        f"send-to-inbox p50 {figures['p50_s']:.3f} s  p95 {figures['p95_s']:.3f} s  "
+        f"max {figures['max_s']:.3f} s  {figures['per_second']:.1f} deliveries/s  "
+        f"(wall {figures['wall_s']:.1f} s)"
+    )
+    return figures
+
+
+def wait_all(sent, timeout: float, tick=None) -> dict:
+    deadline = time.monotonic() + timeout
+    found = {}
+    while time.monotonic() < deadline:
+        if tick:
+            tick()
+        found = arrivals(sent)
+        if len(found) == len(sent):
+            break
+        time.sleep(0.5)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ngos", type=int, default=10)
+    parser.add_argument("--referrals", type=int, default=1000)
+    parser.add_argument("--sweep-period", type=float, default=60.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_REF_DATABASE_URL", DEFAULT_DATABASE_URL)
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REF_REDIS_URL", DEFAULT_REDIS_URL)
+    )
+    parser.add_argument("--no-drop", action="store_true")
+    options = parser.parse_args()
+    rng = random.Random(options.seed)
+    random.seed(options.seed)
+    database_recreate(options.database_url)
+    django_setup(options.database_url, options.redis_url)
+    # Each case is referred once over both runs; senders are drawn at random, so leave room.
+    per_ngo = math.ceil(2 * options.referrals / options.ngos * 1.3) + 10
+    ngos = prepare(options.ngos, per_ngo)
+    from ngo_platform.celery import app
+
+    queue = f"bench-{uuid.uuid4().hex[:6]}"
+    worker = worker_start(queue, options.database_url, options.redis_url)
+    app.conf.task_default_queue = queue
+    try:
+        started = time.perf_counter()
+        sent = send_all(ngos, options.referrals, rng)
+        found = wait_all(sent, timeout=600)
+        on_commit = report("on-commit", sent, found, started)
+
+        import network.referrals.services as referral_services
+
+        referral_services._schedule_delivery = lambda message: None  # as if Redis were down
+        started = time.perf_counter()
+        sent = send_all(ngos, options.referrals, rng)
+        last_sweep = [0.0]
+
+        def beat() -> None:
+            if time.monotonic() - last_sweep[0] >= options.sweep_period:
+                last_sweep[0] = time.monotonic()
+                app.send_task(
+                    "network.tasks.referral_outbox_sweep", queue=queue, ignore_result=True
+                )
+
+        found = wait_all(sent, timeout=600 + options.sweep_period, tick=beat)
+        sweep = report("sweep-only", sent, found, started)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    print("\n# summary")
+    print(f"ngos={options.ngos} referrals={options.referrals} cpu_count={os.cpu_count()}")
+    print(
+        f"on_commit_p95_s={on_commit['p95_s']:.3f} target<={P95_TARGET_S} "
+        f"met={on_commit['p95_s'] <= P95_TARGET_S}"
+    )
+    print(
+        f"on_commit_deliveries_per_s={on_commit['per_second']:.1f} target>={RATE_TARGET} "
+        f"met={on_commit['per_second'] >= RATE_TARGET}"
+    )
+    print(
+        f"sweep_only_p95_s={sweep['p95_s']:.3f} sweep_period_s={options.sweep_period:g} "
+        f"deliveries_per_s={sweep['per_second']:.1f}"
+    )
+    if not options.no_drop:
+        from django.db import connections
+
+        connections.close_all()
+        database_recreate(options.database_url, create=False)
+
+
+if __name__ == "__main__":
+    main()
