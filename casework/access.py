@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -28,10 +29,13 @@ class Capability(StrEnum):
     MANAGE_STAFF = "manage_staff"
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT = "view_audit"
+    # Be the worker responsible for a case, a follow-up or a planned service. Not the admin
+    # (an account that manages the NGO) and not the M&E officer (reads figures, never visits).
+    HOLD_CASES = "hold_cases"
 
 
 POLICY: dict[str, frozenset[Capability]] = {
-    Role.ADMIN: frozenset(Capability),
+    Role.ADMIN: frozenset(Capability) - {Capability.HOLD_CASES},
     Role.SUPERVISOR: frozenset(
         {
             Capability.VIEW_ALL_CASES,
@@ -40,9 +44,12 @@ POLICY: dict[str, frozenset[Capability]] = {
             Capability.ASSIGN_CASES,
             Capability.APPROVE,
             Capability.EXPORT,
+            Capability.HOLD_CASES,
         }
     ),
-    Role.CASE_WORKER: frozenset({Capability.VIEW_IDENTITY, Capability.EDIT_CASES}),
+    Role.CASE_WORKER: frozenset(
+        {Capability.VIEW_IDENTITY, Capability.EDIT_CASES, Capability.HOLD_CASES}
+    ),
     Role.ME_OFFICER: frozenset({Capability.VIEW_ALL_CASES, Capability.EXPORT}),
 }
 
@@ -61,6 +68,40 @@ def can(user: User | AnonymousUser | None, capability: Capability) -> bool:
     """Does `user` hold `capability` in this NGO?"""
     role = role_of(user)
     return role is not None and capability in POLICY[role]
+
+
+def capabilities_of(user: User | AnonymousUser | None) -> dict[str, bool]:
+    """Every capability by name, true when `user` holds it (what the pages' navigation offers)."""
+    return {capability.value: can(user, capability) for capability in Capability}
+
+
+def roles_holding(capability: Capability) -> list[str]:
+    """The roles whose policy includes `capability`."""
+    return [role for role, capabilities in POLICY.items() if capability in capabilities]
+
+
+def case_holders() -> QuerySet[User]:
+    """Active accounts that can hold cases: the one list every worker picker offers and every
+    assignment (case, follow-up, planned service) is checked against."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True, staff_profile__role__in=roles_holding(Capability.HOLD_CASES)
+        )
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def active_admins() -> QuerySet[User]:
+    """Active accounts with the admin role (the schema's superuser counts when it has no
+    staff profile, as in `role_of`)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(staff_profile__role=Role.ADMIN) | Q(staff_profile__isnull=True, is_superuser=True)
+        )
+    )
 
 
 def require(user: User | AnonymousUser | None, capability: Capability) -> None:

@@ -4,8 +4,9 @@ early, and service errors are put back next to the fields they name (`apply_erro
 
 from __future__ import annotations
 
+import re
+
 from django import forms
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +43,33 @@ def apply_error(form: forms.Form, error: ApplicationError) -> None:
         return
     for name, messages in error.fields.items():
         target = name if name in form.fields else None
+        if target is None and name.endswith("_id") and name.removesuffix("_id") in form.fields:
+            target = name.removesuffix("_id")  # the service names the id, the form the choice
         for message in messages if isinstance(messages, list) else [messages]:
             form.add_error(target, message)
+
+
+PLAN_ERROR_RE = re.compile(r"^goals\[(\d+)\]\.(?:services\[\d+\]\.)?(\w+)$")
+PLAN_FIELDS = {"responsible_worker_id": "responsible_worker", "type": "service_type"}
+
+
+def apply_plan_error(form: forms.Form, goal_forms: list, error: ApplicationError) -> None:
+    """A plan error naming `goals[i]...` (e.g. `goals[0].services[0].responsible_worker_id`)
+    goes on the field of the goal form that made goal i; anything else on the plan form."""
+    rest = {}
+    for name, messages in error.fields.items():
+        match = PLAN_ERROR_RE.match(name)
+        index = int(match.group(1)) if match else -1
+        if match and index < len(goal_forms):
+            goal_form = goal_forms[index]
+            field = PLAN_FIELDS.get(match.group(2), match.group(2))
+            if field in goal_form.fields:
+                for message in messages if isinstance(messages, list) else [messages]:
+                    goal_form.add_error(field, message)
+                continue
+        rest[name] = messages
+    if rest or not error.fields:
+        apply_error(form, ApplicationError(error.message, code=error.code, fields=rest))
 
 
 class RuleChecked:
@@ -64,11 +90,6 @@ class RuleChecked:
             for message in messages:
                 self.add_error(name, message)
         return data
-
-
-def staff_choices() -> list[tuple[int, str]]:
-    users = get_user_model().objects.filter(is_active=True).order_by("username")
-    return [(user.pk, user.get_full_name() or user.username) for user in users]
 
 
 class ChildForm(RuleChecked, forms.Form):
@@ -227,9 +248,9 @@ class PlanGoalForm(RuleChecked, forms.Form):
     )
     due_on = forms.DateField(label=_("Service due date"), required=False, widget=DateInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, worker_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["responsible_worker"].choices = [("", "—"), *staff_choices()]
+        self.fields["responsible_worker"].choices = [("", "—"), *worker_choices]
 
 
 PlanGoalFormSet = forms.formset_factory(PlanGoalForm, extra=0, min_num=1, validate_min=True)
@@ -265,9 +286,10 @@ class FollowUpForm(RuleChecked, forms.Form):
     assigned_worker = forms.TypedChoiceField(label=_("Worker"), coerce=int, required=False)
     purpose = forms.CharField(label=_("Purpose"), max_length=255, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, worker_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assigned_worker"].choices = [("", "—"), *staff_choices()]
+        # Empty: the case's own worker.
+        self.fields["assigned_worker"].choices = [("", "—"), *worker_choices]
 
 
 class FollowUpCompleteForm(RuleChecked, forms.Form):
@@ -347,7 +369,7 @@ class CaseFilterForm(forms.Form):
     province = forms.ChoiceField(label=_("Province"), required=False)
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, worker_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["worker"].choices = [("", _("All")), *staff_choices()]
+        self.fields["worker"].choices = [("", _("All")), *worker_choices]
         self.fields["province"].choices = [("", _("All")), *regions.province_choices()]

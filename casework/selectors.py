@@ -5,18 +5,39 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar
+from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import BooleanField, ExpressionWrapper, Model, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    CharField,
+    ExpressionWrapper,
+    F,
+    Model,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
 
-from casework.access import Capability, can, case_for_actor, cases_visible_to, require
+from casework.access import (
+    Capability,
+    can,
+    case_for_actor,
+    case_holders,
+    cases_visible_to,
+    require,
+    role_of,
+)
 from casework.audit import audit_record, audit_searched
 from casework.models import (
     Assessment,
+    Attachment,
     AuditEvent,
     Case,
     CasePlan,
@@ -28,13 +49,42 @@ from casework.models import (
     Note,
     Notification,
     PlanGoal,
+    StaffProfile,
     Verification,
 )
 from casework.services import normalize_name
+from core import clock
 from core.audit import REDACTED, AuditAction
 from core.errors import NotFoundError
 
 ModelT = TypeVar("ModelT", bound=Model)
+
+# --- Identity: one rule for every page, partial, export and API response --------------------
+
+
+def identity_visible(actor: User) -> bool:
+    """May `actor` see who a child is (name, NIK, photo, address)?"""
+    return can(actor, Capability.VIEW_IDENTITY)
+
+
+def _child_label(actor: User, case_path: str = "") -> Value | Coalesce:
+    """An expression for the name a list shows for a case's child: known-as name, else full
+    name; NULL for roles that may not see identity (lists then show the reference only)."""
+    if not identity_visible(actor):
+        return Value(None, output_field=CharField())
+    return Coalesce(
+        NullIf(F(f"{case_path}child__known_as"), Value("")), F(f"{case_path}child__full_name")
+    )
+
+
+def with_identity(actor: User, queryset: QuerySet[ModelT], case_path: str = "") -> QuerySet[ModelT]:
+    """Rows of cases (or of rows with a case at `case_path`) annotated with `child_label` and
+    `identity_visible`, what every list, page and serializer shows instead of the child."""
+    annotated: QuerySet[ModelT] = queryset.annotate(
+        child_label=_child_label(actor, case_path),
+        identity_visible=Value(identity_visible(actor), output_field=BooleanField()),
+    )
+    return annotated
 
 
 def ngo_settings_get() -> NGOSettings | None:
@@ -71,6 +121,7 @@ def case_list(
 ) -> QuerySet[Case]:
     """Cases the actor may see, filtered; child and worker loaded in the same query."""
     queryset = cases_visible_to(actor).select_related("child", "assigned_worker")
+    queryset = with_identity(actor, queryset)
     if status:
         queryset = queryset.filter(status__in=status.split(","))
     if risk:
@@ -101,8 +152,10 @@ def case_list(
 
 
 def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
-    """One case with everything the case page shows; viewing a child's full record is audited."""
+    """One case with everything the case page shows, for roles that see identity; viewing a
+    child's full record is audited."""
     case = case_for_actor(actor, case_id)
+    require(actor, Capability.VIEW_IDENTITY)
     case = (
         Case.objects.select_related(
             "child", "child__household", "assigned_worker", "closed_by", "closure_requested_by"
@@ -118,14 +171,26 @@ def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
         )
         .get(pk=case.pk)
     )
-    if audit_view and can(actor, Capability.VIEW_IDENTITY):
+    # What with_identity() annotates on list rows, set on the one case.
+    case.child_label = str(case.child)  # type: ignore[attr-defined]
+    case.identity_visible = True  # type: ignore[attr-defined]
+    if audit_view:
         audit_record(actor=actor, action=AuditAction.VIEW, instance=case.child, case_id=case.pk)
+    return case
+
+
+def case_for_form(*, actor: User, case_id: int) -> Case:
+    """The case a form page is about: the actor must be able to edit cases (the form's header
+    names the child, so identity too)."""
+    case = case_detail(actor=actor, case_id=case_id, audit_view=False)
+    require(actor, Capability.EDIT_CASES)
     return case
 
 
 def case_plan(*, actor: User, case_id: int) -> CasePlan:
     """The case's plan with goals and planned services."""
     case = case_for_actor(actor, case_id)
+    require(actor, Capability.VIEW_IDENTITY)
     plan = (
         CasePlan.objects.filter(case=case)
         .prefetch_related(
@@ -144,12 +209,15 @@ def case_plan(*, actor: User, case_id: int) -> CasePlan:
 def case_children_of(*, actor: User, case_id: int, model: type[ModelT]) -> QuerySet[ModelT]:
     """Assessments, interventions, follow-ups, verifications or notes of a visible case."""
     case = case_for_actor(actor, case_id)
+    require(actor, Capability.VIEW_IDENTITY)
     return model._default_manager.filter(case=case)
 
 
 def child_list(*, actor: User, search: str | None = None) -> QuerySet[Child]:
-    """Children with at least one case the actor may see; a name search is audited (the
-    listing itself is audited where rows are shown: `casework.audit.audit_listed`)."""
+    """Children with at least one case the actor may see (roles that see identity); a name
+    search is audited (the listing itself is audited where rows are shown:
+    `casework.audit.audit_listed`)."""
+    require(actor, Capability.VIEW_IDENTITY)
     visible_cases = cases_visible_to(actor)
     queryset = Child.objects.filter(cases__in=visible_cases).distinct().select_related("household")
     if search and search.strip() and can(actor, Capability.VIEW_IDENTITY):
@@ -174,7 +242,7 @@ def child_detail(*, actor: User, child_id: int) -> Child:
 
 
 def consent_list(*, actor: User, child_id: int | None = None) -> QuerySet[Consent]:
-    """Consents of children the actor may see."""
+    """Consents of children the actor may see (roles that see identity)."""
     queryset = Consent.objects.filter(child__in=child_list(actor=actor)).select_related("child")
     if child_id:
         queryset = queryset.filter(child_id=child_id)
@@ -190,8 +258,9 @@ def child_duplicates(
     village: str = "",
     nik: str = "",
     limit: int = 10,
-) -> list[tuple[Child, list[str]]]:
-    """Likely matches for a new registration in this NGO, with the reasons they match.
+) -> list[tuple[Child | None, list[str]]]:
+    """Likely matches for a new registration in this NGO, with the reasons they match; None in
+    place of a child the actor may not see.
 
     A match shares the NIK, or the normalised name (or one name contains the other) with a
     birth year within one year; the same guardian or village strengthens it.
@@ -252,7 +321,11 @@ def child_duplicates(
         if "nik" in reasons or len(reasons) >= 2:
             results.append((child, reasons))
     results.sort(key=lambda item: (-("nik" in item[1]), -len(item[1])))
-    return results[:limit]
+    results = results[:limit]
+    # A match in a case the actor cannot see shows only its reasons: that a likely duplicate
+    # exists, never who or where the child is.
+    visible = children_visible_among(actor=actor, child_ids=[child.pk for child, _ in results])
+    return [(child if child.pk in visible else None, reasons) for child, reasons in results]
 
 
 def audit_events(
@@ -283,27 +356,28 @@ def audit_events(
     return queryset
 
 
-class Dashboard(TypedDict):
-    cases: QuerySet[Case]
-    overdue_followups: QuerySet[FollowUp]
-    notifications: QuerySet[Notification]
-
-
-def dashboard(*, actor: User) -> Dashboard:
-    """What the worker's and supervisor's home shows: my cases, overdue items, notifications."""
-    today = timezone.localdate()
+def dashboard(*, actor: User) -> dict[str, Any]:
+    """What the home page shows: my open cases, overdue follow-ups, notifications, and the
+    approval queues for those who approve. Children appear as `child_label` only."""
+    today = clock.today()
     cases = cases_visible_to(actor)
-    overdue_followups = (
+    overdue_followups = with_identity(
+        actor,
         FollowUp.objects.filter(case__in=cases, completed_on__isnull=True, due_on__lt=today)
-        .select_related("case", "case__child", "assigned_worker")
-        .order_by("due_on")
+        .select_related("case", "assigned_worker")
+        .order_by("due_on"),
+        "case__",
     )
     if not can(actor, Capability.VIEW_ALL_CASES):
         overdue_followups = overdue_followups.filter(assigned_worker=actor)
     return {
-        "cases": cases.select_related("child").order_by("-id"),
+        "cases": with_identity(actor, cases).order_by("-id"),
+        "my_open_cases": with_identity(
+            actor, cases.exclude(status=Case.Status.CLOSED).filter(assigned_worker=actor)
+        ).order_by("-id"),
         "overdue_followups": overdue_followups,
         "notifications": Notification.objects.filter(user=actor, read_at__isnull=True),
+        "queues": approval_queues(actor=actor) if can(actor, Capability.APPROVE) else None,
     }
 
 
@@ -318,13 +392,106 @@ def approval_queues(*, actor: User) -> ApprovalQueues:
     require(actor, Capability.APPROVE)
     cases = cases_visible_to(actor)
     return {
-        "assessments": Assessment.objects.filter(case__in=cases, status=Assessment.Status.SUBMITTED)
-        .select_related("case", "case__child", "assessor")
-        .order_by("created_at"),
-        "plans": CasePlan.objects.filter(case__in=cases, status=CasePlan.Status.SUBMITTED)
-        .select_related("case", "case__child")
-        .order_by("updated_at"),
-        "closures": cases.filter(status=Case.Status.CLOSURE_REQUESTED)
-        .select_related("child", "closure_requested_by")
-        .order_by("updated_at"),
+        "assessments": with_identity(
+            actor,
+            Assessment.objects.filter(case__in=cases, status=Assessment.Status.SUBMITTED)
+            .select_related("case", "assessor")
+            .order_by("created_at"),
+            "case__",
+        ),
+        "plans": with_identity(
+            actor,
+            CasePlan.objects.filter(case__in=cases, status=CasePlan.Status.SUBMITTED)
+            .select_related("case")
+            .order_by("updated_at"),
+            "case__",
+        ),
+        "closures": with_identity(
+            actor,
+            cases.filter(status=Case.Status.CLOSURE_REQUESTED)
+            .select_related("closure_requested_by")
+            .order_by("updated_at"),
+        ),
     }
+
+
+def case_export(*, actor: User, filters: dict[str, Any]) -> QuerySet[Case]:
+    """The cases an export may contain (export capability), oldest first; the export itself is
+    audited by the caller once it knows the row count (`case_export_record`)."""
+    require(actor, Capability.EXPORT)
+    return case_list(actor=actor, **filters).order_by("id")
+
+
+def case_export_record(*, actor: User, rows: int, filters: dict[str, Any]) -> None:
+    """Record an export with its row count and filters (exports are reads of many records)."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        object_type="case",
+        object_id="*",
+        details={"rows": rows, "filters": filters},
+    )
+
+
+def worker_choices(
+    *, actor: User, case: Case | None = None, assigning: bool = True
+) -> list[tuple[int, str]]:
+    """The workers a picker offers: staff who can hold cases (`access.case_holders`, the list
+    the services check assignments against). When `assigning` and the actor may not give work
+    to others, only the actor and the case's own worker."""
+    holders = case_holders()
+    if assigning and not can(actor, Capability.ASSIGN_CASES):
+        own = Q(pk=actor.pk)
+        if case is not None and case.assigned_worker_id:
+            own |= Q(pk=case.assigned_worker_id)
+        holders = holders.filter(own)
+    return [(user.pk, user.get_full_name() or user.username) for user in holders]
+
+
+def staff_list(*, actor: User) -> list[tuple[User, str]]:
+    """Every account of the NGO with its role ("" for none), for admins."""
+    require(actor, Capability.MANAGE_STAFF)
+    users = get_user_model().objects.select_related("staff_profile").order_by("username")
+    return [(user, role_of(user) or "") for user in users]
+
+
+def staff_profiles(*, actor: User) -> list[StaffProfile]:
+    """Every account as a staff profile (an unsaved one for accounts without), for admins."""
+    profiles = []
+    for user, role in staff_list(actor=actor):
+        profile = getattr(user, "staff_profile", None) or StaffProfile(
+            user=user, role=role, phone=""
+        )
+        profiles.append(profile)
+    return profiles
+
+
+def ngo_settings_for_editing(*, actor: User) -> NGOSettings | None:
+    """The settings row, for those who may change it."""
+    require(actor, Capability.MANAGE_SETTINGS)
+    return ngo_settings_get()
+
+
+def registration_open(*, actor: User) -> None:
+    """Raise unless `actor` may register children (the wizard's steps before anything is read
+    or written)."""
+    require(actor, Capability.EDIT_CASES)
+
+
+def attachment_list(*, actor: User, case_id: int) -> QuerySet[Attachment]:
+    """Files of a visible case's child (roles that see identity)."""
+    case = case_for_actor(actor, case_id)
+    require(actor, Capability.VIEW_IDENTITY)
+    return Attachment.objects.filter(child_id=case.child_id)
+
+
+def attachment_for_download(*, actor: User, attachment_uuid: UUID | str) -> Attachment:
+    """A file of a child the actor may see (audited as a view); NotFoundError otherwise."""
+    require(actor, Capability.VIEW_IDENTITY)
+    attachment = Attachment.objects.filter(uuid=attachment_uuid).first()
+    if attachment is None or not child_list(actor=actor).filter(pk=attachment.child_id).exists():
+        raise NotFoundError(_("File not found."))
+    audit_record(
+        actor=actor, action=AuditAction.VIEW, instance=attachment, case_id=attachment.case_id
+    )
+    return attachment

@@ -1240,7 +1240,8 @@ class _NGOSeeder:
     def _reopen(self, story: _Story, reason: str) -> None:
         from casework import services
 
-        services.case_reopen(actor=story.worker, case_id=story.case.pk, reason=reason)
+        # Reopening, like closing, is the supervisor's decision.
+        services.case_reopen(actor=self.supervisor, case_id=story.case.pk, reason=reason)
 
 
 def synthetic_nik(regency_code: str, date_of_birth: date, sex: str) -> str:

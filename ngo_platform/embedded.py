@@ -345,7 +345,8 @@ def _pg_start(pgdata: Path) -> _Postmaster:
             # As root this creates the OS user `embedded_postgres`, chowns PGDATA to it and
             # opens g+rx/o+rx on every parent directory so that user can reach PGDATA.
             # cleanup_mode=None: the server outlives this process; stop() stops it.
-            embedded_postgres.get_server(pgdata, cleanup_mode=None)
+            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+            _quiet_exit_cleanup(server)
     except (subprocess.SubprocessError, OSError, AssertionError) as exc:
         raise RuntimeError(
             f"Could not start the embedded PostgreSQL in {pgdata}: {exc!r}\n"
@@ -363,6 +364,24 @@ def _pg_start(pgdata: Path) -> _Postmaster:
     if info is None:  # pragma: no cover - it answered a moment ago
         raise RuntimeError(f"The embedded PostgreSQL in {pgdata} stopped right after starting.")
     return info
+
+
+def _quiet_exit_cleanup(server) -> None:
+    """Run embedded_postgres' exit hook (bookkeeping only with cleanup_mode=None) silently.
+
+    It logs at INFO while the interpreter exits; under pytest the root handler's stream is
+    closed by then, so a green `make test` that cold-started the server ended with two
+    "--- Logging error ---" tracebacks.
+    """
+    import atexit
+    import logging
+
+    def cleanup() -> None:
+        logging.getLogger("embedded_postgres").disabled = True
+        server._cleanup()
+
+    atexit.unregister(server._cleanup)
+    atexit.register(cleanup)
 
 
 def _pg_create_database(info: _Postmaster, database: str) -> None:

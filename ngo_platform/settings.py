@@ -3,8 +3,9 @@
 Production is the default. With DEBUG unset or 0 the app refuses to start without a real
 SECRET_KEY (and FIELD_ENCRYPTION_KEY). `make run` and the tests set DEBUG=1.
 
-When DATABASE_URL / REDIS_URL are unset, an embedded PostgreSQL / Redis is started (or reused)
-under DATA_DIR; set either variable and the real server is used with no other difference.
+In the development profile (DEBUG=1), an unset DATABASE_URL / REDIS_URL starts (or reuses) an
+embedded PostgreSQL / Redis under DATA_DIR; set either variable and the real server is used with
+no other difference. With DEBUG off both are required: the embedded servers are never started.
 """
 
 import os
@@ -55,6 +56,14 @@ _field_encryption_key = env("FIELD_ENCRYPTION_KEY") or (SECRET_KEY if DEBUG else
 if not _field_encryption_key:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
 FIELD_ENCRYPTION_KEY: str = _field_encryption_key
+
+# Checked before anything starts: with DEBUG off a missing URL must not boot an embedded server.
+_missing_services = [name for name in ("DATABASE_URL", "REDIS_URL") if env(name) is None]
+if not DEBUG and _missing_services:
+    raise ImproperlyConfigured(
+        f"{' and '.join(_missing_services)} must be set when DEBUG is off: the embedded "
+        "PostgreSQL and Redis are for the development profile only (DEBUG=1)."
+    )
 
 BASE_DOMAIN = env("BASE_DOMAIN", "localhost")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [BASE_DOMAIN, f".{BASE_DOMAIN}"]

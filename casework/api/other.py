@@ -1,6 +1,5 @@
 """Consents, audit, staff, NGO settings, notifications and attachments."""
 
-from django.contrib.auth import get_user_model
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,12 +11,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import selectors, services
-from casework.access import Capability, case_for_actor, require, role_of
 from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, NewestFirstCursorPagination
 from casework.api.cases import _valid
-from casework.audit import audit_listed, audit_record
-from casework.models import Attachment, StaffProfile
+from casework.audit import audit_listed
+from casework.models import Attachment
 from core.audit import AuditAction
 from core.errors import NotFoundError
 
@@ -34,7 +32,6 @@ class ConsentListView(GenericAPIView):
         operation_id="consents_list",
     )
     def get(self, request):
-        require(request.user, Capability.VIEW_IDENTITY)
         child = request.query_params.get("child")
         child_id = int(child) if child and child.isdigit() else None
         queryset = selectors.consent_list(actor=request.user, child_id=child_id)
@@ -126,24 +123,13 @@ class AuditListView(GenericAPIView):
         return self.get_paginated_response(s.AuditEventSerializer(page, many=True).data)
 
 
-def _staff_profiles():
-    users = get_user_model().objects.select_related("staff_profile").order_by("username")
-    profiles = []
-    for user in users:
-        profile = getattr(user, "staff_profile", None) or StaffProfile(
-            user=user, role=role_of(user) or "", phone=""
-        )
-        profiles.append(profile)
-    return profiles
-
-
 class StaffListView(APIView):
     permission_classes = [IsNGOStaff]
 
     @extend_schema(responses=s.StaffOutputSerializer(many=True), tags=["staff"], summary="Staff")
     def get(self, request):
-        require(request.user, Capability.MANAGE_STAFF)
-        return Response(s.StaffOutputSerializer(_staff_profiles(), many=True).data)
+        profiles = selectors.staff_profiles(actor=request.user)
+        return Response(s.StaffOutputSerializer(profiles, many=True).data)
 
     @extend_schema(
         request=s.StaffInputSerializer,
@@ -152,7 +138,6 @@ class StaffListView(APIView):
         summary="Create a staff account",
     )
     def post(self, request):
-        require(request.user, Capability.MANAGE_STAFF)
         data = _valid(s.StaffInputSerializer, request)
         profile = services.staff_create(actor=request.user, **data)
         return Response(s.StaffOutputSerializer(profile).data, status=status.HTTP_201_CREATED)
@@ -168,7 +153,6 @@ class StaffDetailView(APIView):
         summary="Change role, deactivate or set a new password",
     )
     def patch(self, request, user_id: int):
-        require(request.user, Capability.MANAGE_STAFF)
         serializer = s.StaffUpdateInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         profile = services.staff_update(
@@ -191,7 +175,6 @@ class SettingsView(APIView):
         summary="Change NGO settings (admins)",
     )
     def patch(self, request):
-        require(request.user, Capability.MANAGE_SETTINGS)
         serializer = s.NGOSettingsSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         row = services.ngo_settings_update(actor=request.user, **serializer.validated_data)
@@ -230,9 +213,7 @@ class AttachmentListView(APIView):
         summary="Attachments of the case's child",
     )
     def get(self, request, case_id: int):
-        require(request.user, Capability.VIEW_IDENTITY)
-        case = case_for_actor(request.user, case_id)
-        rows = Attachment.objects.filter(child_id=case.child_id)
+        rows = selectors.attachment_list(actor=request.user, case_id=case_id)
         return Response(s.AttachmentOutputSerializer(rows, many=True).data)
 
     @extend_schema(
@@ -260,16 +241,8 @@ class AttachmentDownloadView(APIView):
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, tags=["cases"]
     )
     def get(self, request, attachment_uuid):
-        require(request.user, Capability.VIEW_IDENTITY)
-        attachment = Attachment.objects.filter(uuid=attachment_uuid).first()
-        visible = selectors.child_list(actor=request.user)
-        if attachment is None or not visible.filter(pk=attachment.child_id).exists():
-            raise NotFoundError(_("File not found."))
-        audit_record(
-            actor=request.user,
-            action=AuditAction.VIEW,
-            instance=attachment,
-            case_id=attachment.case_id,
+        attachment = selectors.attachment_for_download(
+            actor=request.user, attachment_uuid=attachment_uuid
         )
         return FileResponse(
             attachment.file.open("rb"),

@@ -5,7 +5,6 @@ apply, so the API and the pages give the same message on the same field)."""
 from rest_framework import serializers
 
 from casework import regions
-from casework.access import Capability, can
 from casework.models import (
     Assessment,
     AuditEvent,
@@ -104,7 +103,7 @@ class ChildSummarySerializer(serializers.Serializer):
             "birth_year": child.birth_year,
             "nik_masked": child.nik_masked,
         }
-        if not self.context.get("identity", False):
+        if not self.context.get("identity_visible", False):
             data.update({"full_name": None, "known_as": None, "nik_masked": None})
         return data
 
@@ -134,11 +133,9 @@ class CaseListSerializer(serializers.ModelSerializer):
         ]
 
     def get_child(self, case) -> dict:
-        return ChildSummarySerializer(case.child, context=self.context).data
-
-
-def identity_context(request) -> dict:
-    return {"identity": can(request.user, Capability.VIEW_IDENTITY)}
+        # The selector decided: rows carry `identity_visible` (False when absent).
+        context = {"identity_visible": getattr(case, "identity_visible", False)}
+        return ChildSummarySerializer(case.child, context=context).data
 
 
 class ConsentOutputSerializer(serializers.ModelSerializer):
@@ -519,6 +516,10 @@ class StaffUpdateInputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
     password = serializers.CharField(
         required=False, write_only=True, help_text="A new password for the account."
+    )
+    confirm = serializers.BooleanField(
+        required=False,
+        help_text="Required (true) to change your own role: you may lose the right to undo it.",
     )
 
 

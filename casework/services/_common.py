@@ -4,27 +4,37 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-from casework.access import (
-    Capability,
-    can,
-)
-from core.errors import ApplicationError
+from casework.access import Capability, can, case_holders
+from casework.models import Case
+from core.errors import ApplicationError, PermissionDeniedError
 
 NIK_RE = re.compile(r"[0-9]{16}")  # ASCII digits only: \d also matches "３" or "٣"
 
 
-def _case_worker_or_error(user_id: int | None, field_name: str) -> User:
-    """An active account that can work on cases (admin, supervisor or case worker)."""
-    worker = (
-        get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
-    )
-    if worker is None or not can(worker, Capability.EDIT_CASES):
+def _case_worker_or_error(
+    user_id: int | None, field_name: str, *, actor: User | None = None, case: Case | None = None
+) -> User:
+    """An account from `case_holders()` (supervisor or case worker, active).
+
+    With `actor`, giving the work to someone else needs the assign capability: without it only
+    the actor themselves or the case's own worker may be named.
+    """
+    if (
+        actor is not None
+        and user_id
+        and user_id != actor.pk
+        and not (case is not None and user_id == case.assigned_worker_id)
+        and not can(actor, Capability.ASSIGN_CASES)
+    ):
+        message = _("Only a supervisor can give this work to another worker.")
+        raise PermissionDeniedError(message, fields={field_name: [message]})
+    worker = case_holders().filter(pk=user_id).first() if user_id else None
+    if worker is None:
         raise ApplicationError(
             _("Unknown worker."), fields={field_name: [_("Choose an active staff member.")]}
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from casework.access import (
     Capability,
     case_for_editing,
+    case_holders,
     require,
 )
 from casework.audit import audit_record
@@ -34,14 +34,13 @@ def case_assign(
     require(actor, Capability.ASSIGN_CASES)
     case = case_for_editing(actor, case_id)
     _ensure_open(case)
-    user_model = get_user_model()
     worker = _case_worker_or_error(worker_id, "worker_id")
     before = case.assigned_worker_id
     case.assigned_worker = worker
     case.save(update_fields=["assigned_worker", "updated_at"])
     fields: dict[str, list[object]] = {"assigned_worker_id": [before, worker.pk]}
     if shared_with_ids is not None:
-        shared = list(user_model.objects.filter(pk__in=shared_with_ids, is_active=True))
+        shared = list(case_holders().filter(pk__in=shared_with_ids))
         if len(shared) != len(set(shared_with_ids)):
             raise _invalid("shared_with", _("Choose active staff members."))
         old = sorted(case.shared_with.values_list("pk", flat=True))
@@ -141,8 +140,12 @@ def case_closure_review(*, actor: User, case_id: int, approve: bool, comment: st
 
 @transaction.atomic
 def case_reopen(*, actor: User, case_id: int, reason: str) -> Case:
-    """Reopen a closed case with a reason: back to services if a plan was approved."""
+    """Reopen a closed case with a reason: back to services if a plan was approved.
+
+    Closing needs a supervisor's approval, so reopening does too: a supervisor (or admin)
+    reopens; a case worker asks them."""
     case = case_for_editing(actor, case_id)
+    require(actor, Capability.APPROVE)
     if case.status != Status.CLOSED:
         raise InvalidTransitionError(
             current=case.status, requested="reopen", allowed=allowed_next(case)

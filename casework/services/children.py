@@ -165,17 +165,21 @@ def child_register(
     consent: ConsentInput | None = None,
     case_type: str = Case.Type.CHILD_LABOUR,
     assigned_worker: User | None = None,
+    assigned_worker_id: int | None = None,
 ) -> Case:
     """Register a child with household (and consent, if given) and open a case.
 
     Without an active consent the case stays 'identified'; with one it is 'registered'.
     """
     require(actor, Capability.EDIT_CASES)
-    if assigned_worker is not None and assigned_worker.pk != actor.pk:
+    if assigned_worker is not None:
+        assigned_worker_id = assigned_worker.pk
+    assigned_worker = None
+    if assigned_worker_id is not None and assigned_worker_id != actor.pk:
         # Opening a case for someone else is an assignment: supervisors and admins only, and
-        # only to someone who can work on it.
+        # only to someone who can hold cases.
         require(actor, Capability.ASSIGN_CASES)
-        _case_worker_or_error(assigned_worker.pk, "assigned_worker_id")
+        assigned_worker = _case_worker_or_error(assigned_worker_id, "assigned_worker_id")
     if case_type not in Case.Type.values:
         raise _invalid(
             "case_type", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Case.Type.values)}

@@ -97,7 +97,9 @@ def followup_schedule(
     validation.check(validation.FOLLOWUP, {"due_on": due_on})
     worker = case.assigned_worker
     if assigned_worker_id is not None:
-        worker = _case_worker_or_error(assigned_worker_id, "assigned_worker_id")
+        worker = _case_worker_or_error(
+            assigned_worker_id, "assigned_worker_id", actor=actor, case=case
+        )
     if worker is None:
         raise _invalid("assigned_worker_id", _("The case has no worker; choose one."))
     followup = FollowUp(

@@ -79,7 +79,10 @@ def plan_save(
         for service_index, service in enumerate(goal.get("services", [])):
             prefix = f"goals[{goal_index}].services[{service_index}]"
             worker = _case_worker_or_error(
-                service.get("responsible_worker_id"), f"{prefix}.responsible_worker_id"
+                service.get("responsible_worker_id"),
+                f"{prefix}.responsible_worker_id",
+                actor=actor,
+                case=case,
             )
             service_row = PlannedService(
                 goal=goal_row,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from casework.access import (
     Capability,
+    active_admins,
     require,
     role_of,
 )
@@ -78,25 +79,43 @@ def staff_update(
     role: str | None = None,
     is_active: bool | None = None,
     password: str | None = None,
+    confirm: bool = False,
 ) -> StaffProfile:
     """Change a staff member's role, deactivate the account or set a new password (admins
-    only). A new password is its own 'password_change' event, never with its value."""
+    only). A new password is its own 'password_change' event, never with its value.
+
+    The NGO always keeps one active admin: demoting or deactivating the last one is refused.
+    Changing one's own role needs `confirm` (the actor may lose the right to change it back).
+    """
     require(actor, Capability.MANAGE_STAFF)
-    user = get_user_model().objects.filter(pk=user_id).first()
+    user = get_user_model().objects.select_for_update().filter(pk=user_id).first()
     if user is None:
         raise NotFoundError(_("Staff member not found."))
+    if role is not None and role not in StaffProfile.Role.values:
+        raise _invalid(
+            "role",
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(StaffProfile.Role.values)},
+        )
+    current_role = role_of(user)  # None for an inactive account
+    changes_role = role is not None and role != _stored_role(user)
+    deactivates = is_active is False and user.is_active
+    if current_role == StaffProfile.Role.ADMIN and (
+        (changes_role and role != StaffProfile.Role.ADMIN) or deactivates
+    ):
+        _ensure_another_admin(user, "is_active" if deactivates else "role")
+    if user.pk == actor.pk and changes_role and not confirm:
+        raise ApplicationError(
+            _("Confirm that you want to change your own role."),
+            code="confirmation_required",
+            fields={"confirm": [_("You may lose the right to change it back.")]},
+        )
     profile, _created = StaffProfile.objects.get_or_create(
-        user=user, defaults={"role": role_of(user) or StaffProfile.Role.CASE_WORKER}
+        user=user, defaults={"role": _stored_role(user)}
     )
     diff: dict[str, list[object]] = {}
-    if role is not None and role != profile.role:
-        if role not in StaffProfile.Role.values:
-            raise _invalid(
-                "role",
-                _("Choose one of: %(choices)s.") % {"choices": ", ".join(StaffProfile.Role.values)},
-            )
+    if changes_role:
         diff["role"] = [profile.role, role]
-        profile.role = role
+        profile.role = role  # type: ignore[assignment]  # changes_role: role is not None
         profile.save(update_fields=["role"])
         user.is_staff = role == StaffProfile.Role.ADMIN
         user.save(update_fields=["is_staff"])
@@ -125,3 +144,27 @@ def staff_update(
         user.save(update_fields=["password"])
         audit_password_changed(actor=actor, user=user, via="staff")
     return profile
+
+
+def _stored_role(user: User) -> str:
+    """The role the account has now (a superuser without a profile is an admin)."""
+    profile = StaffProfile.objects.filter(user=user).first()
+    if profile is not None:
+        return profile.role
+    return StaffProfile.Role.ADMIN if user.is_superuser else StaffProfile.Role.CASE_WORKER
+
+
+def _ensure_another_admin(user: User, field_name: str) -> None:
+    """Refuse to leave the NGO without an active admin. The admins' rows are locked so that
+    two admins demoting each other at once cannot both succeed."""
+    others = list(
+        active_admins()
+        .exclude(pk=user.pk)
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )
+    if not others:
+        raise _invalid(
+            field_name,
+            _("This is the last active admin: make someone else admin first."),
+        )

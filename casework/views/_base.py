@@ -8,8 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from casework.access import Capability, can, role_of
+from casework.access import capabilities_of, role_of
 from core.errors import NotFoundError, PermissionDeniedError
 
 # The hidden field that carries a form's one-time token (services.submission_once).
@@ -38,10 +39,17 @@ def staff_required(view):
     return wrapper
 
 
-def _caps(user) -> dict[str, bool]:
-    return {capability.value: can(user, capability) for capability in Capability}
-
-
 def _render(request, template: str, context: dict | None = None, status: int = 200):
-    context = {"caps": _caps(request.user), **(context or {})}
+    context = {"caps": capabilities_of(request.user), **(context or {})}
     return render(request, template, context, status=status)
+
+
+def safe_next(request, fallback: str) -> str:
+    """The `next` the form carries if it points into this site, else `fallback` (an address on
+    another host, `//evil.example/x` included, is never followed)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback

@@ -8,8 +8,7 @@ from django.shortcuts import redirect
 from django.utils.html import format_html_join
 
 from casework import forms, regions, selectors, services
-from casework.access import Capability, can
-from casework.models import Case, Notification
+from casework.models import Notification
 from casework.views._base import _render, staff_required
 
 
@@ -19,15 +18,8 @@ def home(request):
     notifications; supervisors also see their approval queues' sizes."""
     data = selectors.dashboard(actor=request.user)
     risk_order = {"urgent": 0, "high": 1, "medium": 2, "low": 3, "": 4}
-    my_cases = list(
-        data["cases"].exclude(status=Case.Status.CLOSED).filter(assigned_worker=request.user)[:50]
-    )
+    my_cases = list(data["my_open_cases"][:50])
     my_cases.sort(key=lambda case: (risk_order.get(case.risk_level, 4), -case.pk))
-    queues = (
-        selectors.approval_queues(actor=request.user)
-        if can(request.user, Capability.APPROVE)
-        else None
-    )
     return _render(
         request,
         "casework/home.html",
@@ -35,7 +27,7 @@ def home(request):
             "my_cases": my_cases,
             "overdue_followups": list(data["overdue_followups"][:50]),
             "notifications": list(data["notifications"][:20]),
-            "queues": queues,
+            "queues": data["queues"],
         },
     )
 
@@ -43,7 +35,10 @@ def home(request):
 @staff_required
 def case_list(request):
     """Cases with filters and search; htmx swaps only the results."""
-    form = forms.CaseFilterForm(request.GET or None)
+    form = forms.CaseFilterForm(
+        request.GET or None,
+        worker_choices=selectors.worker_choices(actor=request.user, assigning=False),
+    )
     filters = {}
     if form.is_valid():
         data = form.cleaned_data
@@ -57,12 +52,7 @@ def case_list(request):
         }
     queryset = selectors.case_list(actor=request.user, **filters).order_by("-id")
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
-    context = {
-        "form": form,
-        "page": page,
-        "identity": can(request.user, Capability.VIEW_IDENTITY),
-        "query": request.GET.urlencode(),
-    }
+    context = {"form": form, "page": page, "query": request.GET.urlencode()}
     if request.headers.get("HX-Request"):
         return _render(request, "casework/_case_results.html", context)
     return _render(request, "casework/case_list.html", context)

@@ -9,34 +9,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casework import forms, presenters, selectors, services
-from casework.access import Capability, can, role_of
 from casework.views._base import _render, staff_required
 from core.audit import AuditAction
-from core.errors import ApplicationError, PermissionDeniedError
+from core.errors import ApplicationError
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff(request):
     """Staff accounts and roles (NGO admins)."""
-    if not can(request.user, Capability.MANAGE_STAFF):
-        raise PermissionDeniedError("")
+    rows = selectors.staff_list(actor=request.user)
     status = 200
     if request.method == "POST" and request.POST.get("action") == "update":
-        try:
-            services.staff_update(
-                actor=request.user,
-                user_id=int(request.POST.get("user_id", "0")),
-                role=request.POST.get("role") or None,
-                is_active=request.POST.get("is_active") == "1"
-                if "is_active" in request.POST
-                else None,
-            )
-        except (ApplicationError, ValueError) as error:
-            messages.error(request, getattr(error, "message", str(error)))
-        else:
-            messages.success(request, _("Saved."))
-        return redirect("staff")
+        return _staff_update(request, rows)
     form = forms.StaffForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -48,10 +33,6 @@ def staff(request):
                 messages.success(request, _("The account is created."))
                 return redirect("staff")
         status = 400
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects.select_related("staff_profile").order_by("username")
-    rows = [(user, role_of(user) or "") for user in users]
     return _render(
         request,
         "casework/staff.html",
@@ -60,13 +41,37 @@ def staff(request):
     )
 
 
+def _staff_update(request, rows):
+    """One row's role or active switch. Changing one's own role shows a confirmation step
+    first (the service asks for `confirm`)."""
+    post = request.POST
+    change = {
+        "user_id": int(post["user_id"]) if post.get("user_id", "").isdigit() else 0,
+        "role": post.get("role") or None,
+        "is_active": post.get("is_active") == "1" if "is_active" in post else None,
+    }
+    try:
+        services.staff_update(actor=request.user, confirm=post.get("confirm") == "1", **change)
+    except ApplicationError as error:
+        if error.code == "confirmation_required":
+            member = next(user for user, _role in rows if user.pk == change["user_id"])
+            role_label = dict(forms.StaffProfile.Role.choices).get(change["role"], "")
+            return _render(
+                request,
+                "casework/staff_confirm.html",
+                {"member": member, "change": change, "role_label": role_label, "error": error},
+            )
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("staff")
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def ngo_settings(request):
     """Classification standard and follow-up intervals (NGO admins)."""
-    if not can(request.user, Capability.MANAGE_SETTINGS):
-        raise PermissionDeniedError("")
-    row = selectors.ngo_settings_get()
+    row = selectors.ngo_settings_for_editing(actor=request.user)
     form = forms.SettingsForm(request.POST or None, instance=row)
     status = 200
     if request.method == "POST":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -14,37 +12,20 @@ from casework.models import CasePlan
 from casework.views._base import _render, staff_required
 from core.errors import ApplicationError
 
-GOAL_FIELD = re.compile(r"goals\[(\d+)\]\.(\w+)$")
-
-
-def _apply_plan_error(form, goal_forms: list, error: ApplicationError) -> None:
-    """A goal's error (`goals[i].target_date`) goes on that goal's field; others on the plan."""
-    rest = {}
-    for name, field_messages in error.fields.items():
-        match = GOAL_FIELD.match(name)
-        index = int(match.group(1)) if match else -1
-        if match and index < len(goal_forms) and match.group(2) in goal_forms[index].fields:
-            for message in field_messages:
-                goal_forms[index].add_error(match.group(2), message)
-        else:
-            rest[name] = field_messages
-    if rest or not error.fields:
-        forms.apply_error(form, ApplicationError(error.message, fields=rest))
-
 
 @staff_required
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, case_id: int):
     """Goals, each with one planned service; save as draft or send for approval."""
-    case = selectors.case_detail(actor=request.user, case_id=case_id, audit_view=False)
+    case = selectors.case_for_form(actor=request.user, case_id=case_id)
     plan = CasePlan.objects.filter(case=case).prefetch_related("goals__services").first()
+    goal_kwargs = {"worker_choices": selectors.worker_choices(actor=request.user, case=case)}
     status = 200
     if request.method == "POST":
         form = forms.PlanForm(request.POST)
-        formset = forms.PlanGoalFormSet(request.POST, prefix="goals")
+        formset = forms.PlanGoalFormSet(request.POST, prefix="goals", form_kwargs=goal_kwargs)
         if form.is_valid() and formset.is_valid():
-            goals = []
-            goal_forms = []
+            goals, goal_forms = [], []
             for goal_form, goal in zip(formset.forms, formset.cleaned_data, strict=True):
                 if not goal:
                     continue
@@ -76,7 +57,7 @@ def plan_edit(request, case_id: int):
                     submit=form.cleaned_data["submit"],
                 )
             except ApplicationError as error:
-                _apply_plan_error(form, goal_forms, error)
+                forms.apply_plan_error(form, goal_forms, error)
             else:
                 messages.success(request, _("The plan is saved."))
                 return redirect("case-detail", case_id=case_id)
@@ -100,10 +81,13 @@ def plan_edit(request, case_id: int):
         extra = request.GET.get("goals")
         count = max(len(initial_goals), int(extra) if extra and extra.isdigit() else 1)
         initial_goals += [
-            {"responsible_worker": request.user.pk} for _ in range(count - len(initial_goals))
+            {"responsible_worker": case.assigned_worker_id}
+            for _ in range(count - len(initial_goals))
         ]
         form = forms.PlanForm(initial={"summary": plan.summary if plan else ""})
-        formset = forms.PlanGoalFormSet(prefix="goals", initial=initial_goals)
+        formset = forms.PlanGoalFormSet(
+            prefix="goals", initial=initial_goals, form_kwargs=goal_kwargs
+        )
     return _render(
         request,
         "casework/plan_form.html",

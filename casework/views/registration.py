@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casework import forms, regions, selectors, services
-from casework.access import Capability, can
 from casework.views._base import FORM_TOKEN_FIELD, _render, staff_required
-from core.errors import ApplicationError, PermissionDeniedError
+from core.errors import ApplicationError
 
 WIZARD_SESSION_KEY = "registration_wizard"
 
@@ -40,8 +39,7 @@ def register(request, step: str = "child"):
     """
     if step not in WIZARD_STEPS:
         raise Http404
-    if not can(request.user, Capability.EDIT_CASES):
-        raise PermissionDeniedError("")
+    selectors.registration_open(actor=request.user)
     wizard = _wizard(request)
     if request.method == "GET" and step == "child" and request.GET.get("new"):
         wizard.clear()
@@ -123,10 +121,6 @@ def _register_review(request, wizard: dict):
         village=household.get("village", ""),
         nik=child.get("nik", ""),
     )
-    visible = selectors.children_visible_among(
-        actor=request.user, child_ids=[match.pk for match, _ in duplicates]
-    )
-    shown = [(match if match.pk in visible else None, reasons) for match, reasons in duplicates]
     error = None
     token = request.POST.get(FORM_TOKEN_FIELD) if request.method == "POST" else None
     if request.method == "POST":
@@ -178,7 +172,7 @@ def _register_review(request, wizard: dict):
             "consent": consent,
             "province": province,
             "regency": regency,
-            "duplicates": shown,
+            "duplicates": duplicates,
             "error": error,
             "error_lines": error_lines,
             "error_steps": error_steps,

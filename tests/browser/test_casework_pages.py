@@ -335,10 +335,13 @@ def test_case_lifecycle_on_a_phone(lang, site, new_page, casework_data):
     submit(boss, f"form[action='{case_path}review/closure/'] button[value=approve]")
     assert case_status(casework_data, case_id) == "closed"
 
-    # The case page shows it closed: the only action left is reopening.
+    # The case page shows it closed: no action is left for the worker; reopening, like
+    # closing, is the supervisor's.
     page.goto(case_path)
     check_page(page, lang, "case-closed")
-    actions = page.locator("main nav.actions a[role=button]")
+    assert page.locator("main nav.actions a[role=button]").count() == 0
+    boss.goto(case_path)
+    actions = boss.locator("main nav.actions a[role=button]")
     assert actions.count() == 1
     assert actions.first.get_attribute("href") == f"{case_path}reopen/"
     assert page.locator("section[aria-labelledby=open-title]").count() == 0  # visits dropped

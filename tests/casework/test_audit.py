@@ -168,7 +168,7 @@ def test_full_lifecycle_audit_trail(team, mark):
         actor=worker, case_id=case.pk, reason="withdrawn_child_labour", outcome="Sekolah"
     )
     services.case_closure_review(actor=supervisor, case_id=case.pk, approve=True)
-    services.case_reopen(actor=worker, case_id=case.pk, reason="Kembali bekerja")
+    services.case_reopen(actor=supervisor, case_id=case.pk, reason="Kembali bekerja")
     assert _summary(mark) == [
         ("worker-a", "create", "child"),
         ("worker-a", "create", "household"),
@@ -190,7 +190,7 @@ def test_full_lifecycle_audit_trail(team, mark):
         ("worker-a", "create", "note"),
         ("worker-a", "transition", "case"),  # monitoring -> closure_requested
         ("supervisor-a", "transition", "case"),  # closure_requested -> closed
-        ("worker-a", "transition", "case"),  # closed -> in_service
+        ("supervisor-a", "transition", "case"),  # closed -> in_service (reopening: supervisors)
     ]
     transitions = [e.changed_fields for e in _events(mark, action="transition")]
     assert transitions == [

@@ -254,7 +254,9 @@ def _closed_from(previous):
 
 
 def _reopen(case, team):
-    return services.case_reopen(actor=team["worker"], case_id=case.pk, reason="Terlihat di pasar")
+    return services.case_reopen(
+        actor=team["supervisor"], case_id=case.pk, reason="Terlihat di pasar"
+    )
 
 
 def _record_consent(case, team):
@@ -894,9 +896,20 @@ def test_reopen_needs_a_reason(team):
     """Reopening without a reason is a field error; the case stays closed."""
     case = _closed_case(team)
     with pytest.raises(ApplicationError) as caught:
-        services.case_reopen(actor=team["worker"], case_id=case.pk, reason="  ")
+        services.case_reopen(actor=team["supervisor"], case_id=case.pk, reason="  ")
     assert caught.value.fields == {"reason": ["Give the reason for reopening."]}
     assert _status(case) == S.CLOSED
+
+
+def test_case_worker_cannot_reopen(team):
+    """Closing needs a supervisor, so does reopening: a case worker's reopen is refused, the
+    case stays closed and nothing is recorded."""
+    case = _closed_case(team)
+    events_before = AuditEvent.objects.count()
+    with pytest.raises(PermissionDeniedError):
+        services.case_reopen(actor=team["worker"], case_id=case.pk, reason="Terlihat di pasar")
+    assert _status(case) == S.CLOSED
+    assert AuditEvent.objects.count() == events_before
 
 
 def test_reopen_with_approved_plan_goes_back_to_service(team):
@@ -1141,18 +1154,27 @@ def test_followup_interval_follows_changed_settings(team):
 
 
 def test_followup_for_another_worker_and_inactive_worker(team):
-    """A follow-up may go to another active worker; an inactive one is a field error."""
+    """A supervisor may give a follow-up to another active worker; an inactive one is a field
+    error; a case worker may not give it to someone else at all."""
     case = _reach(S.REGISTERED, team)
     followup = services.followup_schedule(
-        actor=team["worker"], case_id=case.pk, assigned_worker_id=team["other_worker"].pk
+        actor=team["supervisor"], case_id=case.pk, assigned_worker_id=team["other_worker"].pk
     )
     assert followup.assigned_worker_id == team["other_worker"].pk
     inactive = get_user_model().objects.create_user(username="pensiun", is_active=False)
+    StaffProfile.objects.create(user=inactive, role="case_worker")
     with pytest.raises(ApplicationError) as caught:
         services.followup_schedule(
-            actor=team["worker"], case_id=case.pk, assigned_worker_id=inactive.pk
+            actor=team["supervisor"], case_id=case.pk, assigned_worker_id=inactive.pk
         )
     assert caught.value.fields == {"assigned_worker_id": ["Choose an active staff member."]}
+    with pytest.raises(PermissionDeniedError) as refused:
+        services.followup_schedule(
+            actor=team["worker"], case_id=case.pk, assigned_worker_id=team["other_worker"].pk
+        )
+    assert refused.value.fields == {
+        "assigned_worker_id": ["Only a supervisor can give this work to another worker."]
+    }
 
 
 def test_followup_complete(team):

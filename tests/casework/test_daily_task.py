@@ -100,7 +100,10 @@ def test_one_notification_per_followup_for_its_worker(team, no_email):
     worker, other = team["worker"], team["other_worker"]
     case = _case(worker)
     visit = _followup(worker, case, -2)
-    check = _followup(worker, case, -1, kind="verification", assigned_worker_id=other.pk)
+    # Giving a visit to another worker is a supervisor's assignment.
+    check = _followup(
+        team["supervisor"], case, -1, kind="verification", assigned_worker_id=other.pk
+    )
     services.followups_mark_overdue()
     rows = list(
         Notification.objects.order_by("id").values_list("user_id", "case_id", "key", "message")
@@ -175,7 +178,7 @@ def test_followup_scheduled_in_the_past_is_notified(team, no_email):
     case = _case(worker)
     with clock.as_of(_today() - timedelta(days=2)):
         services.followup_schedule(
-            actor=worker,
+            actor=team["supervisor"],  # giving a visit to another worker is an assignment
             case_id=case.pk,
             due_on=_today() - timedelta(days=1),
             assigned_worker_id=team["other_worker"].pk,
@@ -258,7 +261,7 @@ def test_no_email_for_worker_without_address(
         password="Kuat-Sekali-2026!",
         role="case_worker",
     ).user
-    _followup(worker, _case(worker), -2, assigned_worker_id=nomail.pk)
+    _followup(team["supervisor"], _case(worker), -2, assigned_worker_id=nomail.pk)
     with django_capture_on_commit_callbacks(execute=True):
         services.followups_mark_overdue()
     assert email == []

@@ -110,7 +110,13 @@ def test_full_lifecycle(team_a):
     )
     assert read_only.status_code == 400
     assert read_only.json()["code"] == "case_closed"
-    reopened = _post(worker, f"/api/v1/cases/{case_id}/reopen/", {"reason": "seen at market"})
+    refused = worker.post(
+        f"/api/v1/cases/{case_id}/reopen/",
+        {"reason": "seen at market"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 403  # reopening, like closing, needs a supervisor
+    reopened = _post(supervisor, f"/api/v1/cases/{case_id}/reopen/", {"reason": "seen at market"})
     assert reopened["status"] == "in_service"
 
 

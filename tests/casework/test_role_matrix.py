@@ -41,6 +41,7 @@ from casework.models import (
     Notification,
     StaffProfile,
 )
+from core import clock
 from tests.casework.conftest import assessment_payload, registration_payload
 from tests.support import host_client
 
@@ -144,6 +145,12 @@ class World:
                     target.followup_id = services.followup_schedule(
                         actor=worker, case_id=target.case_id, due_on=today + timedelta(days=7)
                     ).pk
+                elif step == "overdue_followup":
+                    # Scheduled a week ago (a due date cannot be set in the past), now overdue.
+                    with clock.as_of(today - timedelta(days=7)):
+                        target.followup_id = services.followup_schedule(
+                            actor=worker, case_id=target.case_id, due_on=today - timedelta(days=3)
+                        ).pk
                 elif step == "intervention":
                     services.intervention_record(
                         actor=worker,
@@ -865,11 +872,12 @@ ENDPOINTS: dict[str, Endpoint] = {
         setup=("closure_requested",),
         body=lambda call: {"approve": True},
     ),
+    # Closing needs a supervisor, so does reopening (case workers: 403).
     "reopen": Endpoint(
         "post",
         CASE + "/reopen/",
-        own=(200, 200, 200, 200, 404, 403, 401, 403),
-        other=(200, 200, 404, 404, 200, 403, 401, 403),
+        own=(200, 200, 403, 403, 404, 403, 401, 403),
+        other=(200, 200, 404, 404, 403, 403, 401, 403),
         check=_check_status("registered"),
         setup=("closed",),
         body=lambda call: {"reason": "Terlihat bekerja lagi di pelabuhan"},
