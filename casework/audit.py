@@ -9,8 +9,10 @@ of `changed_fields` and `details` is documented in core/audit.py.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from django.db import connection, models
+from django.contrib.auth.models import User
+from django.db import models
 from django_tenants.utils import get_public_schema_name
 
 from casework.models import AuditEvent
@@ -23,18 +25,19 @@ from core.audit import (
     search_text_redact,
     snapshot,
 )
+from tenants.db import connection
 
 
 def audit_record(
     *,
-    actor,
+    actor: User | str | None,  # a name for a non-user actor; None: "system"
     action: AuditAction,
     instance: models.Model | None = None,
     object_type: str | None = None,
     object_id: str | int | None = None,
     case_id: int | None = None,
-    changed_fields: dict | None = None,
-    details: dict | None = None,
+    changed_fields: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
     """Write one audit event in the current schema and transaction."""
@@ -52,7 +55,9 @@ def audit_record(
     return AuditEvent.objects.create(case_id=case_id, **values)
 
 
-def audit_created(*, actor, instance: models.Model, case_id: int | None = None) -> AuditEvent:
+def audit_created(
+    *, actor: User | None, instance: models.Model, case_id: int | None = None
+) -> AuditEvent:
     """The audit event of a new row: every field, from nothing to its value."""
     return audit_record(
         actor=actor,

@@ -128,7 +128,7 @@ SCORE_DOMAINS = ("education", "health", "psychosocial", "safety", "family_econom
 
 def _assessment_row(row: BulkCase, case_id: int, actor, standard: str, now) -> dict:
     """An approved assessment with its derived statuses and suggested risk, as a table row."""
-    data = row.assessment
+    data: dict = row.assessment  # type: ignore[assignment]  # called only when it is set
     assessed_on = data.get("assessed_on", row.opened_on)
     age = age_on(assessed_on, date_of_birth=None, birth_year=row.birth_year)
     hours = data.get("hours_per_week", 0)
@@ -200,7 +200,9 @@ def cases_bulk_load(*, actor, rows: list[BulkCase], reference_prefix: str = "IMP
     child_ids = _reserve_ids(Child, count)
     case_ids = _reserve_ids(Case, count)
     households, children, cases, audits = [], [], [], []
-    assessments, interventions, followups = [], [], []
+    assessments: list[dict] = []
+    interventions: list[dict] = []
+    followups: list[dict] = []
     for index, row in enumerate(rows):
         case_id = case_ids[index]
         worker_id = row.assigned_worker_id or actor.pk

@@ -161,7 +161,7 @@ def _case_references(events: list[AuditEvent]) -> dict[int, str]:
 
 
 def _user_fields(event: AuditEvent) -> list[tuple[str, Any]]:
-    found = []
+    found: list[tuple[str, Any]] = []
     for name, pair in event.changed_fields.items():
         model_field = _model_field(event.object_type, name)
         if _is_user_relation(model_field):
@@ -185,7 +185,8 @@ def _is_user_relation(model_field: models.Field | None) -> bool:
         model_field is not None
         and model_field.is_relation
         and model_field.related_model is not None
-        and model_field.related_model._meta.label == settings.AUTH_USER_MODEL
+        # A user relation names its model: never the string "self".
+        and model_field.related_model._meta.label == settings.AUTH_USER_MODEL  # type: ignore[union-attr]
     )
 
 
@@ -202,7 +203,8 @@ def _model_field(object_type: str, name: str) -> models.Field | None:
     for model in _models_for(object_type):
         for candidate in (name, name.removesuffix("_id")):
             try:
-                return model._meta.get_field(candidate)
+                # changed_fields name concrete fields (core.audit.snapshot).
+                return model._meta.get_field(candidate)  # type: ignore[return-value]
             except FieldDoesNotExist:
                 continue
     return None

@@ -91,7 +91,8 @@ def _data() -> _Data:
     regs = tuple(
         sorted(
             (
-                Regency(r["code"], r["province_code"], r["name"], r["kind"])
+                # regencies.csv holds only the two kinds.
+                Regency(r["code"], r["province_code"], r["name"], r["kind"])  # type: ignore[arg-type]
                 for r in _read_csv("regencies.csv")
             ),
             key=lambda r: r.code,
@@ -166,12 +167,12 @@ def validate_region(province_code: str | None, regency_code: str | None) -> None
     """
     if _is_blank(province_code):
         raise ValueError(_("Province code is required."))
-    prov = province(province_code)
+    prov = province(province_code)  # type: ignore[arg-type]  # not blank: checked above
     if prov is None:
         raise ValueError(_("Unknown province code %(code)s.") % {"code": repr(province_code)})
     if _is_blank(regency_code):
         return
-    dotted = normalize_regency_code(regency_code)
+    dotted = normalize_regency_code(regency_code)  # type: ignore[arg-type]  # not blank
     reg = _data().regency_by_code.get(dotted)
     if reg is None:
         raise ValueError(_("Unknown regency code %(code)s.") % {"code": repr(regency_code)})

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any, TypedDict, TypeVar
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import (
     BooleanField,
     CharField,
     ExpressionWrapper,
     F,
+    Model,
     Prefetch,
     Q,
     QuerySet,
@@ -53,15 +57,17 @@ from core import clock
 from core.audit import REDACTED, AuditAction
 from core.errors import NotFoundError
 
+ModelT = TypeVar("ModelT", bound=Model)
+
 # --- Identity: one rule for every page, partial, export and API response --------------------
 
 
-def identity_visible(actor) -> bool:
+def identity_visible(actor: User) -> bool:
     """May `actor` see who a child is (name, NIK, photo, address)?"""
     return can(actor, Capability.VIEW_IDENTITY)
 
 
-def _child_label(actor, case_path: str = ""):
+def _child_label(actor: User, case_path: str = "") -> Value | Coalesce:
     """An expression for the name a list shows for a case's child: known-as name, else full
     name; NULL for roles that may not see identity (lists then show the reference only)."""
     if not identity_visible(actor):
@@ -71,13 +77,14 @@ def _child_label(actor, case_path: str = ""):
     )
 
 
-def with_identity(actor, queryset: QuerySet[Case], case_path: str = "") -> QuerySet:
+def with_identity(actor: User, queryset: QuerySet[ModelT], case_path: str = "") -> QuerySet[ModelT]:
     """Rows of cases (or of rows with a case at `case_path`) annotated with `child_label` and
     `identity_visible`, what every list, page and serializer shows instead of the child."""
-    return queryset.annotate(
+    annotated: QuerySet[ModelT] = queryset.annotate(
         child_label=_child_label(actor, case_path),
         identity_visible=Value(identity_visible(actor), output_field=BooleanField()),
     )
+    return annotated
 
 
 def ngo_settings_get() -> NGOSettings | None:
@@ -102,7 +109,7 @@ REFERENCE_RE = re.compile(r"^[A-Za-z]*-?\d{2,}-?\d*$")
 
 def case_list(
     *,
-    actor,
+    actor: User,
     status: str | None = None,
     risk: str | None = None,
     worker_id: int | None = None,
@@ -144,7 +151,7 @@ def case_list(
     return queryset
 
 
-def case_detail(*, actor, case_id: int, audit_view: bool = True) -> Case:
+def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
     """One case with everything the case page shows, for roles that see identity; viewing a
     child's full record is audited."""
     case = case_for_actor(actor, case_id)
@@ -164,14 +171,15 @@ def case_detail(*, actor, case_id: int, audit_view: bool = True) -> Case:
         )
         .get(pk=case.pk)
     )
-    case.child_label = str(case.child)
-    case.identity_visible = True
+    # What with_identity() annotates on list rows, set on the one case.
+    case.child_label = str(case.child)  # type: ignore[attr-defined]
+    case.identity_visible = True  # type: ignore[attr-defined]
     if audit_view:
         audit_record(actor=actor, action=AuditAction.VIEW, instance=case.child, case_id=case.pk)
     return case
 
 
-def case_for_form(*, actor, case_id: int) -> Case:
+def case_for_form(*, actor: User, case_id: int) -> Case:
     """The case a form page is about: the actor must be able to edit cases (the form's header
     names the child, so identity too)."""
     case = case_detail(actor=actor, case_id=case_id, audit_view=False)
@@ -179,7 +187,7 @@ def case_for_form(*, actor, case_id: int) -> Case:
     return case
 
 
-def case_plan(*, actor, case_id: int) -> CasePlan:
+def case_plan(*, actor: User, case_id: int) -> CasePlan:
     """The case's plan with goals and planned services."""
     case = case_for_actor(actor, case_id)
     require(actor, Capability.VIEW_IDENTITY)
@@ -198,14 +206,14 @@ def case_plan(*, actor, case_id: int) -> CasePlan:
     return plan
 
 
-def case_children_of(*, actor, case_id: int, model) -> QuerySet:
+def case_children_of(*, actor: User, case_id: int, model: type[ModelT]) -> QuerySet[ModelT]:
     """Assessments, interventions, follow-ups, verifications or notes of a visible case."""
     case = case_for_actor(actor, case_id)
     require(actor, Capability.VIEW_IDENTITY)
-    return model.objects.filter(case=case)
+    return model._default_manager.filter(case=case)
 
 
-def child_list(*, actor, search: str | None = None) -> QuerySet[Child]:
+def child_list(*, actor: User, search: str | None = None) -> QuerySet[Child]:
     """Children with at least one case the actor may see (roles that see identity); a name
     search is audited (the listing itself is audited where rows are shown:
     `casework.audit.audit_listed`)."""
@@ -218,12 +226,12 @@ def child_list(*, actor, search: str | None = None) -> QuerySet[Child]:
     return queryset
 
 
-def children_visible_among(*, actor, child_ids: list[int]) -> set[int]:
+def children_visible_among(*, actor: User, child_ids: list[int]) -> set[int]:
     """Which of `child_ids` belong to a case the actor may see."""
     return set(child_list(actor=actor).filter(pk__in=child_ids).values_list("pk", flat=True))
 
 
-def child_detail(*, actor, child_id: int) -> Child:
+def child_detail(*, actor: User, child_id: int) -> Child:
     """A child whose case the actor may see (audited as a view of the full record)."""
     require(actor, Capability.VIEW_IDENTITY)
     child = child_list(actor=actor).filter(pk=child_id).first()
@@ -233,7 +241,7 @@ def child_detail(*, actor, child_id: int) -> Child:
     return child
 
 
-def consent_list(*, actor, child_id: int | None = None) -> QuerySet[Consent]:
+def consent_list(*, actor: User, child_id: int | None = None) -> QuerySet[Consent]:
     """Consents of children the actor may see (roles that see identity)."""
     queryset = Consent.objects.filter(child__in=child_list(actor=actor)).select_related("child")
     if child_id:
@@ -243,7 +251,7 @@ def consent_list(*, actor, child_id: int | None = None) -> QuerySet[Consent]:
 
 def child_duplicates(
     *,
-    actor,
+    actor: User,
     full_name: str,
     birth_year: int | None = None,
     guardian_name: str = "",
@@ -283,7 +291,7 @@ def child_duplicates(
         conditions |= name_match
     if not conditions:
         return []
-    results = []
+    results: list[tuple[Child, list[str]]] = []
     guardian = normalize_name(guardian_name)
     village_name = normalize_name(village)
     # Strong matches first, so the cut below never drops them behind many similar first names.
@@ -322,7 +330,7 @@ def child_duplicates(
 
 def audit_events(
     *,
-    actor,
+    actor: User,
     actor_username: str | None = None,
     action: str | None = None,
     object_type: str | None = None,
@@ -348,7 +356,7 @@ def audit_events(
     return queryset
 
 
-def dashboard(*, actor) -> dict:
+def dashboard(*, actor: User) -> dict[str, Any]:
     """What the home page shows: my open cases, overdue follow-ups, notifications, and the
     approval queues for those who approve. Children appear as `child_label` only."""
     today = clock.today()
@@ -373,7 +381,13 @@ def dashboard(*, actor) -> dict:
     }
 
 
-def approval_queues(*, actor) -> dict:
+class ApprovalQueues(TypedDict):
+    assessments: QuerySet[Assessment]
+    plans: QuerySet[CasePlan]
+    closures: QuerySet[Case]
+
+
+def approval_queues(*, actor: User) -> ApprovalQueues:
     """What awaits a supervisor's decision: assessments, plans and closure requests."""
     require(actor, Capability.APPROVE)
     cases = cases_visible_to(actor)
@@ -401,14 +415,14 @@ def approval_queues(*, actor) -> dict:
     }
 
 
-def case_export(*, actor, filters: dict) -> QuerySet[Case]:
+def case_export(*, actor: User, filters: dict[str, Any]) -> QuerySet[Case]:
     """The cases an export may contain (export capability), oldest first; the export itself is
     audited by the caller once it knows the row count (`case_export_record`)."""
     require(actor, Capability.EXPORT)
     return case_list(actor=actor, **filters).order_by("id")
 
 
-def case_export_record(*, actor, rows: int, filters: dict) -> None:
+def case_export_record(*, actor: User, rows: int, filters: dict[str, Any]) -> None:
     """Record an export with its row count and filters (exports are reads of many records)."""
     audit_record(
         actor=actor,
@@ -419,7 +433,9 @@ def case_export_record(*, actor, rows: int, filters: dict) -> None:
     )
 
 
-def worker_choices(*, actor, case: Case | None = None, assigning: bool = True) -> list:
+def worker_choices(
+    *, actor: User, case: Case | None = None, assigning: bool = True
+) -> list[tuple[int, str]]:
     """The workers a picker offers: staff who can hold cases (`access.case_holders`, the list
     the services check assignments against). When `assigning` and the actor may not give work
     to others, only the actor and the case's own worker."""
@@ -432,14 +448,14 @@ def worker_choices(*, actor, case: Case | None = None, assigning: bool = True) -
     return [(user.pk, user.get_full_name() or user.username) for user in holders]
 
 
-def staff_list(*, actor) -> list[tuple[object, str]]:
+def staff_list(*, actor: User) -> list[tuple[User, str]]:
     """Every account of the NGO with its role ("" for none), for admins."""
     require(actor, Capability.MANAGE_STAFF)
     users = get_user_model().objects.select_related("staff_profile").order_by("username")
     return [(user, role_of(user) or "") for user in users]
 
 
-def staff_profiles(*, actor) -> list[StaffProfile]:
+def staff_profiles(*, actor: User) -> list[StaffProfile]:
     """Every account as a staff profile (an unsaved one for accounts without), for admins."""
     profiles = []
     for user, role in staff_list(actor=actor):
@@ -450,26 +466,26 @@ def staff_profiles(*, actor) -> list[StaffProfile]:
     return profiles
 
 
-def ngo_settings_for_editing(*, actor) -> NGOSettings | None:
+def ngo_settings_for_editing(*, actor: User) -> NGOSettings | None:
     """The settings row, for those who may change it."""
     require(actor, Capability.MANAGE_SETTINGS)
     return ngo_settings_get()
 
 
-def registration_open(*, actor) -> None:
+def registration_open(*, actor: User) -> None:
     """Raise unless `actor` may register children (the wizard's steps before anything is read
     or written)."""
     require(actor, Capability.EDIT_CASES)
 
 
-def attachment_list(*, actor, case_id: int) -> QuerySet[Attachment]:
+def attachment_list(*, actor: User, case_id: int) -> QuerySet[Attachment]:
     """Files of a visible case's child (roles that see identity)."""
     case = case_for_actor(actor, case_id)
     require(actor, Capability.VIEW_IDENTITY)
     return Attachment.objects.filter(child_id=case.child_id)
 
 
-def attachment_for_download(*, actor, attachment_uuid) -> Attachment:
+def attachment_for_download(*, actor: User, attachment_uuid: UUID | str) -> Attachment:
     """A file of a child the actor may see (audited as a view); NotFoundError otherwise."""
     require(actor, Capability.VIEW_IDENTITY)
     attachment = Attachment.objects.filter(uuid=attachment_uuid).first()

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import clock
 from core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Rule = Callable[[Any], "str | None"]
 
@@ -79,7 +82,7 @@ def hours_per_week(value: Decimal | int | float) -> str | None:
     return None
 
 
-def not_in_future(message: str | None = None) -> Rule:
+def not_in_future(message: StrOrPromise | None = None) -> Rule:
     """A day that has happened (today included)."""
 
     def rule(value: date) -> str | None:
@@ -90,7 +93,7 @@ def not_in_future(message: str | None = None) -> Rule:
     return rule
 
 
-def not_in_past(message: str | None = None) -> Rule:
+def not_in_past(message: StrOrPromise | None = None) -> Rule:
     """A day still to come (today included)."""
 
     def rule(value: date) -> str | None:
@@ -112,28 +115,32 @@ def interval_days(value: int) -> str | None:
 
 # The rules of each kind of input, by field name. A field that is absent or empty is not checked
 # here (whether it is required is the form's or the model's business).
-CHILD = {
+CHILD: dict[str, list[Rule]] = {
     "full_name": [max_length(NAME_MAX_LENGTH)],
     "known_as": [max_length(KNOWN_AS_MAX_LENGTH)],
     "date_of_birth": [date_of_birth],
     "birth_year": [birth_year],
 }
-ASSESSMENT = {
+ASSESSMENT: dict[str, list[Rule]] = {
     "assessed_on": [not_in_future(gettext_lazy("The assessment date cannot be in the future."))],
     "hours_per_week": [hours_per_week],
 }
-CONSENT = {
+CONSENT: dict[str, list[Rule]] = {
     "consented_on": [not_in_future(gettext_lazy("The consent date cannot be in the future."))]
 }
-INTERVENTION = {"delivered_on": [not_in_future()]}
-FOLLOWUP = {"due_on": [not_in_past(gettext_lazy("The due date cannot be in the past."))]}
-FOLLOWUP_COMPLETION = {"completed_on": [not_in_future()]}
-VERIFICATION = {
+INTERVENTION: dict[str, list[Rule]] = {"delivered_on": [not_in_future()]}
+FOLLOWUP: dict[str, list[Rule]] = {
+    "due_on": [not_in_past(gettext_lazy("The due date cannot be in the past."))]
+}
+FOLLOWUP_COMPLETION: dict[str, list[Rule]] = {"completed_on": [not_in_future()]}
+VERIFICATION: dict[str, list[Rule]] = {
     "visited_on": [not_in_future(gettext_lazy("The visit date cannot be in the future."))]
 }
 # Only for targets the plan did not have before: a plan saved again keeps its past targets.
-PLAN_GOAL = {"target_date": [not_in_past(gettext_lazy("The target date cannot be in the past."))]}
-NGO_SETTINGS = {
+PLAN_GOAL: dict[str, list[Rule]] = {
+    "target_date": [not_in_past(gettext_lazy("The target date cannot be in the past."))]
+}
+NGO_SETTINGS: dict[str, list[Rule]] = {
     "followup_interval_days": [interval_days],
     "verification_interval_days": [interval_days],
 }

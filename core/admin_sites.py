@@ -8,12 +8,14 @@ of `AuditedModelAdmin` that say where the events go (casework/admin.py, tenants/
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.db import models, transaction
+from django.http import HttpRequest
 
 from core.audit import REDACTED, AuditAction, changes, snapshot
 
@@ -108,7 +110,8 @@ class AuditedSiteMixin:
     """An admin site that reports a user's change of their own password to `password_changed`,
     a callable(request) the app that owns the site's audit trail sets."""
 
-    password_changed = None
+    # Set by the app that owns the site's audit trail.
+    password_changed: Callable[[HttpRequest], None] | None = None
 
     def password_change(self, request, extra_context=None):
         with transaction.atomic():
@@ -123,7 +126,7 @@ class OperatorAdminSite(AuditedSiteMixin, admin.AdminSite):
     site_header = "Terpadu operator console"
     site_title = "Terpadu operator"
 
-    def has_permission(self, request):
+    def has_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_superuser
 
 

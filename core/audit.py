@@ -33,6 +33,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -92,19 +94,19 @@ class AuditEventBase(models.Model):
         abstract = True
         ordering = ["-at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.actor_username} {self.action} {self.object_type}:{self.object_id}"
 
 
 def event_values(
     *,
-    actor: Any,
+    actor: AbstractBaseUser | AnonymousUser | str | None,
     action: AuditAction,
     instance: models.Model | None = None,
     object_type: str | None = None,
     object_id: Any = None,
-    changed_fields: dict | None = None,
-    details: dict | None = None,
+    changed_fields: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The common column values of one event, checked against the documented shape.
 
@@ -134,7 +136,7 @@ def event_values(
     }
 
 
-def changed_fields_validate(fields: dict) -> dict:
+def changed_fields_validate(fields: dict[str, Any]) -> dict[str, Any]:
     """`fields` if it has the one shape `{field: [old, new]}`; ValueError otherwise."""
     for name, value in fields.items():
         if not isinstance(name, str) or not isinstance(value, (list, tuple)) or len(value) != 2:

@@ -24,20 +24,26 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher
-from django.db import connection, transaction
+from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from faker import Faker
 
 from core import clock
+from tenants.db import connection
 from tenants.models import NGO, Consortium
 from tenants.services import consortium_create, host_for, ngo_provision
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from casework.models import Assessment, Case, Household
 
 DEMO_PASSWORD = "terpadu-demo-2026"  # noqa: S105 - printed demo login, DEBUG only
 CONSORTIUM_SLUG = "pusat-kajian"
@@ -304,7 +310,7 @@ def _fast_seeding() -> Iterator[None]:
       rolled-back SET cannot leave a stale path behind: any rollback aborts the whole seeding.
     * the ~17 password hashes (~0.5 s each) computed ahead in a background thread.
     """
-    overrides = {"TENANT_LIMIT_SET_CALLS": True}
+    overrides: dict[str, object] = {"TENANT_LIMIT_SET_CALLS": True}
     pool = None
     if type(get_hasher("default")) is PBKDF2PasswordHasher:
         pool = ThreadPoolExecutor(max_workers=1 if (os.cpu_count() or 1) <= 2 else 2)
@@ -521,7 +527,7 @@ WORST_PROFILES = {
 PREVENTION = Profile("", "", "none", (0, 0), (7, 14))
 
 INTERVENTIONS = {
-    # type: (provider template, notes)
+    # intervention type -> (provider template, notes)
     "school_return": ("SD Negeri {n} {village}", "Didaftarkan kembali; seragam dan buku dibantu."),
     "non_formal": ("PKBM {district}", "Ikut kejar paket B dua kali seminggu."),
     "tutoring": ("Relawan belajar {ngo}", "Bimbingan belajar membaca dan berhitung."),
@@ -654,14 +660,15 @@ class _Story:
 
     index: int
     spec: Spec
-    worker: object
+    worker: User
     steps: list[tuple[int, Callable[[date], None]]] = field(default_factory=list)
-    case: object = None
+    # Set by the story's first steps (registration, assessment, follow-up) before any use.
+    case: Case = field(init=False)
     guardian: tuple[str, str] = ("", "")
-    assessment: object = None
+    assessment: Assessment = field(init=False)
     services: list[str] = field(default_factory=list)
     delivered: int = 0
-    followup_id: int | None = None
+    followup_id: int = field(init=False)
 
     def add(self, gap: int, action: Callable[[date], None]) -> None:
         self.steps.append((gap, action))
@@ -1089,7 +1096,7 @@ class _NGOSeeder:
         return list(dict.fromkeys(chosen))
 
     def _provider(self, kind: str, story: _Story) -> str:
-        household = story.case.child.household
+        household: Household = story.case.child.household  # type: ignore[assignment]  # demo children have one
         regency = next(r.name for r in self.regencies if r.code == household.regency_code)
         template = INTERVENTIONS[kind][0]
         return template.format(

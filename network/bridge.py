@@ -8,7 +8,7 @@ fails if any other module of `network` calls schema_context, tenant_context or s
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -19,7 +19,7 @@ from tenants.models import NGO
 logger = logging.getLogger(__name__)
 
 
-def ngo_accepts_delivery(ngo: NGO | None) -> bool:
+def ngo_accepts_delivery(ngo: NGO | None) -> TypeGuard[NGO]:
     """Deliveries wait while an NGO is suspended, archived or not provisioned yet."""
     return ngo is not None and ngo.is_ready and ngo.status == NGO.Status.ACTIVE
 

@@ -416,6 +416,7 @@ def postgres_url(data_dir: Path, database: str = DEFAULT_DATABASE) -> str:
     info = _Postmaster.read(pgdata)
     if (
         info is not None
+        and info.socket_dir is not None
         and info.socket_path is not None
         and info.status == "ready"
         and _pid_alive(info.pid)
@@ -425,9 +426,10 @@ def postgres_url(data_dir: Path, database: str = DEFAULT_DATABASE) -> str:
 
     with _locked(data_dir):
         info = _pg_running(pgdata) or _pg_start(pgdata)
-        if _pg_probe(info.socket_path, database) != "ok":
+        # Both return a postmaster that answers on its socket: socket_dir is set.
+        if _pg_probe(info.socket_path, database) != "ok":  # type: ignore[arg-type]
             _pg_create_database(info, database)
-        return _pg_url(info.socket_dir, info.port, database)
+        return _pg_url(info.socket_dir, info.port, database)  # type: ignore[arg-type]
 
 
 def _pg_stop(pgdata: Path) -> None:
@@ -482,7 +484,7 @@ def _redis_command(socket_path: Path, payload: bytes, timeout: float = 1.0) -> b
 
 def _redis_ping(socket_path: Path) -> bool:
     reply = _redis_command(socket_path, PING)
-    return bool(reply) and reply.startswith(b"+PONG")
+    return reply is not None and reply.startswith(b"+PONG")
 
 
 def _redis_url(socket_path: Path) -> str:

@@ -10,6 +10,7 @@ no other difference. With DEBUG off both are required: the embedded servers are 
 
 import os
 from pathlib import Path
+from typing import overload
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -19,6 +20,10 @@ from ngo_platform.redis_urls import redis_url_for
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return default if value in (None, "") else value
@@ -47,9 +52,10 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith(_INSECURE_KEY_PREFIX))
     )
 
 # Key for encrypting sensitive child fields (NIK) at rest. Development derives one from SECRET_KEY.
-FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY") or (SECRET_KEY if DEBUG else None)
-if not FIELD_ENCRYPTION_KEY:
+_field_encryption_key = env("FIELD_ENCRYPTION_KEY") or (SECRET_KEY if DEBUG else None)
+if not _field_encryption_key:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
+FIELD_ENCRYPTION_KEY: str = _field_encryption_key
 
 # Checked before anything starts: with DEBUG off a missing URL must not boot an embedded server.
 _missing_services = [name for name in ("DATABASE_URL", "REDIS_URL") if env(name) is None]
@@ -175,11 +181,12 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: one DB number per purpose ---------------------------------------------------------
-REDIS_URL = env("REDIS_URL")
-if REDIS_URL is None:
+_redis_url = env("REDIS_URL")
+if _redis_url is None:
     from ngo_platform import embedded
 
-    REDIS_URL = embedded.redis_url(DATA_DIR)
+    _redis_url = embedded.redis_url(DATA_DIR)
+REDIS_URL: str = _redis_url
 
 CACHES = {
     "default": {

@@ -61,7 +61,7 @@ def _status_action(status: str, label: str):
                 modeladmin.message_user(request, f"{ngo}: {status}", messages.SUCCESS)
 
     action.__name__ = f"make_{status}"
-    action.short_description = label
+    action.short_description = label  # type: ignore[attr-defined]  # read by the admin
     return action
 
 

@@ -6,15 +6,17 @@ append-only (a trigger refuses UPDATE and DELETE); the event shape is documented
 
 from __future__ import annotations
 
-from django.db import connection, models
+from django.contrib.auth.models import User
+from django.db import models
 
 from core.audit import AuditAction, event_values
+from tenants.db import connection
 from tenants.models import PlatformAuditEvent
 
 
 def platform_audit_record(
     *,
-    actor,
+    actor: User | str | None,
     action: AuditAction,
     instance: models.Model | None = None,
     object_type: str | None = None,

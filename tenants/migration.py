@@ -68,7 +68,7 @@ def schemas_needing_migration(schema_names: list[str]) -> list[str]:
 
 
 class ResilientExecutor(MigrationExecutor):
-    codename = "resilient"
+    codename = "resilient"  # type: ignore[assignment]  # the base class declares None
 
     def run_migrations(self, tenants=None):
         tenants = list(tenants or [])

@@ -16,9 +16,10 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django_tenants.clone import CLONE_SCHEMA_FUNCTION
 from django_tenants.utils import schema_context, schema_exists
+
+from tenants.db import connection
 
 logger = logging.getLogger(__name__)
 SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")

@@ -1,5 +1,6 @@
 """Read queries of the platform layer."""
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from tenants.models import NGO, Consortium, ConsortiumMembership, Domain
@@ -25,7 +26,7 @@ def ngos_active() -> QuerySet[NGO]:
     return ngos_ready().filter(status=NGO.Status.ACTIVE)
 
 
-def consortia_for_user(user) -> QuerySet[Consortium]:
+def consortia_for_user(user: User) -> QuerySet[Consortium]:
     """Consortia where `user` (a public-schema account) is a coordinator; all for the operator."""
     if user.is_superuser:
         return Consortium.objects.all()
@@ -34,7 +35,7 @@ def consortia_for_user(user) -> QuerySet[Consortium]:
     ).distinct()
 
 
-def ngos_for_user(user) -> QuerySet[NGO]:
+def ngos_for_user(user: User) -> QuerySet[NGO]:
     """NGOs visible to a public-schema account: all for the operator, its consortia's otherwise."""
     queryset = NGO.objects.filter(is_template=False).select_related("consortium")
     if user.is_superuser:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from core.audit import AuditAction, changes, snapshot
 from core.errors import ApplicationError, ConflictError, InvalidTransitionError
 from tenants import error_codes, schemas
 from tenants.audit import platform_audit_record
+from tenants.db import connection
 from tenants.models import NGO, Consortium, ConsortiumMembership, Domain
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
@@ -134,7 +136,7 @@ def _password_or_generated(password: str | None, field: str, email: str) -> str:
 @transaction.atomic
 def consortium_create(
     *,
-    actor,
+    actor: User | str | None,
     slug: str,
     name: str,
     coordinator_email: str,
@@ -227,7 +229,7 @@ def template_ensure() -> NGO:
 @transaction.atomic
 def ngo_provision(
     *,
-    actor,
+    actor: User | str | None,
     consortium: Consortium,
     slug: str,
     name: str,
@@ -348,9 +350,10 @@ def _ngo_create_with_schema(
         ) from None
 
     if method == "replay":
-        schemas.schema_create_by_replaying(schema_name, template=template.schema_name)
+        # template_ensure() above ran for "replay" and "clone".
+        schemas.schema_create_by_replaying(schema_name, template=template.schema_name)  # type: ignore[union-attr]
     elif method == "clone":
-        schemas.schema_create_by_cloning(schema_name, template=template.schema_name)
+        schemas.schema_create_by_cloning(schema_name, template=template.schema_name)  # type: ignore[union-attr]
         if (NGO.objects.count() % schemas.ANALYZE_EVERY_CLONES) == 0:
             schemas.catalogs_analyze()
     else:
@@ -369,7 +372,7 @@ def _tenant_initialize(ngo: NGO) -> None:
 
 
 @transaction.atomic
-def ngo_set_status(*, actor, ngo: NGO, status: str) -> NGO:
+def ngo_set_status(*, actor: User | str | None, ngo: NGO, status: str) -> NGO:
     """Suspend, archive or reactivate an NGO; takes effect on its very next request.
 
     Leaving 'active' revokes every API token and session of the NGO; the platform trail records

@@ -463,6 +463,37 @@ def test_entrypoint_defaults_web_concurrency(stub_path, value, expected):
     assert calls[-1].endswith(f"WEB_CONCURRENCY={expected}")
 
 
+def test_dockerfile_installs_dependencies_from_the_lock_file():
+    """Dependencies come from requirements.lock with --require-hashes, copied before the install
+    (its own layer); the project itself is then installed with --no-deps, resolving nothing."""
+    instructions = _dockerfile_instructions()
+    lock_install = next(
+        (
+            index
+            for index, (keyword, args) in enumerate(instructions)
+            if keyword == "RUN" and re.search(r"pip install [^&;|]*-r requirements\.lock", args)
+        ),
+        None,
+    )
+    assert lock_install is not None, "no `pip install -r requirements.lock`"
+    assert "--require-hashes" in instructions[lock_install][1]
+    copies = [
+        index
+        for index, (keyword, args) in enumerate(instructions[:lock_install])
+        if keyword == "COPY" and "requirements.lock" in args.split()[:-1]
+    ]
+    assert copies, "requirements.lock is not copied before it is installed"
+    project_installs = [
+        args
+        for keyword, args in instructions
+        if keyword == "RUN" and re.search(r"pip install (?:[^&;|]*\s)?\.(?:\s|$)", args)
+    ]
+    assert project_installs
+    assert all("--no-deps" in args for args in project_installs)
+    runs = " ".join(args for keyword, args in instructions if keyword == "RUN")
+    assert "tomllib" not in runs, "dependencies are read from pyproject.toml, not the lock"
+
+
 # --- packaging: what production installs --------------------------------------------------------
 
 PYPROJECT = ROOT / "pyproject.toml"

@@ -1,13 +1,16 @@
 """Cases and everything recorded on them: /api/v1/cases/..."""
 
 import csv
+from collections.abc import Callable
 
+from django.db.models import Model
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from casework import selectors, services
@@ -157,10 +160,11 @@ class _CaseChildrenView(APIView):
     """
 
     permission_classes = [IsNGOStaff]
-    model = None
-    output = None
-    input = None
-    service = None
+    # Set by each subclass.
+    model: type[Model]
+    output: type[Serializer]
+    input: type[Serializer]
+    service: Callable[..., Model]
 
     def get(self, request, case_id: int):
         rows = selectors.case_children_of(actor=request.user, case_id=case_id, model=self.model)

@@ -204,7 +204,8 @@ class NoteOutputSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseListSerializer):
-    child = ChildOutputSerializer(read_only=True)
+    # The detail nests the whole child where the list has a method field.
+    child = ChildOutputSerializer(read_only=True)  # type: ignore[assignment]
     shared_with = UserRefSerializer(many=True, read_only=True)
     consents = serializers.SerializerMethodField()
     allowed_next_statuses = serializers.SerializerMethodField()
@@ -232,7 +233,8 @@ class CaseDetailSerializer(CaseListSerializer):
 
     @extend_schema_field(ConsentOutputSerializer(many=True))
     def get_consents(self, case) -> list[dict]:
-        return ConsentOutputSerializer(case.child.consents.all(), many=True).data
+        # many=True gives a list (ReturnList); the stubs type `.data` as a dict.
+        return ConsentOutputSerializer(case.child.consents.all(), many=True).data  # type: ignore[return-value]
 
     def get_allowed_next_statuses(self, case) -> list[str]:
         from casework.services import allowed_next
@@ -396,7 +398,11 @@ class AssessmentInputSerializer(serializers.Serializer):
         choices=Assessment.EmployerType.choices, default=Assessment.EmployerType.NONE
     )
     # The bounds (0-168) are casework.validation's rule, decided by the service.
-    hours_per_week = serializers.DecimalField(max_digits=4, decimal_places=1, default=0)
+    hours_per_week = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=0,  # type: ignore[arg-type]  # 0 == Decimal(0)
+    )
     night_work = serializers.BooleanField(default=False)
     monthly_wage = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     hazards = serializers.ListField(

@@ -5,16 +5,21 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 
 from casework.access import Capability, can, case_holders, role_of
+from casework.models import Case
 from core.errors import ApplicationError, PermissionDeniedError
 
 NIK_RE = re.compile(r"[0-9]{16}")  # ASCII digits only: \d also matches "３" or "٣"
 
 
-def _case_worker_or_error(user_id, field_name: str, *, actor=None, case=None):
+def _case_worker_or_error(
+    user_id: int | None, field_name: str, *, actor: User | None = None, case: Case | None = None
+) -> User:
     """An account from `case_holders()` (supervisor or case worker, active).
 
     With `actor`, giving the work to someone else needs the assign capability: without it only
@@ -48,7 +53,7 @@ def _invalid(field_name: str, message: str) -> ApplicationError:
     return ApplicationError(message, fields={field_name: [message]})
 
 
-def _full_clean(instance, exclude: list[str] | None = None) -> None:
+def _full_clean(instance: models.Model, exclude: list[str] | None = None) -> None:
     try:
         instance.full_clean(exclude=exclude)
     except ValidationError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,7 +52,7 @@ ASSESSMENT_INPUT_FIELDS = (
 
 
 @transaction.atomic
-def assessment_create(*, actor, case_id: int, **values) -> Assessment:
+def assessment_create(*, actor: User, case_id: int, **values: object) -> Assessment:
     """Record an assessment; the child-labour status (both standards) and a suggested risk are
     derived, the worker sets the risk level. Awaits supervisor approval."""
     case = case_for_editing(actor, case_id)
@@ -100,7 +101,7 @@ def assessment_create(*, actor, case_id: int, **values) -> Assessment:
 
 @transaction.atomic
 def assessment_review(
-    *, actor, case_id: int, assessment_id: int, approve: bool, comment: str = ""
+    *, actor: User, case_id: int, assessment_id: int, approve: bool, comment: str = ""
 ) -> Assessment:
     """A supervisor approves (or returns) an assessment; approval updates the case's risk and
     child-labour status and moves a registered case to 'assessed'."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,9 @@ from core.errors import ApplicationError, InvalidTransitionError
 
 
 @transaction.atomic
-def case_assign(*, actor, case_id: int, worker_id: int, shared_with_ids: list[int] | None = None):
+def case_assign(
+    *, actor: User, case_id: int, worker_id: int, shared_with_ids: list[int] | None = None
+) -> Case:
     """Assign the case to a worker and optionally share it with others (supervisors)."""
     require(actor, Capability.ASSIGN_CASES)
     case = case_for_editing(actor, case_id)
@@ -35,7 +38,7 @@ def case_assign(*, actor, case_id: int, worker_id: int, shared_with_ids: list[in
     before = case.assigned_worker_id
     case.assigned_worker = worker
     case.save(update_fields=["assigned_worker", "updated_at"])
-    fields = {"assigned_worker_id": [before, worker.pk]}
+    fields: dict[str, list[object]] = {"assigned_worker_id": [before, worker.pk]}
     if shared_with_ids is not None:
         shared = list(case_holders().filter(pk__in=shared_with_ids))
         if len(shared) != len(set(shared_with_ids)):
@@ -54,7 +57,7 @@ def case_assign(*, actor, case_id: int, worker_id: int, shared_with_ids: list[in
 
 
 @transaction.atomic
-def case_closure_request(*, actor, case_id: int, reason: str, outcome: str) -> Case:
+def case_closure_request(*, actor: User, case_id: int, reason: str, outcome: str) -> Case:
     """Ask a supervisor to close the case, with a reason and an outcome."""
     case = case_for_editing(actor, case_id)
     fields = {}
@@ -85,7 +88,7 @@ def case_closure_request(*, actor, case_id: int, reason: str, outcome: str) -> C
 
 
 @transaction.atomic
-def case_closure_review(*, actor, case_id: int, approve: bool, comment: str = "") -> Case:
+def case_closure_review(*, actor: User, case_id: int, approve: bool, comment: str = "") -> Case:
     """A supervisor closes the case or returns it to the status it had before the request."""
     require(actor, Capability.APPROVE)
     case = case_for_editing(actor, case_id)
@@ -136,7 +139,7 @@ def case_closure_review(*, actor, case_id: int, approve: bool, comment: str = ""
 
 
 @transaction.atomic
-def case_reopen(*, actor, case_id: int, reason: str) -> Case:
+def case_reopen(*, actor: User, case_id: int, reason: str) -> Case:
     """Reopen a closed case with a reason: back to services if a plan was approved.
 
     Closing needs a supervisor's approval, so reopening does too: a supervisor (or admin)

@@ -6,7 +6,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -66,7 +68,7 @@ class HouseholdInput:
     district: str = ""
     village: str = ""
     address_line: str = ""
-    members: list[dict] = field(default_factory=list)
+    members: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _nik_apply(child: Child, nik: str) -> None:
@@ -92,7 +94,8 @@ def _birth_fields(data: ChildInput) -> tuple[date | None, int, bool]:
         validation.check(validation.CHILD, {"date_of_birth": data.date_of_birth})
         return data.date_of_birth, data.date_of_birth.year, False
     validation.check(validation.CHILD, {"birth_year": data.birth_year})
-    return None, data.birth_year, data.birth_year_estimated
+    # birth_known() above: without a date of birth there is a birth year.
+    return None, data.birth_year, data.birth_year_estimated  # type: ignore[return-value]
 
 
 def _household_build(data: HouseholdInput) -> Household:
@@ -156,12 +159,12 @@ def _next_reference() -> str:
 @transaction.atomic
 def child_register(
     *,
-    actor,
+    actor: User,
     child: ChildInput,
     household: HouseholdInput,
     consent: ConsentInput | None = None,
     case_type: str = Case.Type.CHILD_LABOUR,
-    assigned_worker=None,
+    assigned_worker: User | None = None,
     assigned_worker_id: int | None = None,
 ) -> Case:
     """Register a child with household (and consent, if given) and open a case.
@@ -232,7 +235,7 @@ def child_register(
 
 
 @transaction.atomic
-def child_update(*, actor, case_id: int, **values) -> Child:
+def child_update(*, actor: User, case_id: int, **values: Any) -> Child:
     """Correct a child's identifying details (through a case the actor may edit)."""
     case = case_for_editing(actor, case_id)
     _ensure_open(case)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -42,7 +43,7 @@ class ConsentInput:
 
 
 @transaction.atomic
-def consent_record(*, actor, child_id: int, data: ConsentInput) -> Consent:
+def consent_record(*, actor: User, child_id: int, data: ConsentInput) -> Consent:
     """Record consent and assent; identified cases of the child become registered."""
     require(actor, Capability.EDIT_CASES)
     child = Child.objects.filter(pk=child_id, cases__in=cases_visible_to(actor)).first()
@@ -71,7 +72,7 @@ def consent_record(*, actor, child_id: int, data: ConsentInput) -> Consent:
 
 
 @transaction.atomic
-def consent_withdraw(*, actor, consent_id: int, withdrawn_on: date, reason: str) -> Consent:
+def consent_withdraw(*, actor: User, consent_id: int, withdrawn_on: date, reason: str) -> Consent:
     """Withdraw a consent. Open cases keep their history but no new work can be recorded
     unless another active consent exists."""
     require(actor, Capability.EDIT_CASES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,7 @@ from core.errors import NotFoundError
 
 
 @transaction.atomic
-def intervention_record(*, actor, case_id: int, **values) -> Intervention:
+def intervention_record(*, actor: User, case_id: int, **values: object) -> Intervention:
     """Record a service delivered; the first one after plan approval starts 'in_service'."""
     case = case_for_editing(actor, case_id)
     _ensure_consented(case)
@@ -45,7 +46,7 @@ def intervention_record(*, actor, case_id: int, **values) -> Intervention:
 
 
 @transaction.atomic
-def note_add(*, actor, case_id: int, body: str) -> Note:
+def note_add(*, actor: User, case_id: int, body: str) -> Note:
     """Add a case note (closed cases are read-only)."""
     case = case_for_editing(actor, case_id)
     _ensure_open(case)
@@ -75,7 +76,7 @@ def case_followups_refresh(case: Case) -> None:
 @transaction.atomic
 def followup_schedule(
     *,
-    actor,
+    actor: User,
     case_id: int,
     due_on: date | None = None,
     kind: str = FollowUp.Kind.VISIT,
@@ -114,7 +115,7 @@ def followup_schedule(
 
 @transaction.atomic
 def followup_complete(
-    *, actor, case_id: int, followup_id: int, completed_on: date, notes: str = ""
+    *, actor: User, case_id: int, followup_id: int, completed_on: date, notes: str = ""
 ) -> FollowUp:
     """Mark a follow-up done."""
     case = case_for_editing(actor, case_id)
@@ -142,7 +143,7 @@ def followup_complete(
 
 
 @transaction.atomic
-def verification_record(*, actor, case_id: int, **values) -> Verification:
+def verification_record(*, actor: User, case_id: int, **values: object) -> Verification:
     """Record a verification visit. Seen back at work: the case relapses and its plan needs
     revision. Left work and in school or training: the case moves to monitoring."""
     case = case_for_editing(actor, case_id)

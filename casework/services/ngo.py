@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from casework import validation
@@ -15,6 +16,7 @@ from casework.models import (
 )
 from casework.services._common import _full_clean
 from core.audit import AuditAction, changes, snapshot
+from tenants.models import NGO
 
 
 @transaction.atomic
@@ -27,10 +29,12 @@ def ngo_settings_initialize(*, ngo_name: str) -> NGOSettings:
 
 
 @transaction.atomic
-def ngo_settings_update(*, actor, **values) -> NGOSettings:
+def ngo_settings_update(*, actor: User, **values: object) -> NGOSettings:
     """Change the NGO's settings (admins only)."""
     require(actor, Capability.MANAGE_SETTINGS)
     settings_row = NGOSettings.objects.select_for_update().first()
+    if settings_row is None:  # a broken tenant, not bad input: the row is made with the NGO
+        raise NGOSettings.DoesNotExist("created by settings.TENANT_INITIALIZERS")
     before = snapshot(settings_row)
     for name in ("classification_standard", "followup_interval_days", "verification_interval_days"):
         if name in values and values[name] is not None:
@@ -57,6 +61,6 @@ def ngo_settings() -> NGOSettings:
     return NGOSettings.objects.first() or NGOSettings(ngo_name="")
 
 
-def tenant_initialize(*, tenant) -> None:
+def tenant_initialize(*, tenant: NGO) -> None:
     """A new NGO's default rows (listed in settings.TENANT_INITIALIZERS)."""
     ngo_settings_initialize(ngo_name=tenant.name)

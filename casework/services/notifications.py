@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from core.errors import NotFoundError
 
 
 @transaction.atomic
-def notification_mark_read(*, actor, notification_id: int) -> Notification:
+def notification_mark_read(*, actor: User, notification_id: int) -> Notification:
     notification = Notification.objects.filter(pk=notification_id, user=actor).first()
     if notification is None:
         raise NotFoundError(_("Notification not found."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -50,9 +51,15 @@ def followups_mark_overdue(*, today: date | None = None) -> int:
             defaults={"case": followup.case, "message": message[:255]},
         )
         if created and followup.assigned_worker.email and getattr(settings, "EMAIL_URL", None):
+            # partial binds this iteration's address and text (a closure would see the last).
             transaction.on_commit(
-                lambda address=followup.assigned_worker.email, text=message: send_mail(
-                    _("Terpadu: overdue follow-up"), text, None, [address], fail_silently=True
+                partial(
+                    send_mail,
+                    _("Terpadu: overdue follow-up"),
+                    message,
+                    None,
+                    [followup.assigned_worker.email],
+                    fail_silently=True,
                 )
             )
     FollowUp.objects.bulk_update(newly, ["is_overdue", "overdue_notified_at"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +31,9 @@ from core.errors import ApplicationError, InvalidTransitionError
 
 
 @transaction.atomic
-def plan_save(*, actor, case_id: int, summary: str, goals: list[dict], submit: bool) -> CasePlan:
+def plan_save(
+    *, actor: User, case_id: int, summary: str, goals: list[dict[str, Any]], submit: bool
+) -> CasePlan:
     """Write the case plan (goals with planned services), replacing the previous draft;
     `submit` sends it for supervisor approval. Needs an approved assessment."""
     case = case_for_editing(actor, case_id)
@@ -53,7 +58,8 @@ def plan_save(*, actor, case_id: int, summary: str, goals: list[dict], submit: b
         goal_row = PlanGoal(
             plan=plan,
             description=(goal.get("description") or "").strip(),
-            target_date=goal.get("target_date"),
+            # None is refused by full_clean below, with the field's own message.
+            target_date=goal.get("target_date"),  # type: ignore[misc]
         )
         try:
             goal_row.full_clean(exclude=["plan"])
@@ -112,7 +118,7 @@ def plan_save(*, actor, case_id: int, summary: str, goals: list[dict], submit: b
 
 
 @transaction.atomic
-def plan_review(*, actor, case_id: int, approve: bool, comment: str = "") -> CasePlan:
+def plan_review(*, actor: User, case_id: int, approve: bool, comment: str = "") -> CasePlan:
     """A supervisor approves the submitted plan (case becomes 'planned') or returns it."""
     require(actor, Capability.APPROVE)
     case = case_for_editing(actor, case_id)

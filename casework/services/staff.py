@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,7 +27,7 @@ from core.errors import ApplicationError, NotFoundError
 @transaction.atomic
 def staff_create(
     *,
-    actor,
+    actor: User,
     username: str,
     password: str,
     role: str,
@@ -34,7 +35,7 @@ def staff_create(
     first_name: str = "",
     last_name: str = "",
     phone: str = "",
-):
+) -> StaffProfile:
     """Create a staff account with a role in this NGO (admins only)."""
     require(actor, Capability.MANAGE_STAFF)
     user_model = get_user_model()
@@ -73,13 +74,13 @@ def staff_create(
 @transaction.atomic
 def staff_update(
     *,
-    actor,
+    actor: User,
     user_id: int,
     role: str | None = None,
     is_active: bool | None = None,
     password: str | None = None,
     confirm: bool = False,
-):
+) -> StaffProfile:
     """Change a staff member's role, deactivate the account or set a new password (admins
     only). A new password is its own 'password_change' event, never with its value.
 
@@ -111,10 +112,10 @@ def staff_update(
     profile, _created = StaffProfile.objects.get_or_create(
         user=user, defaults={"role": _stored_role(user)}
     )
-    diff = {}
+    diff: dict[str, list[object]] = {}
     if changes_role:
         diff["role"] = [profile.role, role]
-        profile.role = role
+        profile.role = role  # type: ignore[assignment]  # changes_role: role is not None
         profile.save(update_fields=["role"])
         user.is_staff = role == StaffProfile.Role.ADMIN
         user.save(update_fields=["is_staff"])
@@ -145,7 +146,7 @@ def staff_update(
     return profile
 
 
-def _stored_role(user) -> str:
+def _stored_role(user: User) -> str:
     """The role the account has now (a superuser without a profile is an admin)."""
     profile = StaffProfile.objects.filter(user=user).first()
     if profile is not None:
@@ -153,7 +154,7 @@ def _stored_role(user) -> str:
     return StaffProfile.Role.ADMIN if user.is_superuser else StaffProfile.Role.CASE_WORKER
 
 
-def _ensure_another_admin(user, field_name: str) -> None:
+def _ensure_another_admin(user: User, field_name: str) -> None:
     """Refuse to leave the NGO without an active admin. The admins' rows are locked so that
     two admins demoting each other at once cannot both succeed."""
     others = list(

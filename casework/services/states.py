@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from casework.audit import audit_record
@@ -63,7 +64,7 @@ def allowed_next(case: Case) -> list[str]:
     return list(TRANSITIONS[case.status])
 
 
-def _transition(case: Case, to_status: str, *, actor, reason: str = "") -> Case:
+def _transition(case: Case, to_status: str, *, actor: User, reason: str = "") -> Case:
     allowed = allowed_next(case)
     if to_status not in allowed:
         raise InvalidTransitionError(current=case.status, requested=to_status, allowed=allowed)

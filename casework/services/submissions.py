@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -37,7 +38,7 @@ def _parse(token: str | None) -> uuid.UUID | None:
         return None
 
 
-def submission_result(*, actor, token: str | None) -> str | None:
+def submission_result(*, actor: User, token: str | None) -> str | None:
     """Where the form sent with `token` led, if it was already sent and saved by `actor`."""
     parsed = _parse(token)
     if parsed is None:
@@ -47,7 +48,9 @@ def submission_result(*, actor, token: str | None) -> str | None:
 
 
 @transaction.atomic
-def submission_once(*, actor, token: str | None, perform: Callable[[], str]) -> tuple[str, bool]:
+def submission_once(
+    *, actor: User, token: str | None, perform: Callable[[], str]
+) -> tuple[str, bool]:
     """Run `perform` (it writes and returns the URL of its result) once per form token.
 
     Returns the URL and whether it is the earlier submission's (a repeat). The token is claimed

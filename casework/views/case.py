@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,8 +18,8 @@ from core.errors import ApplicationError, PermissionDeniedError
 
 def _timeline(case: Case) -> list[dict]:
     """Everything that happened on the case, newest first."""
-    items = []
-    previous_scores = None
+    items: list[dict[str, Any]] = []
+    previous_scores: dict[str, int] | None = None
     for assessment in sorted(case.assessments.all(), key=lambda a: (a.assessed_on, a.pk)):
         scores = assessment.scores()
         changes = (

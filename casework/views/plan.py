@@ -65,12 +65,12 @@ def plan_edit(request, case_id: int):
     else:
         initial_goals = []
         if plan:
-            for goal in plan.goals.all():
-                service = next(iter(goal.services.all()), None)
+            for saved_goal in plan.goals.all():
+                service = next(iter(saved_goal.services.all()), None)
                 initial_goals.append(
                     {
-                        "description": goal.description,
-                        "target_date": goal.target_date,
+                        "description": saved_goal.description,
+                        "target_date": saved_goal.target_date,
                         "service_type": service.type if service else "",
                         "provider_kind": service.provider_kind if service else "own",
                         "provider_name": service.provider_name if service else "",

@@ -36,7 +36,7 @@ def review(request, case_id: int, what: str, object_id: int | None = None):
         "assessment": lambda: services.assessment_review(
             actor=request.user,
             case_id=case_id,
-            assessment_id=object_id,
+            assessment_id=object_id,  # type: ignore[arg-type]  # its URL always has the id
             approve=approve,
             comment=comment,
         ),

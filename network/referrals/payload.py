@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from casework.models import Assessment, Case, Consent
+from casework.models import Assessment, Case, Consent, Household
 from casework.rules import age_on
 from core import clock
 from network.models import SharedField
@@ -21,7 +21,7 @@ def _latest_assessment(case: Case) -> Assessment | None:
 def shared_payload(case: Case, fields: list[str], *, reason: str) -> dict[str, Any]:
     """{field: value} for each of `fields` (SharedField values) and nothing else."""
     child = case.child
-    household = child.household
+    household: Household = child.household  # type: ignore[assignment]  # registered with one
     values: dict[str, Any] = {}
     for name in fields:
         if name == SharedField.FULL_NAME:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,7 @@ from network.models import (
 )
 from network.referrals.models import OutboxMessage, Referral, ReferralEvent
 from network.referrals.payload import shared_payload, sharing_consent
+from tenants.db import connection
 
 OPEN_STATES = (ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.IN_PROGRESS)
 # States after which the sealed payload has no further use and is purged from the envelope.
@@ -238,7 +239,7 @@ def _referral_for(actor, referral_uuid, direction: str) -> Referral:
         raise NotFoundError(_("Referral not found."))
     if direction == Referral.Direction.OUTGOING:
         # The sender's case decides who may act on it.
-        case_for_editing(actor, referral.case_id)
+        case_for_editing(actor, referral.case_id)  # type: ignore[arg-type]  # outgoing: set
     return referral
 
 

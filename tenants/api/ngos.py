@@ -1,5 +1,7 @@
 """Public-host API for the operator and consortium coordinators: list, provision, set status."""
 
+from __future__ import annotations
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -26,7 +28,9 @@ class IsOperatorOrCoordinator(BasePermission):
 
 
 class NGOOutputSerializer(serializers.ModelSerializer):
-    consortium = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    consortium: serializers.SlugRelatedField[Consortium] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     domain = serializers.SerializerMethodField()
 
     class Meta:
