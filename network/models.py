@@ -11,21 +11,12 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casework.models import Intervention
 from tenants.models import NGO, Consortium
 
-
-class ServiceType(models.TextChoices):
-    """The services an agency offers: the same list as casework's `Intervention.Type`."""
-
-    SCHOOL_RETURN = "school_return", _("Education: return to school")
-    NON_FORMAL = "non_formal", _("Education: non-formal / kejar paket")
-    TUTORING = "tutoring", _("Education: tutoring")
-    COUNSELLING = "counselling", _("Counselling")
-    HEALTH = "health", _("Health")
-    ADVOCACY_LEGAL = "advocacy_legal", _("Advocacy / legal")
-    FAMILY_ECONOMIC = "family_economic", _("Family economic strengthening")
-    VOCATIONAL = "vocational", _("Vocational training")
-    OTHER = "other", _("Other")
+# The services an agency offers are the services a case records: one list, so a referral's
+# service and the intervention that follows it always speak the same language.
+ServiceType = Intervention.Type
 
 
 class SharedField(models.TextChoices):
