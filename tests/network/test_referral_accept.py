@@ -471,6 +471,18 @@ def test_each_step_reaches_the_sender_and_its_case_timeline(
             ("completed", "Back in school", "Lembaga Peduli Anak"),
         ]
         assert [entry.at for entry in entries] == sorted(entry.at for entry in entries)
+        # Each change that arrived is in the sender's own audit trail, by the other agency.
+        arrived = AuditEvent.objects.filter(
+            object_type="referral", details__via="referral_delivery"
+        ).order_by("id")
+        assert [(e.actor_username, e.changed_fields, e.case_id) for e in arrived] == [
+            ("Lembaga Peduli Anak", {"state": [before, after]}, referrable.case.pk)
+            for before, after in (
+                ("sent", "accepted"),
+                ("accepted", "in_progress"),
+                ("in_progress", "completed"),
+            )
+        ]
         case = Case.objects.get(pk=referrable.case.pk)
         titles = [item["obj"].title for item in _timeline(case) if item["kind"] == "external"]
         assert titles == [
