@@ -16,6 +16,7 @@ from network.models import ReferralEnvelope
 from network.referrals import selectors, services
 from network.referrals.delivery import outbox_drain
 from network.referrals.models import Referral
+from tests.support import host_client
 
 pytestmark = pytest.mark.django_db
 
@@ -299,6 +300,14 @@ def test_accept_carries_the_senders_consent_over_for_reconfirmation(
             None,
         )
         assert (consent.awaiting_reconfirmation, consent.is_active) == (True, False)
+        client = host_client(ngo_b.host)
+        client.force_login(worker_b)
+        client.cookies["terpadu_language"] = "en"
+        page = client.get(f"/cases/{accepted.case_id}/").content.decode()
+        assert (
+            "carried over from Yayasan Anak Sejahtera, to reconfirm with the guardian at first "
+            "contact"
+        ) in page
         casework_services.consent_reconfirm(
             actor=worker_b,
             consent_id=consent.pk,
@@ -440,7 +449,6 @@ def test_each_step_reaches_the_sender_and_its_case_timeline(
     """Accepted, in progress, completed: each flows back through the outbox; the sender sees the
     same state and its case page lists every step in time order."""
     from casework.views.case import _timeline
-    from tests.support import host_client
 
     referral = _received(referrable, team_a, ngo_a)
     worker_b = team_b["worker"].user
@@ -493,7 +501,8 @@ def test_each_step_reaches_the_sender_and_its_case_timeline(
         ]
         client = host_client(ngo_a.host)
         client.force_login(team_a["worker"].user)
-        page = client.get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+        client.cookies["terpadu_language"] = "en"
+        page = client.get(f"/cases/{case.pk}/")
     assert page.status_code == 200
     text = page.content.decode()
     positions = [text.index(title) for title in titles]
