@@ -666,6 +666,9 @@ def test_refer_options_list_agencies_with_their_fields(referrable, team_a, ngo_a
         assert blocked.blocked_reason == (
             "The guardian has not consented to sharing for referral: record that consent first."
         )
+        Case.objects.filter(pk=referrable.case.pk).update(status="closed")
+        closed = selectors.refer_options(actor=worker, case_id=referrable.case.pk)
+        assert closed.blocked_reason == "This case is closed."
         with pytest.raises(NotFoundError):
             selectors.refer_options(actor=team_a["other_worker"].user, case_id=referrable.case.pk)
 
