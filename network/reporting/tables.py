@@ -70,8 +70,6 @@ class TableShape:
         if len(self.categories) != len(self.group_by):
             raise TableError("one list of values per dimension is needed")
         for name, values in zip(self.group_by, self.categories, strict=True):
-            if not values:
-                raise TableError(f"dimension {name!r} has no values")
             if None in values:
                 raise TableError(f"dimension {name!r}: null means 'all', not a value")
             if len(set(values)) != len(values):
