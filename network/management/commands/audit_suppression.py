@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -83,7 +83,8 @@ class Command(BaseCommand):
         """(name, table) for every table to audit, from the chosen source."""
         path = options["file"]
         if path == "-":
-            text, name = options.get("stdin", sys.stdin).read(), "stdin"
+            stream: TextIO = options.get("stdin") or sys.stdin
+            text, name = stream.read(), "stdin"
         else:
             try:
                 with open(path, encoding="utf-8") as handle:
