@@ -21,7 +21,7 @@ import ctypes
 import math
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,13 +89,36 @@ class AuditResult:
 
 def audit_table(table: Mapping[str, Any] | PublishedTable) -> AuditResult:
     """The interval of every suppressed cell of a published table (JSON shape or parsed)."""
-    parsed = table if isinstance(table, PublishedTable) else published_parse(table)
-    intervals = _intervals(parsed)
+    return audit_tables([table])
+
+
+def audit_tables(tables: Sequence[Mapping[str, Any] | PublishedTable]) -> AuditResult:
+    """The intervals of the suppressed cells of tables published together, audited jointly.
+
+    Tables of one indicator share cells: the row "girls" of a table by sex and age band is the
+    cell "girls" of a table by sex, and the margin "girls" of a table by sex and sector. A
+    reader combines them, so a cell hidden in one table but shown in another is known, and the
+    tables' margins constrain each other. The result's `group_by` is every dimension of the
+    tables (in order of appearance); a cell's key has None for "all" and for a dimension its
+    table does not have.
+    """
+    parsed = [
+        table if isinstance(table, PublishedTable) else published_parse(table) for table in tables
+    ]
+    if not parsed:
+        raise TableError("no table to audit")
+    indicators = {table.indicator for table in parsed}
+    thresholds = {table.threshold for table in parsed}
+    if len(indicators) > 1 or len(thresholds) > 1:
+        raise TableError("tables audited together share one indicator and one threshold")
+    dimensions: list[str] = []
+    for table in parsed:
+        dimensions.extend(name for name in table.shape.group_by if name not in dimensions)
     return AuditResult(
-        indicator=parsed.indicator,
-        group_by=parsed.shape.group_by,
-        threshold=parsed.threshold,
-        intervals=tuple(intervals),
+        indicator=parsed[0].indicator,
+        group_by=tuple(dimensions),
+        threshold=parsed[0].threshold,
+        intervals=tuple(_intervals(parsed, dimensions)),
     )
 
 
@@ -105,59 +128,87 @@ def _bounds(value: int, rounding: int | None) -> tuple[float, float]:
     return float(max(0, value - rounding // 2)), float(value + rounding - 1 - rounding // 2)
 
 
-def _intervals(table: PublishedTable) -> list[CellInterval]:
-    # Unknowns: the suppressed cells, and with rounding every visible cell too (known to lie in
-    # a range). Exact visible cells are constants and move to the right-hand side.
+def _intervals(tables: list[PublishedTable], dimensions: list[str]) -> list[CellInterval]:
+    def joint(table: PublishedTable, key: Key) -> Key:
+        values = dict(zip(table.shape.group_by, key, strict=True))
+        return tuple(values.get(name) for name in dimensions)
+
+    # What the tables say of each cell: a range (exact, or the counts that round to a rounded
+    # value), or nothing (suppressed). Unknowns: the cells with no exact value.
+    known: dict[Key, tuple[float, float]] = {}
+    hidden: list[Key] = []
+    for table in tables:
+        for key in table.shape.keys():
+            cell, shared = table.cells[key], joint(table, key)
+            if cell.value is None:
+                if shared not in hidden:
+                    hidden.append(shared)
+                continue
+            low, high = _bounds(cell.value, table.rounding)
+            if shared in known:
+                low, high = max(low, known[shared][0]), min(high, known[shared][1])
+                if low > high:
+                    raise TableError(f"the tables publish different values for {shared!r}")
+            known[shared] = (low, high)
+
     columns: dict[Key, int] = {}
     lower: list[float] = []
     upper: list[float] = []
-    for key in table.shape.keys():
-        cell = table.cells[key]
-        if cell.value is None:
-            low, high = 0.0, highspy.kHighsInf
-        elif table.rounding is not None:
-            low, high = _bounds(cell.value, table.rounding)
-        else:
-            continue
-        columns[key] = len(columns)
-        lower.append(low)
-        upper.append(high)
+    for table in tables:
+        for key in table.shape.keys():
+            shared = joint(table, key)
+            if shared in columns or (shared in known and known[shared][0] == known[shared][1]):
+                continue
+            low, high = known.get(shared, (0.0, highspy.kHighsInf))
+            columns[shared] = len(columns)
+            lower.append(low)
+            upper.append(high)
 
     rows: list[tuple[float, list[int], list[float]]] = []
-    for margin, parts in table.shape.lines():
-        coefficients = {margin: 1.0, **dict.fromkeys(parts, -1.0)}
-        rhs = 0.0
-        index: list[int] = []
-        value: list[float] = []
-        for key, coefficient in coefficients.items():
-            if key in columns:
-                index.append(columns[key])
-                value.append(coefficient)
-            else:
-                rhs -= coefficient * (table.cells[key].value or 0)
-        if index:
-            rows.append((rhs, index, value))
-        elif abs(rhs) > EPSILON:
-            raise TableError(f"the published cells of margin {margin!r} do not add up")
+    seen: set[tuple[Key, tuple[Key, ...]]] = set()
+    for table in tables:
+        for margin, parts in table.shape.lines():
+            line = (joint(table, margin), tuple(joint(table, part) for part in parts))
+            if line in seen:
+                continue
+            seen.add(line)
+            coefficients = {line[0]: 1.0, **dict.fromkeys(line[1], -1.0)}
+            rhs = 0.0
+            index: list[int] = []
+            value: list[float] = []
+            for shared, coefficient in coefficients.items():
+                if shared in columns:
+                    index.append(columns[shared])
+                    value.append(coefficient)
+                else:
+                    rhs -= coefficient * known[shared][0]
+            if index:
+                rows.append((rhs, index, value))
+            elif abs(rhs) > EPSILON:
+                raise TableError(f"the published cells of margin {line[0]!r} do not add up")
 
-    targets = table.suppressed_keys()
+    intervals = []
+    for shared in hidden:
+        if shared not in columns:  # hidden in one table, shown exactly in another
+            intervals.append(
+                CellInterval(key=shared, lower=known[shared][0], upper=known[shared][0])
+            )
+    targets = [shared for shared in hidden if shared in columns]
     if not targets:
-        return []
+        return intervals
     solver = _solver()
     count = len(columns)
     solver.addVars(count, np.array(lower), np.array(upper))
     for rhs, index, value in rows:
         solver.addRow(rhs, rhs, len(index), np.array(index, dtype=np.int32), np.array(value))
-
-    intervals = []
     all_columns = np.arange(count, dtype=np.int32)
-    for key in targets:
+    for shared in targets:
         cost = np.zeros(count)
-        cost[columns[key]] = 1.0
+        cost[columns[shared]] = 1.0
         solver.changeColsCost(count, all_columns, cost)
-        low = _optimum(solver, highspy.ObjSense.kMinimize, key)
-        high = _optimum(solver, highspy.ObjSense.kMaximize, key)
-        intervals.append(CellInterval(key=key, lower=low, upper=high))
+        low = _optimum(solver, highspy.ObjSense.kMinimize, shared)
+        high = _optimum(solver, highspy.ObjSense.kMaximize, shared)
+        intervals.append(CellInterval(key=shared, lower=low, upper=high))
     return intervals
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from network.reporting.tables import (
@@ -40,6 +40,7 @@ from network.reporting.tables import (
     Key,
     PublishedCell,
     PublishedTable,
+    TableError,
     TableShape,
     Value,
     margins_fill,
@@ -93,15 +94,101 @@ def suppress(
     return round_published(published, rounding) if rounding else published
 
 
-def suppression_pattern(shape: TableShape, values: Mapping[Key, int], threshold: int) -> set[Key]:
-    """The cells to suppress: every count from 1 to threshold-1, and their complements."""
-    primary = [key for key in shape.keys() if 0 < values[key] < threshold]
+def suppression_pattern(
+    shape: TableShape,
+    values: Mapping[Key, int],
+    threshold: int,
+    forced: Collection[Key] = (),
+) -> set[Key]:
+    """The cells to suppress: every count from 1 to threshold-1, the `forced` cells (hidden in
+    a linked table), and their complements."""
+    primary = [key for key in shape.keys() if 0 < values[key] < threshold or key in forced]
     # Inner cells first (their hypercubes often protect the small totals too), smallest first.
     primary.sort(key=lambda key: (sum(value is None for value in key), values[key], repr(key)))
     hidden = set(primary)
     for cell in primary:
         hidden.update(_cheapest_protection(shape, values, threshold, cell, hidden))
     return hidden
+
+
+def suppress_linked(
+    tables: Sequence[tuple[Sequence[str], Mapping[Key, int]]],
+    *,
+    indicator: str,
+    threshold: int = DEFAULT_THRESHOLD,
+    categories: Mapping[str, Sequence[Value]] | None = None,
+    non_additive: Sequence[str] = (),
+    rounding: int | None = None,
+) -> list[dict[str, Any]]:
+    """Several tables of one indicator published together (a page, an export), each given as
+    (group_by, inner counts), suppressed consistently.
+
+    The tables share cells (the total of girls appears in a table by sex and age band and in
+    one by sex and sector): a cell hidden in one table is hidden in every table that has it,
+    and protected there too, until no table hides a cell another shows. `categories` maps a
+    dimension to its values (default: the values seen). Audit them together with
+    `audit.audit_tables`.
+    """
+    threshold = threshold_check(threshold)
+    rounding = rounding_check(rounding)
+    shapes: list[TableShape] = []
+    values: list[dict[Key, int]] = []
+    for group_by, counts in tables:
+        given = None
+        if categories is not None:
+            given = [categories[name] for name in group_by]
+        shape = shape_for(group_by, counts, given, [n for n in non_additive if n in group_by])
+        shapes.append(shape)
+        values.append(margins_fill(shape, counts))
+
+    def shared(shape: TableShape, key: Key) -> frozenset[tuple[str, Value]]:
+        return frozenset(
+            (name, value)
+            for name, value in zip(shape.group_by, key, strict=True)
+            if value is not None
+        )
+
+    seen: dict[frozenset[tuple[str, Value]], int] = {}
+    for shape, table_values in zip(shapes, values, strict=True):
+        for key, value in table_values.items():
+            if seen.setdefault(shared(shape, key), value) != value:
+                raise TableError(f"the tables count {key!r} differently")
+
+    forced: set[frozenset[tuple[str, Value]]] = set()
+    while True:
+        patterns = [
+            suppression_pattern(
+                shape,
+                table_values,
+                threshold,
+                forced={key for key in shape.keys() if shared(shape, key) in forced},
+            )
+            for shape, table_values in zip(shapes, values, strict=True)
+        ]
+        hidden = {
+            shared(shape, key)
+            for shape, pattern in zip(shapes, patterns, strict=True)
+            for key in pattern
+        }
+        if hidden == forced:
+            break
+        forced = hidden
+
+    published = []
+    for shape, table_values, pattern in zip(shapes, values, patterns, strict=True):
+        table = PublishedTable(
+            indicator=indicator,
+            shape=shape,
+            threshold=threshold,
+            cells={
+                key: PublishedCell(
+                    value=None if key in pattern else table_values[key], suppressed=key in pattern
+                )
+                for key in shape.keys()
+            },
+        ).to_json()
+        published.append(round_published(table, rounding) if rounding else table)
+    return published
 
 
 def _weight(key: Key) -> int:

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from network.reporting.suppression import suppress
+from network.reporting.suppression import suppress, suppress_linked
 
 NAIVE = {
     "indicator": "new_cases",
@@ -51,7 +51,7 @@ def test_suppressed_tables_pass(tmp_path):
         f"{path}#0 children_identified by sex, age_band: 4 suppressed,"
         " every interval at least 5 wide",
         f"{path}#1 new_cases by sex: 0 suppressed, every interval at least 5 wide",
-        "2 table(s) audited: no leak.",
+        "2 audit(s): no leak.",
     ]
     assert err == ""
 
@@ -116,3 +116,32 @@ def test_a_missing_file_is_refused(tmp_path):
     """A file that does not exist: CommandError naming it."""
     _, _, error = _run("--file", str(tmp_path / "nope.json"))
     assert error == f"{tmp_path / 'nope.json'}: No such file or directory"
+
+
+CUBE = {("f", "a"): 0, ("f", "b"): 20, ("m", "a"): 3, ("m", "b"): 0}
+
+
+def test_tables_of_one_indicator_are_also_audited_together():
+    """Two tables of one indicator, each safe alone, leak together (the grand total hidden in
+    one is shown in the other): the joint audit names the cells; suppressed together, they
+    pass."""
+    alone = [
+        suppress(CUBE, indicator="new_cases", group_by=["sex", "age_band"]),
+        suppress({("f",): 20, ("m",): 3}, indicator="new_cases", group_by=["sex"]),
+    ]
+    out, _, error = _run(stdin=json.dumps(alone))
+    assert error == "the audit failed"
+    assert out.splitlines() == [
+        "stdin#0 new_cases by sex, age_band: 4 suppressed, every interval at least 5 wide",
+        "stdin#1 new_cases by sex: 2 suppressed, every interval at least 5 wide",
+        "2 tables of new_cases together by sex, age_band: 5 suppressed, 3 leak(s)",
+        "  sex=m, age_band=a: between 3 and 3",
+        "  sex=m, age_band=all: between 3 and 3",
+        "  sex=all, age_band=a: between 3 and 3",
+    ]
+    together = suppress_linked(
+        [(["sex", "age_band"], CUBE), (["sex"], {("f",): 20, ("m",): 3})], indicator="new_cases"
+    )
+    out, _, error = _run(stdin=json.dumps(together))
+    assert error is None
+    assert out.splitlines()[-1] == "3 audit(s): no leak."

@@ -10,12 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from network.reporting.audit import audit_table
+from network.reporting.audit import audit_table, audit_tables
 from network.reporting.suppression import (
     cell_display,
     round_published,
     round_to_base,
     suppress,
+    suppress_linked,
 )
 from network.reporting.tables import TableError, margins_fill, published_parse, shape_for
 
@@ -338,3 +339,94 @@ def test_primary_only_suppression_of_one_small_cell_always_leaks(drawn):
     leaks = audit_table(_naive(counts, group_by, threshold)).leaks
     value = float(counts[small])
     assert [(leak.key, leak.lower, leak.upper) for leak in leaks] == [(small, value, value)]
+
+
+# --- Tables published together -----------------------------------------------------------------
+
+LINKED_CUBE = {("f", "a"): 0, ("f", "b"): 20, ("m", "a"): 3, ("m", "b"): 0}
+
+
+def test_tables_suppressed_alone_leak_through_each_other():
+    """A table by sex and age hides its grand total to protect the 3; the table by sex shows
+    that total (23): read together, the 3 is recovered exactly. The joint audit finds it."""
+    by_sex_and_age = suppress(LINKED_CUBE, indicator="x", group_by=["sex", "age"])
+    by_sex = suppress({("f",): 20, ("m",): 3}, indicator="x", group_by=["sex"])
+    assert audit_table(by_sex_and_age).ok
+    assert audit_table(by_sex).ok
+    assert _values(by_sex_and_age)[(None, None)] is None
+    assert _values(by_sex)[(None,)] == 23
+    leaks = audit_tables([by_sex_and_age, by_sex]).leaks
+    assert [(leak.key, leak.lower, leak.upper) for leak in leaks] == [
+        (("m", "a"), 3.0, 3.0),
+        (("m", None), 3.0, 3.0),
+        ((None, "a"), 3.0, 3.0),
+    ]
+
+
+def test_linked_suppression_hides_a_shared_cell_everywhere():
+    """Suppressed together, a cell hidden in one table is hidden in the other and protected
+    there: here only the zeros stay visible, and the joint audit finds no leak."""
+    by_sex_and_age, by_sex = suppress_linked(
+        [(["sex", "age"], LINKED_CUBE), (["sex"], {("f",): 20, ("m",): 3})], indicator="x"
+    )
+    assert _values(by_sex) == dict.fromkeys([("f",), ("m",), (None,)])
+    assert {key for key, value in _values(by_sex_and_age).items() if value is not None} == {
+        ("f", "a"),
+        ("m", "b"),
+    }
+    assert audit_tables([by_sex_and_age, by_sex]).ok
+
+
+def test_linked_tables_must_count_alike():
+    """Two tables that count a shared cell differently are refused."""
+    with pytest.raises(TableError, match="differently"):
+        suppress_linked(
+            [(["sex", "age"], LINKED_CUBE), (["sex"], {("f",): 21, ("m",): 3})], indicator="x"
+        )
+
+
+@st.composite
+def linked_tables(draw):
+    """A random cube of 2-3 dimensions and 2 or more of its sub-tables, published together."""
+    dimensions = [f"d{index}" for index in range(draw(st.integers(min_value=2, max_value=3)))]
+    categories = {
+        name: [f"v{index}" for index in range(draw(st.integers(min_value=2, max_value=4)))]
+        for name in dimensions
+    }
+    count = st.one_of(st.integers(min_value=0, max_value=4), st.integers(min_value=0, max_value=40))
+    cube = {
+        key: draw(count) for key in itertools.product(*(categories[name] for name in dimensions))
+    }
+    subsets = [
+        list(subset)
+        for size in range(1, len(dimensions) + 1)
+        for subset in itertools.combinations(dimensions, size)
+    ]
+    chosen = draw(st.lists(st.sampled_from(subsets), min_size=2, max_size=4, unique_by=tuple))
+    tables = []
+    for group_by in chosen:
+        positions = [dimensions.index(name) for name in group_by]
+        counts: dict[tuple, int] = {}
+        for key, value in cube.items():
+            inner = tuple(key[position] for position in positions)
+            counts[inner] = counts.get(inner, 0) + value
+        tables.append((group_by, counts))
+    return tables, categories, draw(st.sampled_from([3, 5]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(linked_tables())
+def test_joint_audit_never_finds_a_leak_in_linked_suppression(drawn):
+    """Over random sets of tables cut from one cube: every shared cell is hidden in all tables
+    or none, and the joint audit finds no cell narrower than k."""
+    tables, categories, threshold = drawn
+    published = suppress_linked(tables, indicator="x", threshold=threshold, categories=categories)
+    hidden: dict[frozenset, set[bool]] = {}
+    for table in published:
+        for cell in table["cells"]:
+            shared = frozenset(
+                (name, cell[name]) for name in table["group_by"] if cell[name] is not None
+            )
+            hidden.setdefault(shared, set()).add(cell["suppressed"])
+    assert all(len(states) == 1 for states in hidden.values())
+    assert audit_tables(published).leaks == []

@@ -4,22 +4,23 @@
     python manage.py audit_suppression --file tables.json --json
 
 The input is one published table (network/reporting/tables.py), a list of them, or an object
-with a "tables" list. Each table is audited independently of the suppression that produced it;
-the command fails (exit status 1) when any suppressed cell is narrowed below the threshold or a
-table is malformed. A later `--from-db` reads the published aggregate rows instead: add it as
-another source in `_sources`.
+with a "tables" list. Each table is audited independently of the suppression that produced it,
+then the tables of one indicator together (a reader combines the tables of a report: a total
+hidden in one may be shown in another). The command fails (exit status 1) when any suppressed
+cell is narrowed below the threshold or a table is malformed. A later `--from-db` reads the
+published aggregate rows instead: add it as another source in `_sources`.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from network.reporting.audit import AuditResult, audit_table
+from network.reporting.audit import AuditResult, audit_table, audit_tables
 from network.reporting.tables import TableError
 
 
@@ -57,27 +58,39 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="write the results as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        results: list[dict[str, Any]] = []
-        failed = False
+        self.results: list[dict[str, Any]] = []
+        self.as_json = options["json"]
+        by_indicator: dict[tuple[str, int], list[Any]] = {}
         for origin, table in self._sources(options):
-            try:
-                result = audit_table(table)
-            except TableError as error:
-                failed = True
-                results.append({"table": origin, "error": str(error)})
-                if not options["json"]:
-                    self.stderr.write(f"{origin}: {error}")
-                continue
-            failed = failed or not result.ok
-            results.append({"table": origin, **result.to_json()})
-            if not options["json"]:
-                self._report(origin, result)
-        if options["json"]:
-            self.stdout.write(json.dumps({"ok": not failed, "results": results}, indent=2))
+            result = self._audit(origin, audit_table, table)
+            if result is not None:
+                by_indicator.setdefault((result.indicator, result.threshold), []).append(table)
+        for (indicator, _), tables in by_indicator.items():
+            if len(tables) > 1:
+                self._audit(f"{len(tables)} tables of {indicator} together", audit_tables, tables)
+        failed = any("error" in result or not result["ok"] for result in self.results)
+        if self.as_json:
+            self.stdout.write(json.dumps({"ok": not failed, "results": self.results}, indent=2))
         if failed:
             raise CommandError("the audit failed")
-        if not options["json"]:
-            self.stdout.write(self.style.SUCCESS(f"{len(results)} table(s) audited: no leak."))
+        if not self.as_json:
+            self.stdout.write(self.style.SUCCESS(f"{len(self.results)} audit(s): no leak."))
+
+    def _audit(
+        self, origin: str, audit: Callable[[Any], AuditResult], tables: Any
+    ) -> AuditResult | None:
+        """Audit a table (or tables together), record and print the result."""
+        try:
+            result = audit(tables)
+        except TableError as error:
+            self.results.append({"table": origin, "error": str(error)})
+            if not self.as_json:
+                self.stderr.write(f"{origin}: {error}")
+            return None
+        self.results.append({"table": origin, **result.to_json()})
+        if not self.as_json:
+            self._report(origin, result)
+        return result
 
     def _sources(self, options: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         """(name, table) for every table to audit, from the chosen source."""
