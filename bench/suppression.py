@@ -16,7 +16,10 @@ Pure Python (network/reporting: suppression and its HiGHS audit): no database, n
    cells, the share that are small (1..k-1, primary suppression), the share suppressed in all
    (primary and complementary), how many complementary cells were inner cells and how many
    totals, whether the grand total was ever hidden, the suppression and audit times, and
-   whether the audit found a leak (it must not). Figures only, no asserts.
+   whether the audit found a leak (it must not).
+4. A report page (tables of one indicator shown together, REPORT): the share suppressed when
+   each table is suppressed alone and when they are suppressed together (`suppress_linked`),
+   and what the joint audit of the page finds in each case. Figures only, no asserts.
 
     .venv/bin/python bench/suppression.py
     .venv/bin/python bench/suppression.py --children 300 1500 5000 --threshold 5 --repeats 5
@@ -34,8 +37,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from network.reporting.audit import audit_table  # noqa: E402
-from network.reporting.suppression import suppress  # noqa: E402
+from network.reporting.audit import audit_table, audit_tables  # noqa: E402
+from network.reporting.suppression import suppress, suppress_linked  # noqa: E402
 from network.reporting.tables import margins_fill, published_parse  # noqa: E402
 
 WEIGHTS: dict[str, dict[str, float]] = {
@@ -152,6 +155,45 @@ def measure(children: list[dict[str, str]], group_by: tuple[str, ...], threshold
     }
 
 
+# A report page: tables of one indicator shown together, suppressed as a set.
+REPORT = [
+    ("sex",),
+    ("age_band",),
+    ("sex", "age_band"),
+    ("sector",),
+    ("sex", "sector"),
+    ("province",),
+]
+
+
+def measure_report(children: list[dict[str, str]], threshold: int) -> dict:
+    tables = [
+        (list(group_by), dict(Counter(tuple(c[name] for name in group_by) for c in children)))
+        for group_by in REPORT
+    ]
+    lists = {name: categories(children, (name,))[0] for group_by in REPORT for name in group_by}
+    started = time.perf_counter()
+    alone = [
+        suppress(
+            counts, indicator="x", group_by=g, categories=[lists[n] for n in g], threshold=threshold
+        )
+        for g, counts in tables
+    ]
+    together = suppress_linked(tables, indicator="x", threshold=threshold, categories=lists)
+    suppressed_at = time.perf_counter()
+    joint_alone, joint_together = audit_tables(alone), audit_tables(together)
+    cells = sum(len(table["cells"]) for table in together)
+    return {
+        "cells": cells,
+        "alone": sum(c["suppressed"] for t in alone for c in t["cells"]) / cells,
+        "together": sum(c["suppressed"] for t in together for c in t["cells"]) / cells,
+        "alone_leaks": len(joint_alone.leaks),
+        "together_leaks": len(joint_together.leaks),
+        "seconds": suppressed_at - started,
+        "audit_seconds": time.perf_counter() - suppressed_at,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--children", type=int, nargs="+", default=[300, 1500, 5000])
@@ -189,6 +231,17 @@ def main() -> None:
                 f"| {statistics.median(f['audit_s'] for f in figures) * 1000:.1f} "
                 f"| {sum(f['leaks'] for f in figures)} |"
             )
+        report = [measure_report(children, options.threshold) for children in runs]
+        print(
+            f"\nreport page ({' ; '.join(' x '.join(g) for g in REPORT)}), "
+            f"{report[0]['cells']} cells: suppressed one table at a time "
+            f"{statistics.fmean(r['alone'] for r in report):.0%} "
+            f"(joint audit: {sum(r['alone_leaks'] for r in report)} leaks), together "
+            f"{statistics.fmean(r['together'] for r in report):.0%} "
+            f"(joint audit: {sum(r['together_leaks'] for r in report)} leaks); "
+            f"suppression {statistics.median(r['seconds'] for r in report) * 1000:.0f} ms, "
+            f"joint audits {statistics.median(r['audit_seconds'] for r in report) * 1000:.0f} ms"
+        )
         share = all_suppressed / all_cells
         summary.append(
             f"children={size} cells={all_cells} small_share={all_small / all_cells:.3f} "
