@@ -11,7 +11,8 @@ The normalisation makes the same child's name, as two NGOs wrote it, give the sa
 accents, spacing and punctuation are dropped, the old (pre-1972 Van Ophuijsen / Soewandi)
 spellings still common in names are mapped to today's (oe -> u, dj -> j, tj -> c, nj -> ny,
 sj -> sy, ch -> kh, and j -> y, since the old j is today's y: Tjahjo = Cahyo), and doubled
-letters are single (Muhammad = Muhamad). Two different children whose names normalise alike
+letters are single (Muhammad = Muhamad); a guardian's leading form of address (Ibu, Bapak, Pak,
+Hj.) is dropped. Two different children whose names normalise alike
 need the same birth year and guardian name to be counted as one.
 
 Limits: a name written in a different order, an abbreviated first name ("M. Rizki"), an
@@ -42,15 +43,41 @@ SPELLING_VARIANTS = (
     ("ch", "kh"),
     ("j", "y"),
 )
+# Forms of address written before a guardian's name (Indonesian, and Arabic-derived ones).
+TITLES = frozenset(
+    {
+        "ibu",
+        "bu",
+        "bapak",
+        "pak",
+        "bpk",
+        "bp",
+        "sdr",
+        "sdri",
+        "saudara",
+        "saudari",
+        "h",
+        "hj",
+        "haji",
+        "hajah",
+    }
+)
 _NOT_A_LETTER = re.compile(r"[^a-z]")
 _DOUBLED = re.compile(r"([a-z])\1+")
 
 
-def name_normalize(name: str) -> str:
-    """A name reduced to the letters two NGOs would agree on ("Soetjipto" -> "sucipto")."""
+def name_normalize(name: str, *, strip_titles: bool = False) -> str:
+    """A name reduced to the letters two NGOs would agree on ("Soetjipto" -> "sucipto").
+
+    With `strip_titles`, leading forms of address ("Ibu", "Bapak", "Pak", "Hj.") are dropped:
+    one NGO writes "Ibu Sri Wahyuni", another "Sri Wahyuni" for the same guardian.
+    """
     decomposed = unicodedata.normalize("NFKD", name)
     letters = "".join(char for char in decomposed if not unicodedata.combining(char))
-    text = _NOT_A_LETTER.sub("", letters.casefold())
+    words = _NOT_A_LETTER.sub(" ", letters.casefold().replace("'", "")).split()
+    while strip_titles and len(words) > 1 and words[0] in TITLES:
+        words.pop(0)
+    text = "".join(words)
     for old, new in SPELLING_VARIANTS:
         text = text.replace(old, new)
     return _DOUBLED.sub(r"\1", text)
@@ -72,6 +99,10 @@ def child_link_hash(
 ) -> str:
     """The child's keyed hash for the consortium (64 hex digits)."""
     message = "|".join(
-        (name_normalize(full_name), str(birth_year), name_normalize(guardian_name))
+        (
+            name_normalize(full_name),
+            str(birth_year),
+            name_normalize(guardian_name, strip_titles=True),
+        )
     ).encode()
     return hmac.new(linkage_key(consortium_id, secret), message, hashlib.sha256).hexdigest()

@@ -55,6 +55,23 @@ def test_different_names_stay_different(name, other):
     assert name_normalize(name) != name_normalize(other)
 
 
+@pytest.mark.parametrize(
+    ("written", "other"),
+    [
+        ("Ibu Sri Wahyuni", "Sri Wahyuni"),
+        ("Bapak H. Ahmad", "Ahmad"),
+        ("Pak Budi", "BUDI"),
+        ("Hj. Siti Aminah", "Siti Aminah"),
+    ],
+)
+def test_a_guardians_form_of_address_is_dropped(written, other):
+    """ "Ibu", "Bapak", "Pak", "Hj." before a guardian's name do not stop a match; the child's
+    own name keeps every word, and a name that is only a title stays as it is."""
+    assert name_normalize(written, strip_titles=True) == name_normalize(other, strip_titles=True)
+    assert name_normalize("Ibu", strip_titles=True) == "ibu"
+    assert name_normalize("Ibu Sri") == "ibusri"
+
+
 def _expected(consortium_id: int, secret: str, message: bytes) -> str:
     key = HKDF(
         algorithm=hashes.SHA256(),
@@ -71,7 +88,7 @@ def test_hash_is_hmac_sha256_with_a_per_consortium_hkdf_key(settings):
     value = child_link_hash(
         consortium_id=7, full_name="Soekarno", birth_year=2012, guardian_name="Ibu Idayu"
     )
-    assert value == _expected(7, "a-linkage-secret-for-tests", b"sukarno|2012|ibuidayu")
+    assert value == _expected(7, "a-linkage-secret-for-tests", b"sukarno|2012|idayu")
     assert linkage_key(7) == linkage_key(7, "a-linkage-secret-for-tests")
 
 
