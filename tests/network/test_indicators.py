@@ -7,7 +7,7 @@ from django.utils import translation
 from casework.classification import Result
 from casework.models import Case, Child, Intervention
 from core.errors import ApplicationError
-from network.reporting.audit import audit_table
+from network.reporting.audit import audit_table, audit_tables
 from network.reporting.indicators import (
     CHILD_DIMENSIONS,
     DIMENSIONS,
@@ -19,7 +19,7 @@ from network.reporting.indicators import (
     group_by_check,
     indicator_get,
 )
-from network.reporting.publish import table_publish
+from network.reporting.publish import table_publish, tables_publish
 
 
 def test_the_registry_holds_issue_10s_indicators():
@@ -189,3 +189,20 @@ def test_a_registry_table_gets_every_value_and_its_non_additive_dimensions():
     )
     assert [cell["province"] for cell in by_province["cells"]] == ["31", "33", "35", None]
     assert audit_table(by_province).ok
+
+
+def test_a_page_of_tables_is_published_as_a_set():
+    """Tables of one indicator shown together go through the linked suppression: the total a
+    table by sex and age band hides is hidden in the table by sex too, and the page passes the
+    joint audit."""
+    by_sex_and_age = {("female", "5_11"): 0, ("female", "12_14"): 20, ("male", "5_11"): 3}
+    by_sex = {("female",): 20, ("male",): 3}
+    page = tables_publish(
+        indicator="new_cases",
+        tables=[(["sex", "age_band"], by_sex_and_age), (["sex"], by_sex)],
+    )
+    assert [table["group_by"] for table in page] == [["sex", "age_band"], ["sex"]]
+    assert [cell["value"] for cell in page[1]["cells"]] == [None, None, None]
+    assert audit_tables(page).ok
+    with pytest.raises(ApplicationError):
+        tables_publish(indicator="new_cases", tables=[(["urgency"], {})])
