@@ -11,12 +11,15 @@ then a reader narrows a small count (or a count near k) to fewer than k possibil
 
 Rounded tables (`"rounding": b`): a visible value v stands for any count that rounds to it
 (v - b//2 to v + b - 1 - b//2, i.e. v-2 to v+2 for base 5, never below 0); the margins are no
-longer exact. Rounding only widens what a reader can infer, so auditing a table before rounding
-is the stronger check; a rounded table is audited with those intervals.
+longer exact. Rounding only widens the intervals a reader can infer, so auditing a table before
+rounding is the stronger check; a rounded table is audited with those intervals.
+
+`audit_tables` audits tables published together (they share cells and margins) as one system.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import math
 import os
@@ -227,7 +230,10 @@ def _solver() -> highspy.Highs:
         os.dup2(null, 1)
         try:
             solver = highspy.Highs()
-            ctypes.CDLL(None).fflush(None)
+            with contextlib.suppress(
+                OSError, AttributeError
+            ):  # no C library handle: nothing to flush
+                ctypes.CDLL(None).fflush(None)
         finally:
             os.dup2(saved, 1)
             os.close(saved)

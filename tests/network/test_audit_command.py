@@ -3,6 +3,10 @@ fails when a suppressed cell leaks."""
 
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -145,3 +149,20 @@ def test_tables_of_one_indicator_are_also_audited_together():
     out, _, error = _run(stdin=json.dumps(together))
     assert error is None
     assert out.splitlines()[-1] == "3 audit(s): no leak."
+
+
+def test_json_output_of_a_real_process_is_only_json():
+    """Run as a process (the solver's C library writes a banner to stdout when its first solver
+    is made): stdout is exactly the JSON document."""
+    table = suppress({("f",): 3, ("m",): 7}, indicator="new_cases", group_by=["sex"])
+    result = subprocess.run(
+        [sys.executable, "manage.py", "audit_suppression", "--json"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "ngo_platform.settings_test"},
+        input=json.dumps(table),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["results"][0]["suppressed"] == 2
