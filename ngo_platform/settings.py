@@ -1,7 +1,8 @@
 """Terpadu settings: one module, switched by environment variables.
 
 Production is the default. With DEBUG unset or 0 the app refuses to start without a real
-SECRET_KEY (and FIELD_ENCRYPTION_KEY). `make run` and the tests set DEBUG=1.
+SECRET_KEY (and FIELD_ENCRYPTION_KEY, CONSORTIUM_LINKAGE_SECRET). `make run` and the tests set
+DEBUG=1.
 
 In the development profile (DEBUG=1), an unset DATABASE_URL / REDIS_URL starts (or reuses) an
 embedded PostgreSQL / Redis under DATA_DIR; set either variable and the real server is used with
@@ -56,6 +57,15 @@ _field_encryption_key = env("FIELD_ENCRYPTION_KEY") or (SECRET_KEY if DEBUG else
 if not _field_encryption_key:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
 FIELD_ENCRYPTION_KEY: str = _field_encryption_key
+
+# Key of the keyed hash (HMAC-SHA256) every NGO computes for each child so that the consortium
+# counts children served by more than one NGO without seeing who they are; each consortium's
+# key is derived from it with HKDF (network/reporting/linkage.py). The same value for every NGO
+# of the deployment, never stored in a table. Development derives one from SECRET_KEY.
+_linkage_secret = env("CONSORTIUM_LINKAGE_SECRET") or (SECRET_KEY if DEBUG else None)
+if not _linkage_secret:
+    raise ImproperlyConfigured("CONSORTIUM_LINKAGE_SECRET must be set when DEBUG is off.")
+CONSORTIUM_LINKAGE_SECRET: str = _linkage_secret
 
 # Checked before anything starts: with DEBUG off a missing URL must not boot an embedded server.
 _missing_services = [name for name in ("DATABASE_URL", "REDIS_URL") if env(name) is None]

@@ -40,6 +40,7 @@ SETTINGS_VARIABLES = (
     "EMAIL_URL",
     "DEFAULT_FROM_EMAIL",
     "FIELD_ENCRYPTION_KEY",
+    "CONSORTIUM_LINKAGE_SECRET",
     "LOG_LEVEL",
     "TENANT_PROVISION_METHOD",
     "SECURE_SSL_REDIRECT",
@@ -381,6 +382,7 @@ def test_dockerfile_collects_static_without_baking_a_secret():
         if keyword == "ENV":
             assert "SECRET_KEY" not in args
             assert "FIELD_ENCRYPTION_KEY" not in args
+            assert "CONSORTIUM_LINKAGE_SECRET" not in args
 
 
 def test_dockerfile_exposes_port_8000():

@@ -11,6 +11,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PROBE = "import django; django.setup(); print('started')"
+PRODUCTION_KEYS = {
+    "SECRET_KEY": "a-real-secret-" + "x" * 40,
+    "FIELD_ENCRYPTION_KEY": "k" * 40,
+    "CONSORTIUM_LINKAGE_SECRET": "l" * 40,
+}
 
 
 def _start(*unset: str, probe: str = PROBE, **overrides: str) -> subprocess.CompletedProcess:
@@ -18,7 +23,14 @@ def _start(*unset: str, probe: str = PROBE, **overrides: str) -> subprocess.Comp
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DJANGO_SETTINGS_MODULE"}
+        if key
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "FIELD_ENCRYPTION_KEY",
+            "CONSORTIUM_LINKAGE_SECRET",
+            "DJANGO_SETTINGS_MODULE",
+        }
     }
     # Never the embedded default here: these processes must fail before touching services.
     env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none")
@@ -60,13 +72,22 @@ def test_production_needs_a_field_encryption_key():
     assert "FIELD_ENCRYPTION_KEY must be set" in result.stderr
 
 
+def test_production_needs_a_consortium_linkage_secret():
+    """The two keys without CONSORTIUM_LINKAGE_SECRET still refuse to start."""
+    result = _start(SECRET_KEY="a-real-secret-" + "x" * 40, FIELD_ENCRYPTION_KEY="k" * 40)
+    assert result.returncode != 0
+    assert "CONSORTIUM_LINKAGE_SECRET must be set" in result.stderr
+    assert "started" not in result.stdout
+
+
 def test_production_starts_with_both_keys():
-    """With both keys set, settings load with DEBUG off and secure cookies."""
+    """With the keys set (signing, field encryption, linkage), settings load with DEBUG off and
+    secure cookies."""
     probe = (
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.DEBUG, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)"
     )
-    env_keys = {"SECRET_KEY": "a-real-secret-" + "x" * 40, "FIELD_ENCRYPTION_KEY": "k" * 40}
+    env_keys = PRODUCTION_KEYS
     result = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=REPO,
@@ -83,9 +104,6 @@ def test_production_starts_with_both_keys():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False True True"
-
-
-PRODUCTION_KEYS = {"SECRET_KEY": "a-real-secret-" + "x" * 40, "FIELD_ENCRYPTION_KEY": "k" * 40}
 
 
 @pytest.fixture

@@ -1,0 +1,281 @@
+"""Small-cell suppression: everything a coordinator or funder sees passes through `suppress`.
+
+The rule (issue 10): a count from 1 to k-1 (k = the consortium's threshold, default 5, at least
+3) is never published: pages show "< k", JSON and exports an explicit suppressed marker and a
+null value. A zero is published: it is not a small count, and hiding zeros would hide nothing.
+
+Complementary suppression: further cells (or totals) are suppressed so that no suppressed value
+can be recovered or narrowed from what is published. The standard, checked independently by
+`network.reporting.audit` with linear programming: for every suppressed cell, the interval of
+values consistent with everything published (visible cells, row, column and grand totals,
+counts >= 0) is at least k wide, unless its lower end is already >= k.
+
+How: the hypercube method (Repsilber's GHMITER, as in tau-Argus), which protects each small cell
+with a set of 2^n cells (n = the table's dimensions) in which it can move without changing any
+published value. For a cell p and, in each dimension, a partner index (another value of that
+dimension, or the dimension's "all"), the corners of the hypercube are the cells that take p's
+index or the partner's in each dimension. Adding t to the corners with sign + and subtracting it
+from those with sign - (the sign flips for each dimension where the partner is another value,
+not where it is "all") keeps every margin equal: it is a direction in the set of tables
+consistent with the publication. So when every corner is suppressed, p can move down by the
+smallest + corner and up by the smallest - corner; the hypercube is chosen so that the sum is
+at least k, which protects p and every other corner (each moves the same distance).
+
+Among the hypercubes that protect p, the one that suppresses the fewest new cells wins, a total
+costing more than an inner cell (a row total three, the grand total of a 2-D table five), then
+the one hiding the smallest sum. Zeros are never corners: their suppression would not protect
+and would mislead. A hypercube whose corners are p and its own totals always qualifies (p can
+grow without bound), so every small cell is protected.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any
+
+from network.reporting.tables import (
+    DEFAULT_THRESHOLD,
+    Key,
+    PublishedCell,
+    PublishedTable,
+    TableError,
+    TableShape,
+    Value,
+    margins_fill,
+    published_parse,
+    rounding_check,
+    shape_for,
+    threshold_check,
+)
+
+# A total hides more than an inner cell: each "all" in a cell's key costs this much more.
+MARGIN_WEIGHT = 2
+
+Corner = tuple[Key, int]  # a cell of a hypercube and its sign (+1 / -1)
+
+
+def suppress(
+    counts: Mapping[Key, int],
+    *,
+    indicator: str,
+    group_by: Sequence[str],
+    threshold: int = DEFAULT_THRESHOLD,
+    categories: Sequence[Sequence[Value]] | None = None,
+    non_additive: Sequence[str] = (),
+    rounding: int | None = None,
+) -> dict[str, Any]:
+    """The published table of `counts`, small cells and their complements suppressed.
+
+    `counts` maps each inner cell (one value per `group_by` dimension) to its count; a missing
+    cell counts 0; margins and the grand total are summed here. `categories` lists each
+    dimension's values (default: the values seen in `counts`); `non_additive` names dimensions
+    without an "all" margin (see tables.py). `rounding` (a base such as 5, or None) rounds the
+    published values after suppression.
+    """
+    threshold = threshold_check(threshold)
+    rounding = rounding_check(rounding)
+    shape = shape_for(group_by, counts, categories, non_additive)
+    values = margins_fill(shape, counts)
+    hidden = suppression_pattern(shape, values, threshold)
+    table = PublishedTable(
+        indicator=indicator,
+        shape=shape,
+        threshold=threshold,
+        cells={
+            key: PublishedCell(
+                value=None if key in hidden else values[key], suppressed=key in hidden
+            )
+            for key in shape.keys()
+        },
+    )
+    published = table.to_json()
+    return round_published(published, rounding) if rounding else published
+
+
+def suppression_pattern(
+    shape: TableShape,
+    values: Mapping[Key, int],
+    threshold: int,
+    forced: Collection[Key] = (),
+) -> set[Key]:
+    """The cells to suppress: every count from 1 to threshold-1, the `forced` cells (hidden in
+    a linked table), and their complements."""
+    primary = [key for key in shape.keys() if 0 < values[key] < threshold or key in forced]
+    # Inner cells first (their hypercubes often protect the small totals too), smallest first.
+    primary.sort(key=lambda key: (sum(value is None for value in key), values[key], repr(key)))
+    hidden = set(primary)
+    for cell in primary:
+        hidden.update(_cheapest_protection(shape, values, threshold, cell, hidden))
+    return hidden
+
+
+def suppress_linked(
+    tables: Sequence[tuple[Sequence[str], Mapping[Key, int]]],
+    *,
+    indicator: str,
+    threshold: int = DEFAULT_THRESHOLD,
+    categories: Mapping[str, Sequence[Value]] | None = None,
+    non_additive: Sequence[str] = (),
+    rounding: int | None = None,
+) -> list[dict[str, Any]]:
+    """Several tables of one indicator published together (a page, an export), each given as
+    (group_by, inner counts), suppressed consistently.
+
+    The tables share cells (the total of girls appears in a table by sex and age band and in
+    one by sex and sector): a cell hidden in one table is hidden in every table that has it,
+    and protected there too, until no table hides a cell another shows. `categories` maps a
+    dimension to its values (default: the values seen). Audit them together with
+    `audit.audit_tables`.
+    """
+    threshold = threshold_check(threshold)
+    rounding = rounding_check(rounding)
+    shapes: list[TableShape] = []
+    values: list[dict[Key, int]] = []
+    for group_by, counts in tables:
+        given = None
+        if categories is not None:
+            given = [categories[name] for name in group_by]
+        shape = shape_for(group_by, counts, given, [n for n in non_additive if n in group_by])
+        shapes.append(shape)
+        values.append(margins_fill(shape, counts))
+
+    def shared(shape: TableShape, key: Key) -> frozenset[tuple[str, Value]]:
+        return frozenset(
+            (name, value)
+            for name, value in zip(shape.group_by, key, strict=True)
+            if value is not None
+        )
+
+    seen: dict[frozenset[tuple[str, Value]], int] = {}
+    for shape, table_values in zip(shapes, values, strict=True):
+        for key, value in table_values.items():
+            if seen.setdefault(shared(shape, key), value) != value:
+                raise TableError(f"the tables count {key!r} differently")
+
+    forced: set[frozenset[tuple[str, Value]]] = set()
+    while True:
+        patterns = [
+            suppression_pattern(
+                shape,
+                table_values,
+                threshold,
+                forced={key for key in shape.keys() if shared(shape, key) in forced},
+            )
+            for shape, table_values in zip(shapes, values, strict=True)
+        ]
+        hidden = {
+            shared(shape, key)
+            for shape, pattern in zip(shapes, patterns, strict=True)
+            for key in pattern
+        }
+        if hidden == forced:
+            break
+        forced = hidden
+
+    published = []
+    for shape, table_values, pattern in zip(shapes, values, patterns, strict=True):
+        table = PublishedTable(
+            indicator=indicator,
+            shape=shape,
+            threshold=threshold,
+            cells={
+                key: PublishedCell(
+                    value=None if key in pattern else table_values[key], suppressed=key in pattern
+                )
+                for key in shape.keys()
+            },
+        ).to_json()
+        published.append(round_published(table, rounding) if rounding else table)
+    return published
+
+
+def _weight(key: Key) -> int:
+    return 1 + MARGIN_WEIGHT * sum(value is None for value in key)
+
+
+def _cheapest_protection(
+    shape: TableShape, values: Mapping[Key, int], threshold: int, cell: Key, hidden: set[Key]
+) -> list[Key]:
+    """The cells to suppress besides `hidden` so that a hypercube protects `cell`."""
+    best: tuple[tuple[int, int], list[Key]] | None = None
+    for corners in hypercubes(shape, cell):
+        if any(values[key] == 0 for key, _ in corners):
+            continue
+        down = min(values[key] for key, sign in corners if sign > 0)
+        up = min((values[key] for key, sign in corners if sign < 0), default=math.inf)
+        if down + up < threshold:
+            continue
+        new = [key for key, _ in corners if key not in hidden]
+        cost = (sum(_weight(key) for key in new), sum(values[key] for key in new))
+        if best is None or cost < best[0]:
+            best = (cost, new)
+            if not new:
+                break
+    # Unreachable for a count >= 1: the hypercube of the cell and its totals always qualifies.
+    assert best is not None, f"no protection for {cell!r}"  # noqa: S101
+    return best[1]
+
+
+def hypercubes(shape: TableShape, cell: Key) -> Iterator[list[Corner]]:
+    """Every hypercube through `cell`: its corners with their signs (`cell` itself is +1)."""
+    options: list[list[tuple[Value | None, int] | None]] = []
+    for position, own in enumerate(cell):
+        if not shape.is_additive(position):
+            options.append([None])  # no margin: the hypercube stays at this value
+        elif own is None:
+            options.append([(value, +1) for value in shape.categories[position]])
+        else:
+            others: list[tuple[Value | None, int] | None] = [
+                (value, -1) for value in shape.categories[position] if value != own
+            ]
+            options.append([*others, (None, +1)])
+    for partners in itertools.product(*options):
+        per_dimension = [
+            [(own, +1)] if partner is None else [(own, +1), partner]
+            for own, partner in zip(cell, partners, strict=True)
+        ]
+        yield [
+            (tuple(value for value, _ in choice), math.prod(sign for _, sign in choice))
+            for choice in itertools.product(*per_dimension)
+        ]
+
+
+def round_to_base(value: int, base: int) -> int:
+    """`value` rounded to the nearest multiple of `base`, halves up (base 5: 2 -> 0, 3 -> 5)."""
+    return base * ((value + base // 2) // base)
+
+
+def round_published(table: dict[str, Any], base: int) -> dict[str, Any]:
+    """A published table with its visible values rounded to multiples of `base`.
+
+    Applied after suppression (suppressed cells stay suppressed); the margins then no longer
+    add up exactly. The audit reads each rounded value v as "one of the counts that round to v"
+    (v-2 to v+2 for base 5), which can only widen the intervals it finds: a table that passed
+    the audit before rounding passes after.
+    """
+    parsed = published_parse(table)
+    if parsed.rounding is not None:
+        raise ValueError("this table is already rounded")
+    base = rounding_check(base) or 0
+    rounded = PublishedTable(
+        indicator=parsed.indicator,
+        shape=parsed.shape,
+        threshold=parsed.threshold,
+        cells={
+            key: cell
+            if cell.value is None
+            else PublishedCell(value=round_to_base(cell.value, base), suppressed=False)
+            for key, cell in parsed.cells.items()
+        },
+        rounding=base,
+    )
+    return rounded.to_json()
+
+
+def cell_display(cell: Mapping[str, Any], threshold: int) -> str:
+    """A cell as a page shows it: its value, or "< k" when suppressed."""
+    if cell["suppressed"]:
+        return f"< {threshold}"
+    return str(cell["value"])

@@ -1,0 +1,56 @@
+"""Exports of published tables: rows in the reader's language, an Excel workbook; a suppressed
+cell is written "< 5" and flagged, never as its number."""
+
+import io
+
+from django.utils import translation
+from openpyxl import load_workbook
+
+from network.reporting.exports import table_rows, tables_xlsx
+from network.reporting.publish import table_publish
+
+COUNTS = {
+    ("female", "5_11"): 2,
+    ("female", "12_14"): 10,
+    ("male", "5_11"): 8,
+    ("male", "12_14"): 20,
+}
+
+
+def _table():
+    counts = {key: value for key, value in COUNTS.items()}
+    return table_publish(
+        indicator="children_identified", group_by=["sex", "age_band"], counts=counts
+    )
+
+
+def test_rows_in_english_with_labels_and_the_suppressed_marker():
+    """Dimension and value labels, "All" for margins, "< 5" and True for a suppressed cell."""
+    with translation.override("en"):
+        rows = table_rows(_table())
+    assert rows[0] == ["Sex", "Age band", "Value", "Suppressed"]
+    assert rows[1] == ["Female", "5-11 years", "< 5", True]
+    assert ["Female", "All", 12, False] in rows
+    assert ["All", "All", 40, False] in rows
+    assert len(rows) == 1 + 3 * 6  # sex (2 + all) x age band (5 + all)
+
+
+def test_rows_in_indonesian():
+    """The same table for an Indonesian reader."""
+    with translation.override("id"):
+        rows = table_rows(_table())
+    assert rows[0] == ["Jenis kelamin", "Kelompok umur", "Nilai", "Disembunyikan"]
+    assert ["Semua", "Semua", 40, False] in rows
+
+
+def test_workbook_has_one_sheet_per_table_and_never_the_small_number():
+    """One sheet per table named after its indicator; the suppressed cells read "< 5"."""
+    with translation.override("en"):
+        data = tables_xlsx([_table()])
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["1 Children identified"]
+    values = [list(row) for row in workbook.active.iter_rows(values_only=True)]
+    assert values[1] == ["Female", "5-11 years", "< 5", True]
+    hidden = [row for row in values[1:] if row[3] is True]
+    assert {row[2] for row in hidden} == {"< 5"}
+    assert len(hidden) == 4
