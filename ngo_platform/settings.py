@@ -117,6 +117,18 @@ TENANT_INITIALIZERS = [
 CONSENT_WITHDRAWN_HANDLERS = [
     "network.referrals.services.referrals_withdraw_for_child",  # pending referrals, payloads
 ]
+# What other apps add to casework's pages (casework imports none of them): callables taking
+# `request=` (and `case=` on the case page) that return HTML, or "" to add nothing...
+CASE_PAGE_PANELS = [
+    "network.pages.panels.case_panel",  # the case's referrals and the refer button
+]
+HOME_PAGE_PANELS = [
+    "network.pages.panels.home_panel",  # referral counts: inbox waiting, overdue either way
+]
+# ...and links for the navigation: callables taking `request=` that return [(url, label)].
+NAV_ITEMS = [
+    "network.pages.panels.nav_items",  # referrals, directory
+]
 # Celery tasks (by name, each taking `run_key`) that beat's daily fan-out runs in every ready,
 # active NGO's schema.
 TENANT_DAILY_TASKS = ["casework.tasks.daily_maintenance"]
