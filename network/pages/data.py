@@ -1,107 +1,91 @@
-"""What the referral pages read, in the shapes their templates use, from network's selectors
-and services (one call each)."""
+"""What the referral pages read, in the shapes their templates use: each function calls one
+of network's selectors or services (which decide access and audit) and arranges the result."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
-from casework.audit import audit_record
-from casework.selectors import case_for_form
-from core.audit import AuditAction
-from core.errors import ApplicationError, NotFoundError
-from network import selectors as network_selectors
-from network.models import Agency, ReferralAgreement
-from network.pages.fields import shared_rows
-from network.referrals import selectors
-from network.referrals.models import Referral, ReferralEvent
-from network.referrals.payload import sharing_consent
-from network.referrals.services import own_agency
+from core.errors import ApplicationError
+from network.models import Agency, SharedField
+from network.pages.fields import in_field_order, shared_rows
+from network.referrals import selectors, services
+from network.referrals.models import Referral
+from network.referrals.payload import shared_payload
+from network.referrals.selectors import ReferOption
 
 
 @dataclass
-class ReferOption:
-    """An agency the child may be referred to for the chosen service, with exactly the fields
-    that would be shared ((label, text) rows, the child's values as of now)."""
+class OfferedAgency:
+    """An agency offered on the refer form, with the child's values of exactly the fields
+    it would receive ((label, text) rows)."""
 
-    agency: Agency
-    agreement: ReferralAgreement
-    fields: list[str]
+    option: ReferOption
     rows: list[tuple[str, str]]
 
 
 @dataclass
 class ReferChoices:
     service_type: str
-    options: list[ReferOption] = field(default_factory=list)
-    # Why nothing can be sent (consent to sharing missing, the NGO not in the directory).
+    offered: list[OfferedAgency] = field(default_factory=list)
+    # Why nothing can be sent (consent to sharing missing, case closed, NGO not in the directory).
     blocked_reason: str = ""
+
+    @property
+    def sendable(self) -> bool:
+        return not self.blocked_reason and any(
+            not item.option.already_referred for item in self.offered
+        )
 
 
 def refer_choices(*, actor, case_id: int, service_type: str) -> ReferChoices:
-    """The agencies offered on the refer form for `service_type`."""
-    from django.utils.translation import gettext as _
-
-    from network.referrals.payload import shared_payload
-
-    case = case_for_form(actor=actor, case_id=case_id)
+    """The agencies offered on the refer form for `service_type` (selectors.refer_options),
+    each with the values it would receive, as of now."""
     try:
-        sender = own_agency()
+        options = selectors.refer_options(actor=actor, case_id=case_id, service_type=service_type)
     except ApplicationError as error:
+        if error.status_code != 400:
+            raise  # not found, not allowed: the view's 404 / 403
         return ReferChoices(service_type, blocked_reason=error.message)
-    choices = ReferChoices(service_type)
-    if sharing_consent(case) is None:
-        choices.blocked_reason = _(
-            "The guardian has not consented to sharing for referral: record that consent first."
-        )
-    for agency in network_selectors.agencies_referable(
-        from_agency=sender, service_type=service_type, regency_code=case.regency_code or None
-    ):
-        agreement = network_selectors.agreement_covering(
-            from_agency=sender, to_agency=agency, service_type=service_type
-        )
-        if agreement is None:
-            continue
-        fields = list(agreement.shared_fields)
-        data = shared_payload(case, fields, reason=_("(what you write under Reason below)"))
-        choices.options.append(ReferOption(agency, agreement, fields, shared_rows(fields, data)))
+    choices = ReferChoices(service_type, blocked_reason=options.blocked_reason or "")
+    if choices.blocked_reason:
+        return choices  # nothing to preview: no field of the child is shown
+    reason_hint = _("(what you write under Reason below)")
+    for option in options.options:
+        codes = [code for code, _label in option.fields]
+        values = shared_payload(options.case, codes, reason=reason_hint)
+        choices.offered.append(OfferedAgency(option, shared_rows(codes, values)))
     return choices
 
 
 def referral_detail(*, actor, referral_uuid) -> Referral:
     """The referral with its events, if `actor` may see it (NotFoundError alike otherwise)."""
-    events = Prefetch("events", queryset=ReferralEvent.objects.order_by("at", "id"))
-    for queryset in (
-        selectors.referrals_outgoing(actor=actor),
-        selectors.referrals_incoming(actor=actor),
-    ):
-        referral = queryset.prefetch_related(events).filter(uuid=referral_uuid).first()
-        if referral is not None:
-            return referral
-    raise NotFoundError("Referral not found.")
+    return selectors.referral_detail(actor=actor, referral_uuid=referral_uuid)
 
 
-@transaction.atomic
-def referral_fields(*, actor, referral: Referral) -> dict[str, Any] | None:
-    """The shared fields of a referral, read (and audited) for the referral page."""
-    if referral.direction != Referral.Direction.OUTGOING:
-        return None
-    audit_record(
-        actor=actor,
-        action=AuditAction.VIEW,
-        object_type="referral",
-        object_id=str(referral.uuid),
-        case_id=referral.case_id,
-        details={"fields": list(referral.shared_fields)},
-    )
-    return dict(referral.shared_data)
+@dataclass
+class Opened:
+    """The shared fields as the page shows them; `problem` when they could not be opened."""
+
+    data: dict[str, Any] | None
+    problem: str = ""
+
+
+def referral_fields(*, actor, referral: Referral) -> Opened:
+    """The shared fields, opened through `referral_open` (audited as a view)."""
+    try:
+        opened = services.referral_open(actor=actor, referral_uuid=referral.uuid)
+    except ApplicationError as error:
+        if error.status_code != 400:
+            raise
+        return Opened(None, error.message)
+    return Opened(opened.fields)
 
 
 def counterpart(referral: Referral) -> Agency | None:
-    """The other side's directory entry (its contact for the page and the letter)."""
+    """The other side's directory entry (its contact for the referral page)."""
     uuid = (
         referral.to_agency_uuid
         if referral.direction == Referral.Direction.OUTGOING
@@ -110,9 +94,23 @@ def counterpart(referral: Referral) -> Agency | None:
     return Agency.objects.filter(uuid=uuid).first()
 
 
-def sender() -> Agency | None:
-    """This NGO's own directory entry (the letterhead)."""
-    try:
-        return own_agency()
-    except ApplicationError:
-        return None
+@dataclass
+class Letter:
+    letter: selectors.ReferralLetter
+    agency: Agency | None
+    rows: list[tuple[str, str]]
+    shares_reason: bool
+
+
+def referral_letter(*, actor, referral_uuid) -> Letter:
+    """The printable letter (selectors.referral_letter, audited), with the agency's full
+    contact and the fields in the fixed order."""
+    letter = selectors.referral_letter(actor=actor, referral_uuid=referral_uuid)
+    referral = letter.referral
+    shown = [name for name in in_field_order(referral.shared_fields) if name != SharedField.REASON]
+    return Letter(
+        letter=letter,
+        agency=Agency.objects.filter(uuid=referral.to_agency_uuid).first(),
+        rows=shared_rows(shown, referral.shared_data),
+        shares_reason=SharedField.REASON in referral.shared_fields,
+    )

@@ -97,8 +97,9 @@ def _page(request, referral: Referral, *, bound=None, status: int = 200):
             "referral": referral,
             "outgoing": referral.direction == OUTGOING,
             "agency": data.counterpart(referral),
-            "rows": shared_rows(list(referral.shared_fields), opened),
-            "opened": opened is not None,
+            "rows": shared_rows(list(referral.shared_fields), opened.data),
+            "opened": opened.data is not None,
+            "open_problem": opened.problem,
             "events": list(referral.events.all()),
             "own_agency_uuid": (
                 referral.from_agency_uuid
@@ -194,17 +195,5 @@ def referral_action(request, referral_uuid, action: str):
 def referral_letter(request, referral_uuid):
     """The printable referral letter of a sent referral: the agency's contact, only the agreed
     fields, space for a signature; in the reader's language."""
-    referral = data.referral_detail(actor=request.user, referral_uuid=referral_uuid)
-    if referral.direction != OUTGOING:
-        raise Http404
-    opened = data.referral_fields(actor=request.user, referral=referral)
-    return _render(
-        request,
-        "network/referral_letter.html",
-        {
-            "referral": referral,
-            "agency": data.counterpart(referral),
-            "sender": data.sender(),
-            "rows": shared_rows(list(referral.shared_fields), opened),
-        },
-    )
+    letter = data.referral_letter(actor=request.user, referral_uuid=referral_uuid)
+    return _render(request, "network/referral_letter.html", {"letter": letter})

@@ -46,5 +46,6 @@ def kind_label(value: str) -> str:
 @register.filter
 def in_field_order(values) -> list[str]:
     """Shared field names in the fixed list's order (name first, reason last)."""
-    order = {name: index for index, name in enumerate(SharedField.values)}
-    return sorted(values or (), key=lambda name: order.get(name, len(order)))
+    from network.pages.fields import in_field_order as ordered
+
+    return ordered(values)

@@ -413,10 +413,14 @@ def test_the_letter_prints_the_agencys_contact_only_agreed_fields_and_a_signatur
     response = _client(team_a["worker"]).get(f"/referrals/{referral.uuid}/letter/")
     assert response.status_code == 200
     text = _text(response)
-    assert "Puskesmas Bandarharjo Attn. dr. Wulan Phone +62 24 3541234" in text
+    assert (
+        "Puskesmas Bandarharjo Community health centre (puskesmas) Attn. dr. Wulan "
+        "Phone +62 24 3541234"
+    ) in text
     assert "We refer the child below to you for: Health ." in text
     rows = re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', response.content.decode())
-    assert rows == [("Full name", "Dewi Lestari"), ("Reason for referral", REASON)]
+    assert rows == [("Full name", "Dewi Lestari")]
+    assert f"Reason for referral {REASON}" in text
     assert "Name and signature" in text
     assert b"@media print" not in response.content  # print styles live in terpadu.css
     assert b'onclick="window.print()"' in response.content
@@ -486,3 +490,109 @@ def test_the_ngo_reads_its_own_agreements(referrable, team_a, team_b):
     assert "Fields shared Full name Sex Age (years) Reason for referral" in text
     other = _text(_client(team_b["worker"]).get("/agreements/"))
     assert "Yayasan Anak Sejahtera Active" in other
+
+
+# --- The receiver ----------------------------------------------------------------------------
+
+
+def test_the_receiver_opens_the_referral_and_accepts_it_once(
+    referrable, team_a, team_b, ngo_a, ngo_b
+):
+    """B's supervisor reads the decrypted fields (audited in B), accepts with a worker for the
+    new case; a second post of the same form changes nothing; the sender sees "Accepted"."""
+    referral = _send(referrable, team_a, ngo_a)
+    _drain(ngo_a)
+    client = _client(team_b["supervisor"])
+    page = client.get(f"/referrals/{referral.uuid}/")
+    assert page.status_code == 200
+    text = _text(page)
+    assert "Referral from Yayasan Anak Sejahtera" in text
+    assert "Full name Dewi Lestari Sex Female Age (years) 13 years" in text
+    assert f"Reason for referral {REASON}" in text
+    assert "Accept and open a case" in text
+    assert "Decline" in text
+    with schema_context(_schema(ngo_b)):
+        assert AuditEvent.objects.filter(object_type="referral", action="view").count() == 1
+    body = {"form_token": _token(page), "assign_to": str(team_b["worker"].user.pk)}
+    first = client.post(f"/referrals/{referral.uuid}/accept/", body)
+    second = client.post(f"/referrals/{referral.uuid}/accept/", body)
+    assert first.status_code == second.status_code == 302
+    with schema_context(_schema(ngo_b)):
+        received = Referral.objects.select_related("case__child").get(uuid=referral.uuid)
+        assert received.state == "accepted"
+        assert (received.case.child.full_name, received.case.assigned_worker_id) == (
+            "Dewi Lestari",
+            team_b["worker"].user.pk,
+        )
+        from casework.models import Case
+
+        assert Case.objects.filter(child__full_name="Dewi Lestari").count() == 1
+    page = client.get(f"/referrals/{referral.uuid}/")
+    assert f'href="/cases/{received.case_id}/"'.encode() in page.content
+    assert "The shared fields are in the case created from this referral." in _text(page)
+    assert "Service started" in _text(page)
+    _drain(ngo_b)
+    sender_page = _text(_client(team_a["worker"]).get(f"/referrals/{referral.uuid}/"))
+    assert "Accepted · Lembaga Peduli Anak · supervisor-b" in sender_page
+
+
+def test_declining_needs_a_reason_and_then_flows_back(referrable, team_a, team_b, ngo_a, ngo_b):
+    referral = _send(referrable, team_a, ngo_a)
+    _drain(ngo_a)
+    client = _client(team_b["worker"])
+    page = client.get(f"/referrals/{referral.uuid}/")
+    path = f"/referrals/{referral.uuid}/decline/"
+    empty = client.post(path, {"form_token": _token(page), "decline-reason": " "})
+    assert empty.status_code == 400
+    assert re.search(
+        r'id="id_decline-reason_errors" role="alert"><li>This field is required.</li>',
+        empty.content.decode(),
+    )
+    assert _referrals(ngo_b) == [("incoming", "sent")]
+    done = client.post(path, {"form_token": _token(page), "decline-reason": "No places left"})
+    assert done.status_code == 302
+    _drain(ngo_b)
+    sender_page = _text(_client(team_a["worker"]).get(f"/referrals/{referral.uuid}/"))
+    assert "Reason for declining No places left" in sender_page
+
+
+def test_progress_and_completion_with_an_outcome_note(referrable, team_a, team_b, ngo_a, ngo_b):
+    referral = _send(referrable, team_a, ngo_a)
+    _drain(ngo_a)
+    with schema_context(_schema(ngo_b)):
+        services.referral_accept(
+            actor=team_b["supervisor"].user,
+            referral_uuid=referral.uuid,
+            assign_to_id=team_b["worker"].user.pk,
+        )
+    client = _client(team_b["supervisor"])
+    base = f"/referrals/{referral.uuid}/"
+    token = _token(client.get(base))
+    assert client.post(base + "progress/", {"form_token": token}).status_code == 302
+    page = client.get(base)
+    no_outcome = client.post(base + "complete/", {"form_token": _token(page)})
+    assert no_outcome.status_code == 400
+    assert "This field is required." in _text(no_outcome)
+    done = client.post(
+        base + "complete/",
+        {"form_token": _token(page), "complete-outcome_note": "Six sessions, back in school"},
+    )
+    assert done.status_code == 302
+    assert _referrals(ngo_b) == [("incoming", "completed")]
+    _drain(ngo_b)
+    sender_page = _text(_client(team_a["worker"]).get(base))
+    assert "Outcome Six sessions, back in school" in sender_page
+    assert "Completed" in sender_page
+
+
+def test_the_receivers_page_is_not_the_senders_ngo_c_sees_nothing(
+    referrable, team_a, team_b, ngo_a, ngo_b
+):
+    """The sender cannot act as the receiver: accept on A's host is not offered (409)."""
+    referral = _send(referrable, team_a, ngo_a)
+    _drain(ngo_a)
+    client = _client(team_a["supervisor"])
+    response = client.post(f"/referrals/{referral.uuid}/accept/", {"form_token": str(uuid.uuid4())})
+    assert response.status_code == 409
+    assert _referrals(ngo_a) == [("outgoing", "sent")]
+    assert _referrals(ngo_b) == [("incoming", "sent")]
