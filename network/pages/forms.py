@@ -101,7 +101,8 @@ class ReferForm(forms.Form):
 
     def __init__(self, *args, options_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service_type"].choices = [("", "—"), *ServiceType.choices]
+        service = self.fields["service_type"]
+        service.choices = [("", "—"), *ServiceType.choices]  # type: ignore[attr-defined]
         # Choosing a service loads the agencies that may receive it (htmx); without
         # JavaScript the "Show agencies" button does the same.
         self.fields["service_type"].widget.attrs.update(
@@ -139,7 +140,7 @@ class RecordResponseForm(forms.Form):
     def __init__(self, *args, allowed: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         labels = dict(ReferralState.choices)
-        self.fields["state"].choices = [
+        self.fields["state"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
             (state, labels[state]) for state in allowed if state != ReferralState.WITHDRAWN
         ]
 

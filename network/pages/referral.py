@@ -3,6 +3,7 @@ in this state), its actions, and the printable letter."""
 
 from __future__ import annotations
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -31,11 +32,12 @@ def _actions(referral: Referral) -> list[str]:
     """The actions this side may take on the referral in its state."""
     state = referral.state
     if referral.direction == INCOMING:
-        return {
+        receiver: dict[str, list[str]] = {
             ReferralState.SENT: ["accept", "decline"],
             ReferralState.ACCEPTED: ["progress"],
             ReferralState.IN_PROGRESS: ["complete"],
-        }.get(state, [])
+        }
+        return receiver.get(state, [])
     actions = ["withdraw"] if state == ReferralState.SENT else []
     if not referral.counterpart_is_partner and _answers(referral):
         actions.append("record")
@@ -50,7 +52,7 @@ def _answers(referral: Referral) -> list[str]:
 
 def _forms(request, referral: Referral, actions: list[str], bound=None) -> dict:
     """A form per allowed action; `bound` = (action, form) of the one just sent."""
-    built = {}
+    built: dict[str, django_forms.Form] = {}
     for action in actions:
         if action == "accept":
             worker_choices = (

@@ -89,7 +89,14 @@ def referral_network(site, casework_data, ngo_b, team_b) -> Iterator[Network]:  
     from django.db import connection
 
     from casework import services as casework_services
-    from casework.models import Case, CaseReferenceCounter, Child, Household, Notification
+    from casework.models import (
+        AuditEvent,
+        Case,
+        CaseReferenceCounter,
+        Child,
+        Household,
+        Notification,
+    )
     from core import clock
     from network import services
     from network.models import Agency, ReferralAgreement, ReferralEnvelope
@@ -104,10 +111,10 @@ def referral_network(site, casework_data, ngo_b, team_b) -> Iterator[Network]:  
     }
     saved = {
         ngo_id: (agency.service_types, agency.regency_codes, agency.public_key, agency.key_id)
-        for ngo_id, agency in existing.items()
+        for ngo_id, agency in ((agency.ngo_id, agency) for agency in existing)
     }
     public_tops = _tops([Agency, ReferralAgreement, ReferralEnvelope])
-    tenant_models = [Referral, OutboxMessage, AgencyKey, Notification]
+    tenant_models = [Referral, OutboxMessage, AgencyKey, Notification, AuditEvent]
     tops_a = _in_schema(site.schema, lambda: _tops(tenant_models))
     tops_b = _in_schema(
         ngo_b.ngo.schema_name, lambda: _tops([*tenant_models, Case, Child, Household])
@@ -200,6 +207,7 @@ def referral_network(site, casework_data, ngo_b, team_b) -> Iterator[Network]:  
             Referral.objects.filter(pk__gt=tops[Referral]).delete()
             for model in (OutboxMessage, AgencyKey, Notification):
                 model.objects.filter(pk__gt=tops[model]).delete()
+            _audit_forget(tops[AuditEvent])
             if received:
                 Case.objects.filter(pk__gt=tops[Case]).delete()
                 Child.objects.filter(pk__gt=tops[Child]).delete()
@@ -225,6 +233,22 @@ def referral_network(site, casework_data, ngo_b, team_b) -> Iterator[Network]:  
             )
         else:
             Agency.objects.filter(pk=agency.pk).delete()
+
+
+def _audit_forget(top: int) -> None:
+    """Remove the audit events this test's pages wrote (the trail is append-only: its trigger
+    is switched off for this one delete, in one transaction), so that tests of the audit trail
+    that run later in the session find only their own events."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE casework_auditevent DISABLE TRIGGER casework_auditevent_append_only"
+        )
+        cursor.execute("DELETE FROM casework_auditevent WHERE id > %s", [top])
+        cursor.execute(
+            "ALTER TABLE casework_auditevent ENABLE TRIGGER casework_auditevent_append_only"
+        )
 
 
 def site_ngo(site):
