@@ -283,6 +283,7 @@ def refer_from_case_page(page, network: Network, *, service: str, agency, lang: 
         page.select_option("#id_service_type", service)
     radio = page.locator(f"#agency-{agency.uuid}")
     radio.wait_for()
+    page.locator("#refer-send:not([disabled])").wait_for()
     assert radio.is_checked()  # the only agency offered is chosen for the worker
     preview = page.locator(f".agency-option:has(#agency-{agency.uuid}) dl.shared-fields")
     shared = [item.strip() for item in preview.locator("dd").all_inner_texts()]
@@ -350,8 +351,8 @@ def test_refer_to_an_outside_clinic_and_print_the_letter_in_english(
     page.goto(f"/cases/{network.case_id}/refer/")
     with page.expect_response(re.compile(r"/refer/\?service_type=")):
         page.select_option("#id_service_type", "vocational")
-    assert page.locator("#refer-none").is_visible()
-    assert page.locator("#refer-send").is_disabled()
+    page.locator("#refer-none").wait_for()  # htmx swaps it in after the response
+    page.locator("#refer-send[disabled]").wait_for()
     check(page, "en", "en-1-no-agency")
     shared, referral_url = refer_from_case_page(
         page, network, service="health", agency=network.clinic, lang="en", tag="en"
@@ -374,3 +375,38 @@ def test_refer_to_an_outside_clinic_and_print_the_letter_in_english(
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.pdf(path=str(SHOTS / "en-letter.pdf"), format="A4")
     assert (SHOTS / "en-letter.pdf").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_lists_directory_and_agreements_fit_a_phone(lang, site, new_page, referral_network):
+    """The sent list (one overdue-free referral), the directory searched by service, the
+    proposal form and the NGO's agreements, in both languages, nothing wider than 360 px."""
+    from network.referrals import services
+
+    network = referral_network
+
+    def send():
+        return services.referral_send(
+            actor=site.team["worker"].user,
+            case_id=network.case_id,
+            to_agency_uuid=network.clinic.uuid,
+            service_type="health",
+            reason="Batuk lama",
+        )
+
+    _in_schema(site.schema, send)
+    page = new_page("id-ID" if lang == "id" else "en-US", user="worker-a")
+    page.goto("/")
+    assert page.locator('main a[href^="/referrals/sent/"]').is_visible()
+    check(page, lang, f"{lang}-lists-1-home")
+    page.goto("/referrals/sent/")
+    assert page.locator("main ul.referral-list li a").count() == 1
+    check(page, lang, f"{lang}-lists-2-sent")
+    page.goto("/directory/?service_type=health&province_code=33")
+    assert page.locator("main ul.agency-list li").count() == 1
+    check(page, lang, f"{lang}-lists-3-directory")
+    page.goto("/directory/propose/")
+    check(page, lang, f"{lang}-lists-4-propose")
+    page.goto("/agreements/")
+    assert page.locator("main ul.card-list > li").count() == 2
+    check(page, lang, f"{lang}-lists-5-agreements")
