@@ -31,10 +31,14 @@ def home_panel(*, request) -> str:
 
 
 def case_panel(*, request, case) -> str:
-    """The case's referrals and, while the case is worked on, the refer button."""
+    """The case's referrals (sent from it, or the one it was opened from) and, while the case
+    is worked on, the refer button."""
     if not access.may_refer(request.user):
         return ""
-    referrals = mark_overdue(selectors.referrals_outgoing(actor=request.user).filter(case=case))
+    received = list(selectors.referrals_incoming(actor=request.user).filter(case=case))
+    referrals = received + mark_overdue(
+        selectors.referrals_outgoing(actor=request.user).filter(case=case)
+    )
     return render_to_string(
         "network/_case_panel.html",
         {

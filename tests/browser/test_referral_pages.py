@@ -300,8 +300,8 @@ def refer_from_case_page(page, network: Network, *, service: str, agency, lang: 
 
 def test_refer_and_accept_in_indonesian(browser, site, new_page, referral_network):
     """NGO A's worker refers Dewi for counselling from her case page and sees exactly her name,
-    sex, age and the reason before sending; NGO B's supervisor opens the inbox item and accepts
-    it with a worker for the new case; A's worker sees it accepted."""
+    sex, age and the reason before sending; NGO B's case worker opens the inbox item and
+    accepts it (the new case is theirs); A's worker sees it accepted."""
     network = referral_network
     page = new_page("id-ID", user="worker-a")
     shared, referral_url = refer_from_case_page(
@@ -315,7 +315,7 @@ def test_refer_and_accept_in_indonesian(browser, site, new_page, referral_networ
     )
     try:
         inbox = context.new_page()
-        login(inbox, "supervisor-b")
+        login(inbox, "worker-b")
         check(inbox, "id", "id-5-home-receiver")
         inbox.goto("/referrals/")
         check(inbox, "id", "id-6-inbox")
@@ -325,13 +325,19 @@ def test_refer_and_accept_in_indonesian(browser, site, new_page, referral_networ
         check(inbox, "id", "id-7-incoming-referral")
         fields = inbox.locator("dl.shared-fields dd").all_inner_texts()
         assert fields[0] == network.child_name
-        inbox.select_option("#action-accept select[name=assign_to]", label="worker-b")
+        assert inbox.locator("#action-accept select[name=assign_to] option").all_inner_texts() == [
+            "Saya"
+        ]
         with inbox.expect_navigation():
             inbox.locator("#action-accept button[type=submit]").click()
         assert inbox.url.endswith(path)
         assert inbox.locator("main .badge.state-accepted").is_visible()
         check(inbox, "id", "id-8-accepted")
-        assert inbox.locator('main a[href^="/cases/"]').count() >= 1
+        case_link = inbox.locator('main a[href^="/cases/"]')
+        with inbox.expect_navigation():
+            case_link.click()
+        check(inbox, "id", "id-8b-received-case")
+        assert inbox.locator("main h1").inner_text() == network.child_name
     finally:
         context.close()
     assert drain(network.schema_b) == 1

@@ -116,7 +116,7 @@ def test_the_case_page_offers_the_refer_form_and_lists_the_cases_referrals(
     referral = _send(referrable, team_a, ngo_a)
     response = client.get(f"/cases/{case_id}/")
     assert f'href="/referrals/{referral.uuid}/"'.encode() in response.content
-    assert "Lembaga Peduli Anak · Counselling Sent" in _text(response)
+    assert "To Lembaga Peduli Anak · Counselling Sent" in _text(response)
 
 
 def test_choosing_a_service_offers_only_covered_agencies_with_exactly_their_fields(
@@ -534,6 +534,9 @@ def test_the_receiver_opens_the_referral_and_accepts_it_once(
         assert Case.objects.filter(child__full_name="Dewi Lestari").count() == 1
     page = client.get(f"/referrals/{referral.uuid}/")
     assert f'href="/cases/{received.case_id}/"'.encode() in page.content
+    case_page = client.get(f"/cases/{received.case_id}/")
+    assert f'href="/referrals/{referral.uuid}/"'.encode() in case_page.content
+    assert "From Yayasan Anak Sejahtera · Counselling Accepted" in _text(case_page)
     assert "The shared fields are in the case created from this referral." in _text(page)
     assert "Service started" in _text(page)
     _drain(ngo_b)
