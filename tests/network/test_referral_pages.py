@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from casework.models import AuditEvent, Consent
@@ -604,3 +605,78 @@ def test_the_receivers_page_is_not_the_senders_ngo_c_sees_nothing(
     assert response.status_code == 409
     assert _referrals(ngo_a) == [("outgoing", "sent")]
     assert _referrals(ngo_b) == [("incoming", "sent")]
+
+
+# --- Casework's hooks and query counts --------------------------------------------------------
+
+
+def test_casework_pages_show_nothing_of_the_network_without_the_hooks(
+    referrable, team_a, ngo_a, settings
+):
+    """The case page, the home page and the navigation get the network's panels only through
+    settings: with the lists empty they render without them (casework imports no network)."""
+    _send(referrable, team_a, ngo_a)
+    client = _client(team_a["worker"])
+    case_path = f"/cases/{referrable.case.pk}/"
+    assert b'id="case-referrals-title"' in client.get(case_path).content
+    settings.CASE_PAGE_PANELS = []
+    settings.HOME_PAGE_PANELS = []
+    settings.NAV_ITEMS = []
+    case_page = client.get(case_path)
+    home = client.get("/")
+    assert (case_page.status_code, home.status_code) == (200, 200)
+    assert b"/refer/" not in case_page.content
+    assert b'id="referrals-title"' not in home.content
+    assert b'href="/referrals/"' not in home.content
+
+
+def _incoming(referrable, count: int):
+    from django.utils import timezone
+
+    network = referrable.network
+    now = timezone.now()
+    return [
+        Referral(
+            direction=Referral.Direction.INCOMING,
+            from_agency_uuid=network.agency_a.uuid,
+            to_agency_uuid=network.agency_b.uuid,
+            agreement_uuid=referrable.agreement.uuid,
+            counterpart_name=network.agency_a.name,
+            service_type="counselling",
+            state_changed_at=now,
+            sent_at=now,
+            response_due_on=clock.today() - timedelta(days=index % 2),
+        )
+        for index in range(count)
+    ]
+
+
+def test_the_lists_queries_do_not_grow_with_the_rows(
+    referrable, team_a, team_b, ngo_a, ngo_b, django_assert_max_num_queries
+):
+    """One or twenty-five referrals per page: the same number of queries (inbox and sent)."""
+    inbox_client = _client(team_b["worker"])
+    sent_client = _client(team_a["worker"])
+    with schema_context(_schema(ngo_b)):
+        Referral.objects.bulk_create(_incoming(referrable, 1))
+    _send(referrable, team_a, ngo_a)
+    with CaptureQueriesContext(connection) as one_in:
+        assert inbox_client.get("/referrals/").status_code == 200
+    with CaptureQueriesContext(connection) as one_out:
+        assert sent_client.get("/referrals/sent/").status_code == 200
+    with schema_context(_schema(ngo_b)):
+        Referral.objects.bulk_create(_incoming(referrable, 29))
+    with schema_context(_schema(ngo_a)):
+        rows = []
+        for row in _incoming(referrable, 29):
+            row.direction = Referral.Direction.OUTGOING
+            row.case_id = referrable.case.pk
+            rows.append(row)
+        Referral.objects.bulk_create(rows)
+    with django_assert_max_num_queries(len(one_in)):
+        page = inbox_client.get("/referrals/")
+    assert "30 referrals" in _text(page)
+    assert page.content.decode().count('class="badge risk-high">overdue<') == 12  # of 25 shown
+    with django_assert_max_num_queries(len(one_out)):
+        page = sent_client.get("/referrals/sent/")
+    assert "30 referrals" in _text(page)
