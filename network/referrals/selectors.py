@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
@@ -223,7 +223,6 @@ class CaseReferralEntry:
     direction: str
     service_type: str
     referral_uuid: UUID
-    sort_key: tuple = field(default=(), compare=False)
 
     @property
     def state_label(self) -> str:
@@ -261,7 +260,6 @@ def case_referral_entries(*, case_id: int) -> list[CaseReferralEntry]:
             direction=event.referral.direction,
             service_type=event.referral.service_type,
             referral_uuid=event.referral.uuid,
-            sort_key=(event.at, event.pk),
         )
         for event in events
     ]

@@ -487,12 +487,18 @@ def referral_accept(*, actor, referral_uuid, assign_to_id: int | None = None) ->
     intake = intake_from_payload(
         fields, shared_fields=list(referral.shared_fields), sender_name=referral.counterpart_name
     )
-    case = casework_services.child_register(
-        actor=actor,
-        child=intake.child,
-        household=intake.household,
-        assigned_worker_id=assign_to_id,
-    )
+    try:
+        case = casework_services.child_register(
+            actor=actor,
+            child=intake.child,
+            household=intake.household,
+            assigned_worker_id=assign_to_id,
+        )
+    except ApplicationError as error:
+        # The worker is chosen as `assign_to_id` here: name that field in the error.
+        if "assigned_worker_id" in error.fields:
+            error.fields["assign_to_id"] = error.fields.pop("assigned_worker_id")
+        raise
     if intake.risk_level:
         before = case.risk_level
         case.risk_level = intake.risk_level

@@ -16,6 +16,7 @@ from network.models import ReferralEnvelope
 from network.referrals import selectors, services
 from network.referrals.delivery import outbox_drain
 from network.referrals.models import Referral
+from tests.support import host_client
 
 pytestmark = pytest.mark.django_db
 
@@ -299,6 +300,14 @@ def test_accept_carries_the_senders_consent_over_for_reconfirmation(
             None,
         )
         assert (consent.awaiting_reconfirmation, consent.is_active) == (True, False)
+        client = host_client(ngo_b.host)
+        client.force_login(worker_b)
+        client.cookies["terpadu_language"] = "en"
+        page = client.get(f"/cases/{accepted.case_id}/").content.decode()
+        assert (
+            "carried over from Yayasan Anak Sejahtera, to reconfirm with the guardian at first "
+            "contact"
+        ) in page
         casework_services.consent_reconfirm(
             actor=worker_b,
             consent_id=consent.pk,
@@ -440,7 +449,6 @@ def test_each_step_reaches_the_sender_and_its_case_timeline(
     """Accepted, in progress, completed: each flows back through the outbox; the sender sees the
     same state and its case page lists every step in time order."""
     from casework.views.case import _timeline
-    from tests.support import host_client
 
     referral = _received(referrable, team_a, ngo_a)
     worker_b = team_b["worker"].user
@@ -493,7 +501,8 @@ def test_each_step_reaches_the_sender_and_its_case_timeline(
         ]
         client = host_client(ngo_a.host)
         client.force_login(team_a["worker"].user)
-        page = client.get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+        client.cookies["terpadu_language"] = "en"
+        page = client.get(f"/cases/{case.pk}/")
     assert page.status_code == 200
     text = page.content.decode()
     positions = [text.index(title) for title in titles]
@@ -603,6 +612,14 @@ def test_a_supervisor_accepts_for_a_worker_and_an_admin_must_name_one(
         with pytest.raises(ApplicationError) as caught:
             services.referral_accept(actor=admin, referral_uuid=referral.uuid)
         assert list(caught.value.fields) == ["assign_to_id"]
+        with pytest.raises(ApplicationError) as to_admin:
+            services.referral_accept(
+                actor=team_b["supervisor"].user, referral_uuid=referral.uuid, assign_to_id=admin.pk
+            )
+        assert (to_admin.value.code, list(to_admin.value.fields)) == (
+            "cannot_hold_cases",
+            ["assign_to_id"],
+        )
         assert Case.objects.count() == count
         accepted = services.referral_accept(
             actor=team_b["supervisor"].user,
@@ -649,6 +666,9 @@ def test_refer_options_list_agencies_with_their_fields(referrable, team_a, ngo_a
         assert blocked.blocked_reason == (
             "The guardian has not consented to sharing for referral: record that consent first."
         )
+        Case.objects.filter(pk=referrable.case.pk).update(status="closed")
+        closed = selectors.refer_options(actor=worker, case_id=referrable.case.pk)
+        assert closed.blocked_reason == "This case is closed."
         with pytest.raises(NotFoundError):
             selectors.refer_options(actor=team_a["other_worker"].user, case_id=referrable.case.pk)
 
@@ -692,3 +712,81 @@ def test_referral_detail_loads_the_history(referrable, team_a, team_b, ngo_a, ng
         detail = selectors.referral_detail(actor=team_b["worker"].user, referral_uuid=referral.uuid)
         assert [event.state for event in detail.events.all()] == ["sent", "accepted"]
         assert detail.case.reference.startswith(str(clock.today().year))
+
+
+def test_a_village_without_a_guardian_makes_a_household_whose_guardian_is_named_later(
+    team_b, ngo_b
+):
+    """Shared village, no guardian: the new child's household has the address and a blank
+    guardian (named at first contact); nothing else is filled."""
+    from casework import services as casework_services
+    from network.referrals.payload import intake_from_payload
+
+    values = {
+        "sex": "male",
+        "age": 11,
+        "village": {
+            "province_code": "33",
+            "regency_code": "33.74",
+            "district": "Semarang Utara",
+            "village": "Bandarharjo",
+        },
+        "guardian": {"name": "Not agreed", "relationship": "father", "phone": "0812"},
+    }
+    intake = intake_from_payload(values, shared_fields=["sex", "age", "village"], sender_name="A")
+    assert (intake.household.guardian_unknown, intake.note, intake.child.full_name) == (
+        True,
+        "",
+        "NN",
+    )
+    with schema_context(ngo_b.ngo.schema_name):
+        case = casework_services.child_register(
+            actor=team_b["worker"].user, child=intake.child, household=intake.household
+        )
+        record = _case_record(case)
+    assert record["household"] == {
+        "guardian_name": "",
+        "guardian_relationship": "",
+        "guardian_phone": "",
+        "province_code": "33",
+        "regency_code": "33.74",
+        "district": "Semarang Utara",
+        "village": "Bandarharjo",
+        "address_line": "",
+        "head_of_household": "",
+    }
+    assert _filled_places(record) <= _places_of(["sex", "age", "village"])
+
+
+@pytest.mark.parametrize(
+    ("fields", "missing"), [(["full_name", "age"], "sex"), (["full_name", "sex"], "age")]
+)
+def test_a_payload_without_sex_or_age_cannot_make_a_case(fields, missing):
+    """A case needs the child's sex and age: without them accepting says which is missing."""
+    from core.errors import ApplicationError
+    from network.referrals.payload import intake_from_payload
+
+    values = {"full_name": "Budi", "age": 12, "sex": "male"}
+    with pytest.raises(ApplicationError) as caught:
+        intake_from_payload(values, shared_fields=fields, sender_name="A")
+    assert (caught.value.code, list(caught.value.fields)) == ("not_enough_shared", [missing])
+
+
+def test_only_a_carried_over_consent_can_be_reconfirmed(referrable, team_a, ngo_a):
+    """Reconfirming the sender's own consent (not carried over) is refused and changes nothing."""
+    from casework import services as casework_services
+    from core.errors import ApplicationError
+
+    with schema_context(ngo_a.ngo.schema_name):
+        consent = Consent.objects.get(child_id=referrable.case.child_id)
+        with pytest.raises(ApplicationError) as caught:
+            casework_services.consent_reconfirm(
+                actor=team_a["worker"].user,
+                consent_id=consent.pk,
+                guardian_name="Ibu Lestari",
+                guardian_relationship="mother",
+                child_assented=True,
+                reconfirmed_on=clock.today(),
+            )
+        assert caught.value.code == "not_awaiting_reconfirmation"
+        assert Consent.objects.get(pk=consent.pk).reconfirmed_on is None
