@@ -8,8 +8,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core import clock
 from core.errors import ApplicationError
-from network.models import Agency, SharedField
+from network import selectors as network_selectors
+from network.models import Agency, ReferralAgreement, SharedField
 from network.pages.fields import in_field_order, shared_rows
 from network.referrals import selectors, services
 from network.referrals.models import Referral
@@ -114,3 +116,24 @@ def referral_letter(*, actor, referral_uuid) -> Letter:
         rows=shared_rows(shown, referral.shared_data),
         shares_reason=SharedField.REASON in referral.shared_fields,
     )
+
+
+def agreement_rows(agency: Agency) -> list[dict[str, Any]]:
+    """The agency's agreements (network.selectors.agreements_of) as its staff read them: the
+    other party, whether this NGO may send under it, and whether it is in force today."""
+    today = clock.today()
+    rows = []
+    for agreement in network_selectors.agreements_of(agency):
+        ours_first = agreement.first_agency_id == agency.pk
+        rows.append(
+            {
+                "agreement": agreement,
+                "other": agreement.second_agency if ours_first else agreement.first_agency,
+                "may_send": ours_first
+                or agreement.direction == ReferralAgreement.Direction.BOTH_WAYS,
+                "in_force": agreement.status == ReferralAgreement.Status.ACTIVE
+                and agreement.valid_from <= today
+                and (agreement.valid_to is None or agreement.valid_to >= today),
+            }
+        )
+    return rows

@@ -13,10 +13,9 @@ from casework import forms as casework_forms
 from casework import regions
 from casework import services as casework_services
 from casework.views._base import FORM_TOKEN_FIELD, _render, staff_required
-from core import clock
 from core.errors import ApplicationError
 from network import access, selectors, services
-from network.models import ReferralAgreement
+from network.pages import data
 from network.pages.forms import AgencyProposalForm, DirectorySearchForm
 from network.referrals.services import own_agency
 
@@ -131,30 +130,5 @@ def agency_propose(request):
 def agreements(request):
     """The NGO's own referral agreements: with whom, for what, sharing which fields."""
     agency = _own_agency_or_none()
-    rows = []
-    if agency is not None:
-        today = clock.today()
-        for agreement in selectors.agreements_of(agency):
-            other = (
-                agreement.second_agency
-                if agreement.first_agency_id == agency.pk
-                else agreement.first_agency
-            )
-            may_send = (
-                agreement.first_agency_id == agency.pk
-                or agreement.direction == ReferralAgreement.Direction.BOTH_WAYS
-            )
-            in_force = (
-                agreement.status == ReferralAgreement.Status.ACTIVE
-                and agreement.valid_from <= today
-                and (agreement.valid_to is None or agreement.valid_to >= today)
-            )
-            rows.append(
-                {
-                    "agreement": agreement,
-                    "other": other,
-                    "may_send": may_send,
-                    "in_force": in_force,
-                }
-            )
+    rows = data.agreement_rows(agency) if agency is not None else []
     return _render(request, "network/agreements.html", {"agency": agency, "rows": rows})
