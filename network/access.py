@@ -38,3 +38,25 @@ def require_coordinator(user, consortium: Consortium) -> None:
     """PermissionDeniedError unless `user` coordinates `consortium` (or is the operator)."""
     if not coordinated_consortia(user).filter(pk=consortium.pk).exists():
         raise PermissionDeniedError(_("Only the consortium's coordinators can do this."))
+
+
+# --- NGO staff (inside an NGO's host): what they may do in the consortium layer ---------------
+
+
+def may_refer(user) -> bool:
+    """Staff who work on cases send referrals and answer the NGO's inbox."""
+    from casework.access import Capability, can
+
+    return can(user, Capability.EDIT_CASES)
+
+
+def may_propose_agency(user) -> bool:
+    """Staff who refer children propose the outside agencies they refer to; every staff
+    member reads the directory and the NGO's agreements."""
+    return may_refer(user)
+
+
+def require_agency_proposer(user) -> None:
+    """PermissionDeniedError unless `user` may propose an agency for the directory."""
+    if not may_propose_agency(user):
+        raise PermissionDeniedError(_("You do not have permission to do this."))

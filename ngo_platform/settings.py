@@ -127,6 +127,18 @@ TENANT_INITIALIZERS = [
 CONSENT_WITHDRAWN_HANDLERS = [
     "network.referrals.services.referrals_withdraw_for_child",  # pending referrals, payloads
 ]
+# What other apps add to casework's pages (casework imports none of them): callables taking
+# `request=` (and `case=` on the case page) that return HTML, or "" to add nothing...
+CASE_PAGE_PANELS = [
+    "network.pages.panels.case_panel",  # the case's referrals and the refer button
+]
+HOME_PAGE_PANELS = [
+    "network.pages.panels.home_panel",  # referral counts: inbox waiting, overdue either way
+]
+# ...and links for the navigation: callables taking `request=` that return [(url, label)].
+NAV_ITEMS = [
+    "network.pages.panels.nav_items",  # referrals, directory
+]
 # Called with case_id= when a case page shows its timeline; each returns entries with `at` (an
 # aware datetime), `kind`, `title` and `detail` (text in the active language), oldest first.
 CASE_TIMELINE_PROVIDERS = [

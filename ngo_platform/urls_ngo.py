@@ -7,6 +7,7 @@ from ngo_platform.urls_common import common_patterns
 
 urlpatterns = [
     path("", include("casework.urls")),
+    path("", include("network.pages.urls")),
     path("admin/", ngo_admin_site.urls),
     path("api/v1/", include("casework.api.urls")),
     *common_patterns("ngo_platform.urls_ngo"),

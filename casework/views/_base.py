@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 
 from casework.access import capabilities_of, role_of
 from core.errors import NotFoundError, PermissionDeniedError
@@ -39,8 +41,29 @@ def staff_required(view):
     return wrapper
 
 
+def extension_panels(setting: str, **kwargs) -> list[str]:
+    """The HTML that other apps add to a casework page: `setting` lists callables (dotted
+    paths) taking `request=` and the page's objects, each returning HTML or "" (casework imports
+    none of them; ARCHITECTURE: casework knows nothing of the network)."""
+    panels = [import_string(path)(**kwargs) for path in getattr(settings, setting, ())]
+    return [panel for panel in panels if panel]
+
+
+def nav_items(request) -> list[tuple[str, str]]:
+    """(url, label) links other apps add to the navigation (settings.NAV_ITEMS)."""
+    return [
+        item
+        for path in getattr(settings, "NAV_ITEMS", ())
+        for item in import_string(path)(request=request)
+    ]
+
+
 def _render(request, template: str, context: dict | None = None, status: int = 200):
-    context = {"caps": capabilities_of(request.user), **(context or {})}
+    context = {
+        "caps": capabilities_of(request.user),
+        "nav_extra": nav_items(request),
+        **(context or {}),
+    }
     return render(request, template, context, status=status)
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from casework import forms, regions, selectors, services
 from casework.models import Assessment, Case, CasePlan
-from casework.views._base import FORM_TOKEN_FIELD, _render, staff_required
+from casework.views._base import FORM_TOKEN_FIELD, _render, extension_panels, staff_required
 from core.errors import ApplicationError, PermissionDeniedError
 
 
@@ -94,6 +94,7 @@ def case_detail(request, case_id: int):
                 a for a in case.assessments.all() if a.status == Assessment.Status.SUBMITTED
             ],
             "open_followups": [f for f in case.followups.all() if f.completed_on is None],
+            "panels": extension_panels("CASE_PAGE_PANELS", request=request, case=case),
         },
     )
 

@@ -9,7 +9,7 @@ from django.utils.html import format_html_join
 
 from casework import forms, regions, selectors, services
 from casework.models import Notification
-from casework.views._base import _render, staff_required
+from casework.views._base import _render, extension_panels, staff_required
 
 
 @staff_required
@@ -28,6 +28,7 @@ def home(request):
             "overdue_followups": list(data["overdue_followups"][:50]),
             "notifications": list(data["notifications"][:20]),
             "queues": data["queues"],
+            "panels": extension_panels("HOME_PAGE_PANELS", request=request),
         },
     )
 

@@ -109,6 +109,8 @@ def _case_post(path: str, body: dict, **kwargs) -> Page:
 
 
 CASE = "/cases/{case_id}"
+# The case's child referred to an outside clinic under an active agreement (network pages).
+REFERRAL = ("referral",)
 TOMORROW = "{tomorrow}"
 PLAN_BODY = {
     "summary": "Kembali ke sekolah",
@@ -258,6 +260,65 @@ PAGES: dict[str, list[Page]] = {
         ),
     ],
     "audit/": [Page("/audit/", ADMIN_ONLY)],
+    # The referral network's pages (network/pages/): referrals carry identities, so only the
+    # roles that work on cases; the directory and the NGO's agreements are for every role.
+    "referrals/": [Page("/referrals/", EDITORS, setup=("referral",))],
+    "referrals/sent/": [
+        Page("/referrals/sent/", EDITORS, setup=("referral",)),
+        Page("/referrals/sent/?state=sent&overdue=on", EDITORS, setup=("referral",)),
+    ],
+    "referrals/<uuid:referral_uuid>/": [_case_page("/referrals/{referral_uuid}/", setup=REFERRAL)],
+    "referrals/<uuid:referral_uuid>/letter/": [
+        _case_page("/referrals/{referral_uuid}/letter/", setup=REFERRAL)
+    ],
+    "referrals/<uuid:referral_uuid>/<slug:action>/": [
+        _case_post(
+            "/referrals/{referral_uuid}/withdraw/", {"withdraw-reason": "Pindah"}, setup=REFERRAL
+        ),
+        _case_post(
+            "/referrals/{referral_uuid}/record/",
+            {"record-state": "accepted", "record-note": "Lewat telepon"},
+            setup=REFERRAL,
+        ),
+        # GET of an action goes back to the referral page.
+        Page(
+            "/referrals/{referral_uuid}/withdraw/",
+            (302, 302, 302, 302, 404, 403, 302, 403, 302),
+            (302, 302, 404, 404, 302, 403, 302, 403, 302),
+            setup=REFERRAL,
+        ),
+    ],
+    "cases/<int:case_id>/refer/": [
+        _case_page(CASE + "/refer/", setup=("agencies",)),
+        _case_page(CASE + "/refer/?service_type=counselling", setup=("agencies",)),
+        _case_post(
+            CASE + "/refer/",
+            {
+                "service_type": "counselling",
+                "to_agency": "{clinic_uuid}",
+                "urgency": "normal",
+                "reason": "Butuh konseling",
+            },
+            setup=("agencies",),
+        ),
+    ],
+    "directory/": [
+        Page("/directory/", ANY_STAFF, setup=("agencies",)),
+        Page(
+            "/directory/?service_type=counselling&province_code=33", ANY_STAFF, setup=("agencies",)
+        ),
+    ],
+    "directory/propose/": [
+        Page("/directory/propose/", EDITORS, setup=("agencies",)),
+        Page(
+            "/directory/propose/",
+            (302, 302, 302, 302, 302, 403, 302, 403, 302),
+            method="post",
+            body={"kind": "school", "name": "SMP Negeri 5", "service_types": "school_return"},
+            setup=("agencies",),
+        ),
+    ],
+    "agreements/": [Page("/agreements/", ANY_STAFF, setup=("agencies",))],
     # Served on every host (ngo_platform/urls_common.py); no role changes their answer (the
     # health check's status depends on the services it probes: None, the same for everyone).
     "healthz": [Page("/healthz", (None,) * 9, login=None)],
@@ -374,7 +435,62 @@ def _format(text: str, world: World, target: Target) -> str:
         worker_id=target.worker.pk,
         today=today.isoformat(),
         tomorrow=(today + timedelta(days=1)).isoformat(),
+        referral_uuid=getattr(target, "referral_uuid", ""),
+        clinic_uuid=getattr(world, "clinic_uuid", ""),
     )
+
+
+def _agencies(world: World) -> None:
+    """NGO A and an outside clinic in the directory, with an active agreement for counselling
+    from A to the clinic sharing the child's name and the reason (public schema)."""
+    from django.db import connection
+
+    from network.models import Agency, ReferralAgreement
+    from network.services import partner_agency_ensure
+    from tenants.models import NGO
+
+    connection.set_schema_to_public()
+    ngo = NGO.objects.get(schema_name=world.schema)
+    own = partner_agency_ensure(ngo=ngo)
+    clinic = Agency.objects.create(
+        consortium_id=ngo.consortium_id,
+        kind=Agency.Kind.PUSKESMAS,
+        name="Puskesmas Bandarharjo",
+        service_types=["counselling", "health"],
+        province_codes=["33"],
+        contact_name="dr. Wulan",
+    )
+    ReferralAgreement.objects.create(
+        consortium_id=ngo.consortium_id,
+        first_agency=own,
+        second_agency=clinic,
+        direction=ReferralAgreement.Direction.ONE_WAY,
+        service_types=["counselling"],
+        shared_fields=["full_name", "reason"],
+        valid_from=_today(),
+        status=ReferralAgreement.Status.ACTIVE,
+    )
+    world.clinic_uuid = str(clinic.uuid)  # type: ignore[attr-defined]
+
+
+def _prepare(world: World, steps: tuple[str, ...], target: Target) -> None:
+    """World.prepare, plus the referral network's steps ("agencies", "referral")."""
+    from network.referrals import services as referral_services
+
+    for step in steps:
+        if step in ("agencies", "referral"):
+            _agencies(world)
+        if step == "referral":
+            with schema_context(world.schema):
+                referral = referral_services.referral_send(
+                    actor=target.worker,
+                    case_id=target.case_id,
+                    to_agency_uuid=world.clinic_uuid,  # type: ignore[attr-defined]
+                    service_type="counselling",
+                    reason="Butuh konseling",
+                )
+            target.referral_uuid = str(referral.uuid)  # type: ignore[attr-defined]
+    world.prepare(tuple(s for s in steps if s not in ("agencies", "referral")), target)
 
 
 def _forbidden_secrets(actor: str) -> list[str]:
@@ -425,7 +541,7 @@ def test_page_matrix(pages, route):
         for target_name, column in columns.items():
             # Each row starts from the fixture's state: its setup and cells are rolled back.
             with transaction.atomic():
-                world.prepare(("notification", *page.setup), targets[target_name])
+                _prepare(world, ("notification", *page.setup), targets[target_name])
                 baseline = _state(world.schema)
                 if None in column:  # "the same for everyone": whatever the anonymous gets
                     path = _format(page.path, world, targets[target_name])

@@ -1,0 +1,50 @@
+"""What the network adds to casework's pages through its settings hooks (CASE_PAGE_PANELS,
+HOME_PAGE_PANELS, NAV_ITEMS): casework calls these without importing network."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from casework.access import role_of
+from network import access
+from network.pages._common import mark_overdue
+from network.referrals import selectors
+
+
+def nav_items(*, request) -> list[tuple[str, str]]:
+    """Referrals for staff who refer; the directory for every staff member."""
+    if role_of(request.user) is None:
+        return []
+    if access.may_refer(request.user):
+        return [(reverse("referral-inbox"), _("Referrals"))]
+    return [(reverse("network-directory"), _("Directory"))]
+
+
+def home_panel(*, request) -> str:
+    """Waiting and overdue referrals, both ways, with links to the lists."""
+    if not access.may_refer(request.user):
+        return ""
+    counts = selectors.referral_counts(actor=request.user)
+    return render_to_string("network/_home_panel.html", {"counts": counts}, request=request)
+
+
+def case_panel(*, request, case) -> str:
+    """The case's referrals (sent from it, or the one it was opened from) and, while the case
+    is worked on, the refer button."""
+    if not access.may_refer(request.user):
+        return ""
+    received = list(selectors.referrals_incoming(actor=request.user).filter(case=case))
+    referrals = received + mark_overdue(
+        selectors.referrals_outgoing(actor=request.user).filter(case=case)
+    )
+    return render_to_string(
+        "network/_case_panel.html",
+        {
+            "case": case,
+            "referrals": referrals,
+            "may_refer": case.status not in (case.Status.IDENTIFIED, case.Status.CLOSED),
+        },
+        request=request,
+    )
