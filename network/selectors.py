@@ -113,29 +113,12 @@ def envelopes_for_coordinator(*, consortium: Consortium, overdue: bool = False):
     queryset = (
         ReferralEnvelope.objects.filter(consortium=consortium)
         .select_related("from_agency", "to_agency")
-        .only(*ENVELOPE_METADATA)
+        .defer("sealed_payload")
         .annotate(is_overdue=ExpressionWrapper(_overdue_on(today), output_field=BooleanField()))
     )
     if overdue:
         queryset = queryset.filter(_overdue_on(today))
     return queryset
-
-
-# The envelope columns a coordinator reads: metadata only (never the sealed payload).
-ENVELOPE_METADATA = (
-    "referral_uuid",
-    "consortium",
-    "from_agency",
-    "from_agency__name",
-    "to_agency",
-    "to_agency__name",
-    "service_type",
-    "urgency",
-    "sent_at",
-    "due_on",
-    "state",
-    "state_changed_at",
-)
 
 
 def _overdue_on(today: date) -> Q:

@@ -629,7 +629,10 @@ def test_referrals_show_metadata_and_state_never_the_child(referrable, clients, 
         assert outbox_drain() == 1
     envelope = ReferralEnvelope.objects.get()
     consortium = referrable.network.consortium
-    page = clients["coordinator"].get(f"/console/{consortium.pk}/referrals/")
+    with CaptureQueriesContext(connection) as queries:
+        page = clients["coordinator"].get(f"/console/{consortium.pk}/referrals/")
+    # The ciphertext is not even read.
+    assert [q["sql"] for q in queries.captured_queries if "sealed_payload" in q["sql"]] == []
     text = page.content.decode()
     assert "Yayasan Anak Sejahtera → Lembaga Peduli Anak" in text
     assert "Counselling" in text
