@@ -42,6 +42,7 @@ TEXT = {
         "active": "Aktif",
         "overdue": "Terlambat",
         "accepted": "Diterima",
+        "suspended": "Ditangguhkan",
     },
     "en": {
         "not_counted": "not counted yet",
@@ -50,6 +51,7 @@ TEXT = {
         "active": "Active",
         "overdue": "Overdue",
         "accepted": "Accepted",
+        "suspended": "Suspended",
     },
 }
 
@@ -178,6 +180,15 @@ def test_a_coordinator_onboards_adds_an_agency_and_an_agreement(
     card = page.locator(f"li:has(h2:text-is('Yayasan Peramban {lang.upper()}'))")
     assert words["not_counted"] in card.inner_text()
     assert password not in page.content()
+    # Suspending asks first (a <details> step), then reactivating is one button.
+    card.locator("details.confirm-step summary").click()
+    _shot(page, lang, "members-suspend-confirm")
+    submit(page, f"li:has(h2:text-is('Yayasan Peramban {lang.upper()}')) form button")
+    card = page.locator(f"li:has(h2:text-is('Yayasan Peramban {lang.upper()}'))")
+    assert words["suspended"] in card.locator(".badge").inner_text()
+    submit(page, f"li:has(h2:text-is('Yayasan Peramban {lang.upper()}')) form button")
+    card = page.locator(f"li:has(h2:text-is('Yayasan Peramban {lang.upper()}'))")
+    assert words["active"] in card.locator(".badge").inner_text()
 
     # An outside agency.
     page.goto(console.url(consortium_path + "directory/new/"))
