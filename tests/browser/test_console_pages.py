@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from core import clock
 from tests.browser.conftest import Site
-from tests.browser.test_casework_pages import check_page, submit
+from tests.browser.test_casework_pages import UNLABELLED_JS, check_page, submit
 from tests.support import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -63,7 +63,9 @@ def console(browser_server) -> Site:
 
 
 def _shot(page, lang: str, label: str) -> None:
+    """Fits 360 px in `lang`, every input labelled; saved when TERPADU_CONSOLE_SHOTS is set."""
     check_page(page, lang, f"console-{label}")
+    assert page.evaluate(UNLABELLED_JS) == [], f"{label}: unlabelled inputs"
     if SHOTS is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{lang}-{label}.png"), full_page=True)
