@@ -278,6 +278,12 @@ def seed_consortium(*, children_per_ngo: int = CHILDREN_PER_NGO) -> bool:
             with schema_context(ngo.schema_name):
                 _NGOSeeder(demo, seed=2026 + number).run(children_per_ngo)
         connection.set_schema_to_public()
+        # The coordinator console: each NGO in the directory, its staff and cases counted.
+        from network import services as network_services
+
+        for ngo in ngos:
+            network_services.partner_agency_ensure(ngo=ngo)
+            network_services.ngo_summary_refresh(ngo_id=ngo.pk)
     return True
 
 

@@ -12,7 +12,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.errors import NotFoundError, PermissionDeniedError
-from tenants.models import Consortium, ConsortiumMembership
+from network.models import Agency, ReferralAgreement
+from tenants.models import NGO, Consortium, ConsortiumMembership
 
 
 def coordinated_consortia(user) -> QuerySet[Consortium]:
@@ -60,3 +61,54 @@ def require_agency_proposer(user) -> None:
     """PermissionDeniedError unless `user` may propose an agency for the directory."""
     if not may_propose_agency(user):
         raise PermissionDeniedError(_("You do not have permission to do this."))
+
+
+def funded_consortia(user) -> QuerySet[Consortium]:
+    """Consortia where `user` is a funder / reader (they read published reports only)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Consortium.objects.none()
+    return Consortium.objects.filter(
+        members__user=user, members__role=ConsortiumMembership.Role.FUNDER
+    ).distinct()
+
+
+def consortium_for_reader(user, consortium_id: int) -> Consortium:
+    """The consortium if `user` may read its published reports: its coordinators, its funders
+    and the operator. NotFoundError alike when missing or not theirs."""
+    consortium = coordinated_consortia(user).filter(pk=consortium_id).first()
+    if consortium is None:
+        consortium = funded_consortia(user).filter(pk=consortium_id).first()
+    if consortium is None:
+        raise NotFoundError(_("Consortium not found."))
+    return consortium
+
+
+def ngo_for_coordinator(user, consortium: Consortium, slug: str) -> NGO:
+    """A member NGO of `consortium` that `user` coordinates; NotFoundError otherwise."""
+    require_coordinator(user, consortium)
+    ngo = NGO.objects.filter(consortium=consortium, slug=slug, is_template=False).first()
+    if ngo is None:
+        raise NotFoundError(_("NGO not found."))
+    return ngo
+
+
+def agency_for_coordinator(user, consortium: Consortium, agency_uuid) -> Agency:
+    """A directory entry of `consortium` that `user` coordinates; NotFoundError otherwise."""
+    require_coordinator(user, consortium)
+    agency = Agency.objects.filter(consortium=consortium, uuid=agency_uuid).first()
+    if agency is None:
+        raise NotFoundError(_("Agency not found."))
+    return agency
+
+
+def agreement_for_coordinator(user, consortium: Consortium, agreement_uuid) -> ReferralAgreement:
+    """An agreement of `consortium` that `user` coordinates; NotFoundError otherwise."""
+    require_coordinator(user, consortium)
+    agreement = (
+        ReferralAgreement.objects.filter(consortium=consortium, uuid=agreement_uuid)
+        .select_related("first_agency", "second_agency")
+        .first()
+    )
+    if agreement is None:
+        raise NotFoundError(_("Agreement not found."))
+    return agreement

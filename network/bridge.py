@@ -146,6 +146,20 @@ def _notify_sender(referral) -> None:
     )
 
 
+def ngo_counts(*, ngo: NGO) -> dict[str, int]:
+    """The NGO's active staff accounts and cases, counted in its own schema (for the console's
+    summary row: counts only, nothing about a child or an account leaves the schema)."""
+    from django.contrib.auth import get_user_model
+
+    from casework.models import Case
+
+    with schema_context(ngo.schema_name):
+        return {
+            "staff_count": get_user_model().objects.filter(is_active=True).count(),
+            "case_count": Case.objects.count(),
+        }
+
+
 def outbox_sweep(*, limit_per_ngo: int = 500) -> int:
     """Deliver what is pending in every provisioned NGO's outbox (beat, every minute): the
     safety net for a lost on-commit task. Suspended senders still deliver what they sent."""

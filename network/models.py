@@ -36,6 +36,27 @@ class SharedField(models.TextChoices):
     REASON = "reason", _("Reason for referral")
 
 
+# What each shareable field carries, as the agreement form explains it (network/referrals/
+# payload.py builds the values).
+SHARED_FIELD_EXPLANATIONS = {
+    SharedField.FULL_NAME: _("The child's registered name, so the receiver can open a case."),
+    SharedField.KNOWN_AS: _("The name the child is called by."),
+    SharedField.SEX: _("Female or male."),
+    SharedField.AGE: _("Age in whole years on the day of the referral, without the birth date."),
+    SharedField.DATE_OF_BIRTH: _("The birth date, or the birth year and whether it is estimated."),
+    SharedField.VILLAGE: _("Province, regency, district and village of the household."),
+    SharedField.GUARDIAN: _("Whom to contact: the guardian's name, relationship and phone."),
+    SharedField.SCHOOL_STATUS: _("In school, dropped out or never enrolled, and the last grade."),
+    SharedField.ASSESSMENT: _(
+        "Date, child-labour status (ILO and BPS rules) and the five domain scores of the latest "
+        "approved assessment."
+    ),
+    SharedField.HEALTH_NOTES: _("The health notes of the latest approved assessment."),
+    SharedField.RISK_LEVEL: _("Low, medium, high or urgent, as the case records it."),
+    SharedField.REASON: _("Why the child is referred, as the sender writes it."),
+}
+
+
 class Agency(models.Model):
     """An agency the consortium works with: a partner NGO (a tenant) or an outside service."""
 
@@ -245,3 +266,21 @@ class ReferralEnvelope(models.Model):
 
     def __str__(self):
         return f"{self.referral_uuid} {self.state}"
+
+
+class NGOSummary(models.Model):
+    """A partner NGO's head counts as the console shows them, refreshed by a per-NGO task
+    (`network.tasks.ngo_summary_refresh`, daily and after onboarding) through the bridge, so no
+    console request enters a tenant schema. Counts only: nothing about any child or account."""
+
+    ngo = models.OneToOneField(NGO, on_delete=models.CASCADE, related_name="summary")
+    staff_count = models.PositiveIntegerField(_("staff"))
+    case_count = models.PositiveIntegerField(_("cases"))
+    computed_at = models.DateTimeField(_("counted at"))
+
+    class Meta:
+        verbose_name = _("NGO summary")
+        verbose_name_plural = _("NGO summaries")
+
+    def __str__(self):
+        return f"{self.ngo}: {self.staff_count} staff, {self.case_count} cases"

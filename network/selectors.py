@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from casework import regions
 from core import clock
-from network.models import Agency, ReferralAgreement
-from tenants.models import Consortium
+from network.models import Agency, ReferralAgreement, ReferralEnvelope, ReferralState
+from tenants.models import NGO, Consortium
 
 
 def agency_list(
@@ -107,14 +107,70 @@ def agencies_referable(
 
 
 def envelopes_for_coordinator(*, consortium: Consortium, overdue: bool = False):
-    """Referral metadata of a consortium (never payloads): what the coordinator sees."""
-    from network.models import ReferralEnvelope, ReferralState
-
+    """Referral metadata of a consortium (never payloads): what the coordinator sees, newest
+    first, each marked `is_overdue` (still unanswered after its due date)."""
+    today = clock.today()
     queryset = (
         ReferralEnvelope.objects.filter(consortium=consortium)
         .select_related("from_agency", "to_agency")
         .defer("sealed_payload")
+        .annotate(is_overdue=ExpressionWrapper(_overdue_on(today), output_field=BooleanField()))
     )
     if overdue:
-        queryset = queryset.filter(state=ReferralState.SENT, due_on__lt=clock.today())
+        queryset = queryset.filter(_overdue_on(today))
+    return queryset
+
+
+def _overdue_on(today: date) -> Q:
+    return Q(state=ReferralState.SENT, due_on__lt=today)
+
+
+def console_members(*, consortium: Consortium) -> QuerySet[NGO]:
+    """The consortium's partner NGOs with their summary row (counted by a task, never here)."""
+    return (
+        NGO.objects.filter(consortium=consortium, is_template=False)
+        .select_related("summary")
+        .order_by("name", "pk")
+    )
+
+
+def console_counts(*, consortium: Consortium) -> dict[str, int]:
+    """The console home's figures, all from the public schema."""
+    ngos = NGO.objects.filter(consortium=consortium, is_template=False)
+    agreements = ReferralAgreement.objects.filter(consortium=consortium)
+    return {
+        "ngos_active": ngos.filter(status=NGO.Status.ACTIVE).count(),
+        "ngos_suspended": ngos.filter(status=NGO.Status.SUSPENDED).count(),
+        "agencies": Agency.objects.filter(
+            consortium=consortium, status=Agency.Status.APPROVED, is_active=True
+        ).count(),
+        "proposals": agency_proposals(consortium=consortium).count(),
+        "agreements_active": agreements.filter(status=ReferralAgreement.Status.ACTIVE).count(),
+        "agreements_draft": agreements.filter(status=ReferralAgreement.Status.DRAFT).count(),
+        "referrals_open": ReferralEnvelope.objects.filter(
+            consortium=consortium,
+            state__in=[ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.IN_PROGRESS],
+        ).count(),
+        "referrals_overdue": ReferralEnvelope.objects.filter(
+            Q(consortium=consortium) & _overdue_on(clock.today())
+        ).count(),
+    }
+
+
+def agency_proposals(*, consortium: Consortium) -> QuerySet[Agency]:
+    """Agencies NGO staff proposed that wait for a coordinator's review, oldest first."""
+    return (
+        Agency.objects.filter(consortium=consortium, status=Agency.Status.PROPOSED)
+        .select_related("proposed_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def agreement_list(*, consortium: Consortium, status: str | None = None):
+    """The consortium's agreements, newest first, with both agencies loaded."""
+    queryset = ReferralAgreement.objects.filter(consortium=consortium).select_related(
+        "first_agency", "second_agency"
+    )
+    if status:
+        queryset = queryset.filter(status=status)
     return queryset

@@ -30,3 +30,21 @@ def agreements_expire_daily() -> int:
     from network.services import agreements_expire
 
     return agreements_expire(today=clock.today())
+
+
+@shared_task(acks_late=True, ignore_result=True, max_retries=3, default_retry_delay=30)
+def ngo_summary_refresh(run_key: str | None = None, ngo_id: int | None = None) -> bool:
+    """Recount one NGO's staff and cases for the console: after onboarding (with `ngo_id`, sent
+    from the public schema) and daily through `settings.TENANT_DAILY_TASKS` (sent in the NGO's
+    schema, which names the NGO). True when a summary row was written."""
+    from network.services import ngo_summary_refresh as refresh
+    from tenants.db import connection
+    from tenants.models import NGO
+
+    if ngo_id is None:
+        ngo_id = (
+            NGO.objects.filter(schema_name=connection.schema_name).values_list("pk", flat=True)
+        ).first()
+        if ngo_id is None:
+            return False
+    return refresh(ngo_id=ngo_id) is not None

@@ -146,7 +146,10 @@ CASE_TIMELINE_PROVIDERS = [
 ]
 # Celery tasks (by name, each taking `run_key`) that beat's daily fan-out runs in every ready,
 # active NGO's schema.
-TENANT_DAILY_TASKS = ["casework.tasks.daily_maintenance"]
+TENANT_DAILY_TASKS = [
+    "casework.tasks.daily_maintenance",  # overdue follow-ups and their notifications
+    "network.tasks.ngo_summary_refresh",  # the console's staff and case counts (NGOSummary)
+]
 
 TENANT_MODEL = "tenants.NGO"
 TENANT_DOMAIN_MODEL = "tenants.Domain"

@@ -1,6 +1,6 @@
 """URLs of the public consortium / operator site (`BASE_DOMAIN`)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from core.admin_sites import operator_site
 from ngo_platform.urls_common import common_patterns
@@ -10,6 +10,7 @@ from tenants.api.ngos import ConsortiumListView, NGOListCreateView, NGOStatusVie
 urlpatterns = [
     path("", public_home, name="home"),
     path("admin/", operator_site.urls),
+    path("console/", include("network.console.urls")),
     path("api/v1/consortia/", ConsortiumListView.as_view(), name="api-consortia"),
     path("api/v1/ngos/", NGOListCreateView.as_view(), name="api-ngos"),
     path("api/v1/ngos/<slug:slug>/status/", NGOStatusView.as_view(), name="api-ngo-status"),

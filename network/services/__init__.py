@@ -15,6 +15,7 @@ from network.services.directory import (
     agency_update,
     partner_agency_ensure,
 )
+from network.services.members import ngo_onboard, ngo_status_change, ngo_summary_refresh
 
 __all__ = [
     "AgencyInput",
@@ -26,5 +27,8 @@ __all__ = [
     "agreement_create",
     "agreement_revoke",
     "agreements_expire",
+    "ngo_onboard",
+    "ngo_status_change",
+    "ngo_summary_refresh",
     "partner_agency_ensure",
 ]

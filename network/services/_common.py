@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from casework import regions
+from core.audit import AuditAction, changes, snapshot
 from core.errors import ApplicationError
+from tenants.audit import platform_audit_record
 
 
 def invalid(field: str, message: str) -> ApplicationError:
@@ -48,3 +52,32 @@ def regency_codes_clean(codes: Iterable[str]) -> list[str]:
             )
         cleaned.add(regency.code)
     return sorted(cleaned)
+
+
+def audited(instance: models.Model, fields: list[str]) -> dict:
+    """`fields` of `instance` as the trail stores them (a file as its stored name)."""
+    values = snapshot(instance, fields)
+    return {
+        name: (value.name or "") if isinstance(value, FieldFile) else value
+        for name, value in values.items()
+    }
+
+
+def audit(
+    *,
+    actor,
+    action: AuditAction,
+    instance: models.Model,
+    fields: list[str],
+    before: dict | None = None,
+    details: dict | None = None,
+) -> None:
+    """One event in the platform trail (`tenants.PlatformAuditEvent`), in the caller's
+    transaction: `fields` of `instance` compared with `before` (empty for a create)."""
+    platform_audit_record(
+        actor=actor,
+        action=action,
+        instance=instance,
+        changed_fields=changes(before or {}, audited(instance, fields)),
+        details=details,
+    )

@@ -9,15 +9,31 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import clock
+from core.audit import AuditAction
 from core.errors import InvalidTransitionError, NotFoundError
 from network.access import require_coordinator
 from network.models import Agency, ReferralAgreement, ServiceType, SharedField
-from network.services._common import choices_subset, invalid
+from network.services._common import audit, audited, choices_subset, invalid
 from tenants.models import Consortium
 
 Status = ReferralAgreement.Status
 MAX_RESPONSE_DAYS = 90
 MOU_MAX_BYTES = 5 * 1024 * 1024
+# What the platform trail records of an agreement (the MoU as its stored file name).
+AUDITED_FIELDS = [
+    "consortium_id",
+    "first_agency_id",
+    "second_agency_id",
+    "direction",
+    "service_types",
+    "shared_fields",
+    "response_days",
+    "valid_from",
+    "valid_to",
+    "mou",
+    "status",
+    "status_reason",
+]
 TRANSITIONS = {
     Status.DRAFT: [Status.ACTIVE, Status.REVOKED],
     Status.ACTIVE: [Status.EXPIRED, Status.REVOKED],
@@ -109,6 +125,7 @@ def agreement_create(
     if mou is not None:
         agreement.mou = mou
     agreement.save()
+    audit(actor=actor, action=AuditAction.CREATE, instance=agreement, fields=AUDITED_FIELDS)
     return agreement
 
 
@@ -123,15 +140,31 @@ def _for_change(agreement_uuid) -> ReferralAgreement:
     return agreement
 
 
-def _move(agreement: ReferralAgreement, to_status: str, reason: str = "") -> ReferralAgreement:
+def _move(
+    agreement: ReferralAgreement,
+    to_status: str,
+    *,
+    actor,
+    reason: str = "",
+    before: dict | None = None,
+) -> ReferralAgreement:
     allowed = TRANSITIONS[Status(agreement.status)]
     if to_status not in allowed:
         raise InvalidTransitionError(
             current=agreement.status, requested=to_status, allowed=list(allowed)
         )
+    before = before or audited(agreement, ["mou", "status", "status_reason"])
     agreement.status = to_status
     agreement.status_reason = reason
     agreement.save(update_fields=["status", "status_reason", "updated_at"])
+    audit(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        instance=agreement,
+        fields=list(before),
+        before=before,
+        details={"reason": reason} if reason else None,
+    )
     return agreement
 
 
@@ -140,6 +173,7 @@ def agreement_activate(*, actor, agreement_uuid, mou=None) -> ReferralAgreement:
     """Put a signed draft into force: it needs the signed MoU and an end date not yet past."""
     agreement = _for_change(agreement_uuid)
     require_coordinator(actor, agreement.consortium)
+    before = audited(agreement, ["mou", "status", "status_reason"])
     if mou is not None:
         _mou_check(mou)
         agreement.mou = mou
@@ -148,7 +182,7 @@ def agreement_activate(*, actor, agreement_uuid, mou=None) -> ReferralAgreement:
         raise invalid("mou", _("Upload the signed MoU before activating the agreement."))
     if agreement.valid_to is not None and agreement.valid_to < clock.today():
         raise invalid("valid_to", _("This agreement has already ended."))
-    return _move(agreement, Status.ACTIVE)
+    return _move(agreement, Status.ACTIVE, actor=actor, before=before)
 
 
 @transaction.atomic
@@ -158,7 +192,7 @@ def agreement_revoke(*, actor, agreement_uuid, reason: str) -> ReferralAgreement
     require_coordinator(actor, agreement.consortium)
     if not (reason or "").strip():
         raise invalid("reason", _("Say why the agreement is revoked."))
-    return _move(agreement, Status.REVOKED, reason.strip())
+    return _move(agreement, Status.REVOKED, actor=actor, reason=reason.strip())
 
 
 @transaction.atomic

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.audit import AuditAction
 from core.errors import ApplicationError, InvalidTransitionError, NotFoundError
 from network.access import require_coordinator
 from network.models import Agency, ServiceType
 from network.services._common import (
+    audit,
+    audited,
     choices_subset,
     invalid,
     province_codes_clean,
@@ -20,6 +23,24 @@ from network.services._common import (
 from tenants.models import NGO, Consortium
 
 PHONE_RE = re.compile(r"\+?[0-9][0-9 ()\-]{4,38}")
+# What the platform trail records of an agency (the attribute names).
+AUDITED_FIELDS = [
+    "consortium_id",
+    "kind",
+    "name",
+    "ngo_id",
+    "service_types",
+    "province_codes",
+    "regency_codes",
+    "contact_name",
+    "phone",
+    "email",
+    "address",
+    "is_active",
+    "status",
+    "proposed_by_id",
+    "review_comment",
+]
 
 
 @dataclass
@@ -86,6 +107,7 @@ def agency_create(*, actor, consortium: Consortium, data: AgencyInput) -> Agency
     agency = Agency(consortium=consortium, status=Agency.Status.APPROVED)
     _apply(agency, data)
     agency.save()
+    audit(actor=actor, action=AuditAction.CREATE, instance=agency, fields=AUDITED_FIELDS)
     return agency
 
 
@@ -97,11 +119,19 @@ def agency_update(
     link to its tenant follow the tenant; its services, regions and contacts can change."""
     agency = _agency_for_update(agency_uuid)
     require_coordinator(actor, agency.consortium)
+    before = audited(agency, AUDITED_FIELDS)
     if data is not None:
         _apply(agency, data)
     if is_active is not None:
         agency.is_active = is_active
     agency.save()
+    audit(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=agency,
+        fields=AUDITED_FIELDS,
+        before=before,
+    )
     return agency
 
 
@@ -121,6 +151,14 @@ def agency_propose(
     )
     _apply(agency, data)
     agency.save()
+    # The proposer is an account of the NGO's own schema, not of the public one: named only.
+    audit(
+        actor=(proposer_name or proposer.name)[:150],
+        action=AuditAction.CREATE,
+        instance=agency,
+        fields=AUDITED_FIELDS,
+        details={"proposed_by_agency": str(proposer.uuid)},
+    )
     return agency
 
 
@@ -137,9 +175,18 @@ def agency_review(*, actor, agency_uuid, approve: bool, comment: str = "") -> Ag
         )
     if not approve and not comment.strip():
         raise invalid("comment", _("Say why the proposal is rejected."))
+    before = audited(agency, ["status", "review_comment"])
     agency.status = Agency.Status.APPROVED if approve else Agency.Status.REJECTED
     agency.review_comment = comment.strip()
     agency.save(update_fields=["status", "review_comment", "updated_at"])
+    audit(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        instance=agency,
+        fields=list(before),
+        before=before,
+        details={"comment": agency.review_comment} if agency.review_comment else None,
+    )
     return agency
 
 

@@ -343,6 +343,8 @@ COVERED_ELSEWHERE = {
     "admin/": "the admin site's generated routes: PAGES['admin/']",
 }
 
+UUID = "6f1c2b9e-1d2a-4c3b-9a8e-5d7f0e1a2b3c"  # any: the login redirect comes first
+
 # The public site (BASE_DOMAIN): no NGO role exists there; an NGO account's session does not
 # carry over (sessions live in the NGO's schema), so every NGO actor gets the anonymous answer.
 PUBLIC_PAGES: dict[str, list[tuple[str, int | None]]] = {
@@ -359,6 +361,42 @@ PUBLIC_PAGES: dict[str, list[tuple[str, int | None]]] = {
     "api/schema/": [("/api/schema/", 200)],
     "api/docs/": [("/api/docs/", 200)],
     "admin/": [("/admin/", 302), ("/admin/auth/user/", 302)],
+    # The coordinator console: every page asks for a public-host login first (the per-role
+    # statuses of the console are tests/network/test_console_pages.py's).
+    **{
+        "console/" + route: [("/console/" + path, 302)]
+        for route, path in (
+            ("", ""),
+            ("<int:consortium_id>/", "1/"),
+            ("<int:consortium_id>/reports/", "1/reports/"),
+            ("<int:consortium_id>/ngos/", "1/ngos/"),
+            ("<int:consortium_id>/ngos/new/", "1/ngos/new/"),
+            ("<int:consortium_id>/ngos/<slug:slug>/status/", "1/ngos/yayasan-a/status/"),
+            ("<int:consortium_id>/directory/", "1/directory/"),
+            ("<int:consortium_id>/directory/new/", "1/directory/new/"),
+            ("<int:consortium_id>/directory/<uuid:agency_uuid>/", f"1/directory/{UUID}/"),
+            (
+                "<int:consortium_id>/directory/<uuid:agency_uuid>/review/",
+                f"1/directory/{UUID}/review/",
+            ),
+            ("<int:consortium_id>/agreements/", "1/agreements/"),
+            ("<int:consortium_id>/agreements/new/", "1/agreements/new/"),
+            ("<int:consortium_id>/agreements/<uuid:agreement_uuid>/", f"1/agreements/{UUID}/"),
+            (
+                "<int:consortium_id>/agreements/<uuid:agreement_uuid>/activate/",
+                f"1/agreements/{UUID}/activate/",
+            ),
+            (
+                "<int:consortium_id>/agreements/<uuid:agreement_uuid>/revoke/",
+                f"1/agreements/{UUID}/revoke/",
+            ),
+            (
+                "<int:consortium_id>/agreements/<uuid:agreement_uuid>/mou/",
+                f"1/agreements/{UUID}/mou/",
+            ),
+            ("<int:consortium_id>/referrals/", "1/referrals/"),
+        )
+    },
 }
 PUBLIC_COVERED_ELSEWHERE = {"admin/": "the operator site's generated routes: its index"}
 

@@ -4,6 +4,7 @@ import time
 import uuid
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django_tenants.utils import schema_context, tenant_context
 
@@ -98,7 +99,7 @@ def test_fan_out_reaches_only_ready_active_ngos(worker, committed_db, ngo_a, ngo
 
         assert _wait_for(in_a)
         active = NGO.objects.filter(status="active", is_ready=True, is_template=False).count()
-        assert queued == active
+        assert queued == active * len(settings.TENANT_DAILY_TASKS)
         with schema_context("ngo_lembaga_b"):
             assert not TaskRun.objects.filter(run_key=run_key).exists()
     finally:

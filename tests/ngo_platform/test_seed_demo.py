@@ -267,3 +267,22 @@ def test_logins_are_listed_by_ngo_and_a_second_run_creates_nothing(demo):
     assert seed_demo() is False
     assert seed_consortium() is False
     assert counts() == before
+
+
+def test_the_console_has_the_demo_ngos_counted_and_in_the_directory(demo):
+    """The coordinator console shows each demo NGO's staff and cases and its directory entry."""
+    from django_tenants.utils import schema_context
+
+    from casework.models import Case
+    from network.models import Agency, NGOSummary
+
+    for ngo in NGO.objects.filter(consortium__slug=CONSORTIUM_SLUG):
+        summary = NGOSummary.objects.get(ngo=ngo)
+        with schema_context(ngo.schema_name):
+            expected = (
+                get_user_model().objects.filter(is_active=True).count(),
+                Case.objects.count(),
+            )
+        assert (summary.staff_count, summary.case_count) == expected
+        assert summary.staff_count == 5  # admin, supervisor, two case workers, M&E officer
+        assert Agency.objects.get(ngo=ngo).kind == "partner_ngo"

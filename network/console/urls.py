@@ -1,0 +1,49 @@
+"""The coordinator console's routes, under /console/ on the public host."""
+
+from django.urls import path
+
+from network.console import views
+
+app_name = "console"
+
+CONSORTIUM = "<int:consortium_id>/"
+
+urlpatterns = [
+    path("", views.console_index, name="index"),
+    path(CONSORTIUM, views.home, name="home"),
+    path(CONSORTIUM + "reports/", views.reports, name="reports"),
+    path(CONSORTIUM + "ngos/", views.members, name="members"),
+    path(CONSORTIUM + "ngos/new/", views.onboard, name="onboard"),
+    path(CONSORTIUM + "ngos/<slug:slug>/status/", views.ngo_status, name="ngo-status"),
+    path(CONSORTIUM + "directory/", views.directory, name="directory"),
+    path(CONSORTIUM + "directory/new/", views.agency_new, name="agency-new"),
+    path(CONSORTIUM + "directory/<uuid:agency_uuid>/", views.agency_detail, name="agency"),
+    path(
+        CONSORTIUM + "directory/<uuid:agency_uuid>/review/",
+        views.agency_review,
+        name="agency-review",
+    ),
+    path(CONSORTIUM + "agreements/", views.agreements, name="agreements"),
+    path(CONSORTIUM + "agreements/new/", views.agreement_new, name="agreement-new"),
+    path(
+        CONSORTIUM + "agreements/<uuid:agreement_uuid>/",
+        views.agreement_detail,
+        name="agreement",
+    ),
+    path(
+        CONSORTIUM + "agreements/<uuid:agreement_uuid>/activate/",
+        views.agreement_activate,
+        name="agreement-activate",
+    ),
+    path(
+        CONSORTIUM + "agreements/<uuid:agreement_uuid>/revoke/",
+        views.agreement_revoke,
+        name="agreement-revoke",
+    ),
+    path(
+        CONSORTIUM + "agreements/<uuid:agreement_uuid>/mou/",
+        views.agreement_mou,
+        name="agreement-mou",
+    ),
+    path(CONSORTIUM + "referrals/", views.referrals, name="referrals"),
+]
