@@ -10,7 +10,6 @@ from django.contrib.auth.models import User
 from django.db import models
 
 from core.audit import AuditAction, event_values
-from tenants.db import connection
 from tenants.models import PlatformAuditEvent
 
 
@@ -28,7 +27,8 @@ def platform_audit_record(
 
     `actor` is the acting public-schema user, or None / "system" for commands and seeding.
     """
-    connection.set_schema_to_public()
+    # No schema switch: the table is in the public schema, which every tenant's search path
+    # ends with, and switching here would leave a caller in an NGO's schema on the public one.
     return PlatformAuditEvent.objects.create(
         **event_values(
             actor=actor,
