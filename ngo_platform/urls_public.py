@@ -1,6 +1,6 @@
 """URLs of the public consortium / operator site (`BASE_DOMAIN`)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from core.admin_sites import operator_site
 from ngo_platform.urls_common import common_patterns
@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/consortia/", ConsortiumListView.as_view(), name="api-consortia"),
     path("api/v1/ngos/", NGOListCreateView.as_view(), name="api-ngos"),
     path("api/v1/ngos/<slug:slug>/status/", NGOStatusView.as_view(), name="api-ngo-status"),
+    path("api/v1/", include("network.api.urls_public")),
     *common_patterns("ngo_platform.urls_public"),
 ]
