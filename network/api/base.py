@@ -26,6 +26,13 @@ class ByNameCursorPagination(NewestFirstCursorPagination):
     ordering = ("name", "id")
 
 
+def validated_query(serializer_class, request) -> dict:
+    """The query string checked by `serializer_class`; invalid input raises a 400."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 def flag(value: str | None) -> bool:
     """A boolean query parameter: 1, true or yes (any case) is true, anything else false."""
     return (value or "").strip().lower() in ("1", "true", "yes")

@@ -5,7 +5,6 @@ and what is audited."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -13,11 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.api.base import IsNGOStaff, NewestFirstCursorPagination, validated
-from core.errors import NotFoundError
 from network.api import serializers as s
-from network.api.base import choices, flag
-from network.models import ReferralState
+from network.api.base import choices, flag, validated_query
+from network.models import ReferralState, ServiceType
 from network.referrals import selectors, services
+from network.referrals.access import referral_for_actor
 from network.referrals.models import Referral
 
 LIST_FILTERS = [
@@ -36,21 +35,23 @@ def _list_filters(request) -> dict:
     }
 
 
-def _outgoing(request, referral_uuid) -> Referral:
-    """The outgoing referral with its history, if the actor may see its case (404 alike)."""
-    referral = (
-        selectors.referrals_outgoing(actor=request.user)
-        .prefetch_related("events")
-        .filter(uuid=referral_uuid)
-        .first()
-    )
-    if referral is None:
-        raise NotFoundError(_("Referral not found."))
-    return referral
+def _detail(request, referral_uuid, direction: str) -> Referral:
+    """The referral with its history, if it goes `direction` and the actor may see it (404
+    alike for a missing one, another NGO's and one of the other direction)."""
+    referral_for_actor(request.user, referral_uuid, direction=direction)
+    return selectors.referral_detail(actor=request.user, referral_uuid=referral_uuid)
 
 
-def _outgoing_response(request, referral: Referral) -> Response:
-    return Response(s.OutgoingReferralDetailSerializer(_outgoing(request, referral.uuid)).data)
+def _outgoing_response(request, referral: Referral, status_code=status.HTTP_200_OK) -> Response:
+    detail = _detail(request, referral.uuid, Referral.Direction.OUTGOING)
+    return Response(s.ReferralDetailSerializer(detail).data, status=status_code)
+
+
+def _incoming_response(request, referral: Referral) -> Response:
+    """The incoming referral with its history after a change (not reopened: no payload, no
+    audit event for reading it again)."""
+    detail = _detail(request, referral.uuid, Referral.Direction.INCOMING)
+    return Response(s.ReferralDetailSerializer(detail).data)
 
 
 # --- Sent --------------------------------------------------------------------------------------
@@ -76,7 +77,7 @@ class OutgoingListView(GenericAPIView):
 
     @extend_schema(
         request=s.ReferralSendInputSerializer,
-        responses={201: s.OutgoingReferralDetailSerializer},
+        responses={201: s.ReferralDetailSerializer},
         tags=["referrals"],
         summary="Refer a case's child to an agency (under an agreement in force, with consent)",
     )
@@ -90,21 +91,55 @@ class OutgoingListView(GenericAPIView):
             reason=data["reason"],
             urgency=data["urgency"],
         )
-        response = _outgoing_response(request, referral)
-        response.status_code = status.HTTP_201_CREATED
-        return response
+        return _outgoing_response(request, referral, status.HTTP_201_CREATED)
+
+
+class OutgoingOptionsView(APIView):
+    permission_classes = [IsNGOStaff]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("case_id", int, required=True, description="The case to refer"),
+            OpenApiParameter(
+                "service_type", str, enum=ServiceType.values, description="Only this service"
+            ),
+        ],
+        responses=s.ReferOptionsSerializer,
+        tags=["referrals"],
+        summary="Where a case's child may be referred and what each agency would receive",
+    )
+    def get(self, request):
+        data = validated_query(s.ReferOptionsQuerySerializer, request)
+        options = selectors.refer_options(
+            actor=request.user, case_id=data["case_id"], service_type=data["service_type"]
+        )
+        return Response(s.ReferOptionsSerializer(options).data)
 
 
 class OutgoingDetailView(APIView):
     permission_classes = [IsNGOStaff]
 
     @extend_schema(
-        responses=s.OutgoingReferralDetailSerializer,
+        responses=s.ReferralDetailSerializer,
         tags=["referrals"],
-        summary="A referral you sent: what it shared and its history",
+        summary="A referral you sent and its history (its letter shows what it shared)",
     )
     def get(self, request, referral_uuid):
-        return Response(s.OutgoingReferralDetailSerializer(_outgoing(request, referral_uuid)).data)
+        detail = _detail(request, referral_uuid, Referral.Direction.OUTGOING)
+        return Response(s.ReferralDetailSerializer(detail).data)
+
+
+class OutgoingLetterView(APIView):
+    permission_classes = [IsNGOStaff]
+
+    @extend_schema(
+        responses=s.ReferralLetterSerializer,
+        tags=["referrals"],
+        summary="The referral letter, with the agreed fields as sent (audited)",
+    )
+    def get(self, request, referral_uuid):
+        letter = selectors.referral_letter(actor=request.user, referral_uuid=referral_uuid)
+        return Response(s.ReferralLetterSerializer(letter).data)
 
 
 class OutgoingWithdrawView(APIView):
@@ -112,7 +147,7 @@ class OutgoingWithdrawView(APIView):
 
     @extend_schema(
         request=s.ReferralWithdrawInputSerializer,
-        responses=s.OutgoingReferralDetailSerializer,
+        responses=s.ReferralDetailSerializer,
         tags=["referrals"],
         summary="Withdraw a referral not yet accepted (its payload is purged)",
     )
@@ -129,7 +164,7 @@ class OutgoingResponseView(APIView):
 
     @extend_schema(
         request=s.ReferralResponseInputSerializer,
-        responses=s.OutgoingReferralDetailSerializer,
+        responses=s.ReferralDetailSerializer,
         tags=["referrals"],
         summary="Record an outside agency's answer (agencies that are not partner NGOs)",
     )
@@ -142,13 +177,6 @@ class OutgoingResponseView(APIView):
 
 
 # --- Received ----------------------------------------------------------------------------------
-
-
-def _incoming_response(request, referral: Referral) -> Response:
-    """The incoming referral's metadata after a change (not reopened: no payload, no audit
-    event for reading it again)."""
-    referral = selectors.referrals_incoming(actor=request.user).get(uuid=referral.uuid)
-    return Response(s.ReferralOutputSerializer(referral).data)
 
 
 class IncomingListView(GenericAPIView):
@@ -179,6 +207,8 @@ class IncomingDetailView(APIView):
         summary="Open a received referral: the shared fields, decrypted (audited)",
     )
     def get(self, request, referral_uuid):
+        # Only an incoming referral opens here (the sender's copy prints as its letter).
+        referral_for_actor(request.user, referral_uuid, direction=Referral.Direction.INCOMING)
         opened = services.referral_open(actor=request.user, referral_uuid=referral_uuid)
         referral = opened.referral
         referral.opened_fields = opened.fields
@@ -190,7 +220,7 @@ class IncomingAcceptView(APIView):
 
     @extend_schema(
         request=s.ReferralAcceptInputSerializer,
-        responses=s.ReferralOutputSerializer,
+        responses=s.ReferralDetailSerializer,
         tags=["referrals"],
         summary="Accept: a case is opened in this NGO from the shared fields",
     )
@@ -207,7 +237,7 @@ class IncomingDeclineView(APIView):
 
     @extend_schema(
         request=s.ReferralDeclineInputSerializer,
-        responses=s.ReferralOutputSerializer,
+        responses=s.ReferralDetailSerializer,
         tags=["referrals"],
         summary="Decline, with a reason the referring NGO reads",
     )
@@ -224,7 +254,7 @@ class IncomingProgressView(APIView):
 
     @extend_schema(
         request=s.ReferralProgressInputSerializer,
-        responses=s.ReferralOutputSerializer,
+        responses=s.ReferralDetailSerializer,
         tags=["referrals"],
         summary="Report that the service has started",
     )
@@ -241,7 +271,7 @@ class IncomingCompleteView(APIView):
 
     @extend_schema(
         request=s.ReferralCompleteInputSerializer,
-        responses=s.ReferralOutputSerializer,
+        responses=s.ReferralDetailSerializer,
         tags=["referrals"],
         summary="Report the service done, with an outcome note for the referring NGO",
     )

@@ -300,25 +300,101 @@ class ReferralOutputSerializer(serializers.ModelSerializer):
         return [str(state) for state in REFERRAL_TRANSITIONS[ReferralState(referral.state)]]
 
 
-class OutgoingReferralDetailSerializer(ReferralOutputSerializer):
-    """The sender's referral in full: what it shared (its own child's data) and its history."""
+class ReferralDetailSerializer(ReferralOutputSerializer):
+    """A referral with its history (no child field: opening an incoming one or printing the
+    letter of an outgoing one shows those, audited)."""
 
-    shared_data = serializers.DictField(read_only=True)
     events = ReferralEventSerializer(many=True, read_only=True)
 
     class Meta(ReferralOutputSerializer.Meta):
-        fields = [*ReferralOutputSerializer.Meta.fields, "shared_data", "events"]
+        fields = [*ReferralOutputSerializer.Meta.fields, "events"]
 
 
-class IncomingReferralOpenedSerializer(ReferralOutputSerializer):
-    """The receiver's referral opened: the shared fields decrypted (each opening is audited)."""
+class IncomingReferralOpenedSerializer(ReferralDetailSerializer):
+    """The receiver's referral opened: the shared fields decrypted (each opening is audited);
+    null once the payload is purged (accepted: the new case holds them)."""
 
     # Set on the referral by the view from what `referral_open` returned.
-    shared_data = serializers.DictField(source="opened_fields", read_only=True)
-    events = ReferralEventSerializer(many=True, read_only=True)
+    shared_data = serializers.DictField(source="opened_fields", read_only=True, allow_null=True)
 
-    class Meta(ReferralOutputSerializer.Meta):
-        fields = [*ReferralOutputSerializer.Meta.fields, "shared_data", "events"]
+    class Meta(ReferralDetailSerializer.Meta):
+        fields = [*ReferralDetailSerializer.Meta.fields, "shared_data"]
+
+
+class LetterAgencySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text="In the reader's language")
+    contact_name = serializers.CharField()
+    phone = serializers.CharField()
+    address = serializers.CharField()
+
+
+class LetterFieldSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.CharField()
+
+
+class ReferralLetterSerializer(serializers.Serializer):
+    """A printable referral letter, every text in the reader's language (reading it is
+    audited: it shows the child's shared fields)."""
+
+    referral_uuid = serializers.UUIDField(source="referral.uuid")
+    to_agency = serializers.SerializerMethodField()
+    sender_name = serializers.CharField()
+    sent_on = serializers.DateField()
+    service = serializers.CharField()
+    urgency = serializers.CharField()
+    due_on = serializers.DateField()
+    shared_fields = serializers.SerializerMethodField()
+    reason = serializers.CharField()
+
+    @extend_schema_field(LetterAgencySerializer)
+    def get_to_agency(self, letter) -> dict:
+        return {
+            "name": letter.agency_name,
+            "kind": letter.agency_kind,
+            "contact_name": letter.agency_contact,
+            "phone": letter.agency_phone,
+            "address": letter.agency_address,
+        }
+
+    @extend_schema_field(LetterFieldSerializer(many=True))
+    def get_shared_fields(self, letter) -> list[dict]:
+        return [{"label": label, "value": value} for label, value in letter.fields]
+
+
+class ReferOptionFieldSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=SharedField.choices)
+    label = serializers.CharField()
+
+
+class ReferOptionSerializer(serializers.Serializer):
+    agency = AgencyRefSerializer()
+    service_type = serializers.ChoiceField(choices=ServiceType.choices)
+    agreement_uuid = serializers.UUIDField()
+    shared_fields = serializers.SerializerMethodField()
+    response_days = serializers.IntegerField()
+    already_referred = serializers.BooleanField()
+
+    @extend_schema_field(ReferOptionFieldSerializer(many=True))
+    def get_shared_fields(self, option) -> list[dict]:
+        return [{"code": code, "label": label} for code, label in option.fields]
+
+
+class ReferOptionsQuerySerializer(serializers.Serializer):
+    case_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    service_type = serializers.ChoiceField(
+        choices=ServiceType.choices, required=False, allow_null=True, default=None
+    )
+
+
+class ReferOptionsSerializer(serializers.Serializer):
+    """Where a case's child may be referred, what each would share, or why it cannot be."""
+
+    case_id = serializers.IntegerField(source="case.pk")
+    service_type = serializers.ChoiceField(choices=ServiceType.choices, allow_null=True)
+    blocked_reason = serializers.CharField(allow_null=True)
+    options = ReferOptionSerializer(many=True)
 
 
 class ReferralSendInputSerializer(serializers.Serializer):

@@ -25,7 +25,13 @@ urlpatterns = [
         referrals.OutgoingListView.as_view(),
         name="api-referrals-outgoing",
     ),
+    path(
+        "referrals/outgoing/options/",
+        referrals.OutgoingOptionsView.as_view(),
+        name="api-referral-options",
+    ),
     path(OUTGOING, referrals.OutgoingDetailView.as_view(), name="api-referral-outgoing"),
+    path(OUTGOING + "letter/", referrals.OutgoingLetterView.as_view(), name="api-referral-letter"),
     path(
         OUTGOING + "withdraw/",
         referrals.OutgoingWithdrawView.as_view(),

@@ -121,7 +121,7 @@ def test_directory_filters(network, team_a, query, expected):
 
 
 def test_another_consortiums_agency_is_invisible(network, team_a):
-    """An agency of another consortium is neither listed nor retrievable (404 like a missing one)."""
+    """Another consortium's agency is neither listed nor retrievable (404 like a missing one)."""
     school = _other_consortium_agency(network)
     client = team_a["admin"].client()
     assert "SD Lain" not in _names(client.get("/api/v1/directory/"))
