@@ -256,6 +256,12 @@ def shared_field_text(name: str, value: Any) -> str:
     return str(value)
 
 
+def in_field_order(codes: list[str]) -> list[str]:
+    """Field codes in the order SharedField lists them (the order a form or letter shows)."""
+    order = {code: position for position, code in enumerate(SharedField.values)}
+    return sorted(codes, key=lambda code: order.get(code, len(order)))
+
+
 def shared_fields_display(values: dict[str, Any], fields: list[str]) -> list[tuple[str, str]]:
     """(label, value as text) for each of `fields` in order, in the active language."""
     return [

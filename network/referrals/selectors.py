@@ -20,7 +20,7 @@ from network import selectors as network_selectors
 from network.models import Agency, ReferralState, ServiceType, SharedField, Urgency
 from network.referrals.access import referral_for_actor
 from network.referrals.models import Referral, ReferralEvent
-from network.referrals.payload import shared_fields_display, sharing_consent
+from network.referrals.payload import in_field_order, shared_fields_display, sharing_consent
 from network.referrals.services import OPEN_STATES, own_agency
 from tenants.db import connection
 
@@ -146,7 +146,8 @@ def refer_options(*, actor, case_id: int, service_type: str | None = None) -> Re
                     service_type=service,
                     agreement_uuid=agreement.uuid,
                     fields=[
-                        (code, str(SharedField(code).label)) for code in agreement.shared_fields
+                        (code, str(SharedField(code).label))
+                        for code in in_field_order(list(agreement.shared_fields))
                     ],
                     response_days=agreement.response_days,
                     already_referred=(agency.uuid, service) in open_pairs,
@@ -185,7 +186,9 @@ def referral_letter(*, actor, referral_uuid) -> ReferralLetter:
     require(actor, Capability.VIEW_IDENTITY)
     agency = Agency.objects.filter(uuid=referral.to_agency_uuid).first()
     data = referral.shared_data
-    shown = [name for name in referral.shared_fields if name != SharedField.REASON]
+    shown = [
+        name for name in in_field_order(list(referral.shared_fields)) if name != SharedField.REASON
+    ]
     audit_record(
         actor=actor,
         action=AuditAction.VIEW,
