@@ -302,7 +302,7 @@ def _network_ready(world: World) -> dict:
                 second_agency_uuid=second.uuid,
                 direction=direction,
                 service_types=[service],
-                shared_fields=["full_name", "sex", "reason"],
+                shared_fields=["full_name", "age", "sex", "reason"],
                 valid_from=_today(),
             )
             network_services.agreement_activate(
@@ -864,9 +864,10 @@ def _check_accepted(call, response):
     assert (body["uuid"], body["state"]) == (call.world.incoming_uuid, "accepted")
     with schema_context(call.world.schema):
         case = Case.objects.get(pk=body["case_id"])
+        holder = "worker" if call.actor in ("admin", "supervisor") else call.actor
         assert (case.child.full_name, case.assigned_worker_id) == (
             INCOMING_NAME,
-            call.world.users["worker"].pk,
+            call.world.users[holder].pk,
         )
 
 
@@ -1376,7 +1377,12 @@ ENDPOINTS: dict[str, Endpoint] = {
         other=None,
         check=_check_accepted,
         setup=("incoming",),
-        body=lambda call: {"assign_to_id": call.world.users["worker"].pk},
+        # Admins and supervisors hand the new case to the worker; workers take it themselves.
+        body=lambda call: (
+            {"assign_to_id": call.world.users["worker"].pk}
+            if call.actor in ("admin", "supervisor")
+            else {}
+        ),
         not_found="Referral not found.",
     ),
     "referrals-decline": Endpoint(

@@ -659,3 +659,30 @@ def test_an_m_and_e_officer_of_the_receiver_cannot_open(referrable, team_a, ngo_
     assert _snapshot(ngo_b) == before
     with schema_context(ngo_b.ngo.schema_name):
         assert not Child.objects.filter(full_name="Dewi Lestari").exists()
+
+
+def test_a_hidden_referral_answers_like_a_missing_one(referrable, team_a, ngo_a):
+    """Withdrawing (service and API) a referral of a case the worker cannot see says "Referral
+    not found.", exactly as for a missing one, never "Case not found." (which would tell that
+    it exists); nothing changes."""
+    from core.errors import NotFoundError
+    from network.referrals import services as referral_services
+
+    uuid = _sent(referrable, team_a, ngo_a)
+    before = _snapshot(ngo_a)
+    missing = "00000000-0000-0000-0000-000000000000"
+    with schema_context(ngo_a.ngo.schema_name):
+        for referral_uuid in (uuid, missing):
+            with pytest.raises(NotFoundError) as caught:
+                referral_services.referral_withdraw(
+                    actor=team_a["other_worker"].user, referral_uuid=referral_uuid
+                )
+            assert caught.value.message == "Referral not found."
+    for path, body in (("withdraw", {}), ("response", {"state": "accepted"})):
+        hidden = _post(team_a["other_worker"], f"/api/v1/referrals/outgoing/{uuid}/{path}/", body)
+        absent = _post(
+            team_a["other_worker"], f"/api/v1/referrals/outgoing/{missing}/{path}/", body
+        )
+        assert (hidden.status_code, hidden.json()) == (absent.status_code, absent.json())
+        assert (hidden.status_code, hidden.json()) == (404, NOT_FOUND)
+    assert _snapshot(ngo_a) == before
