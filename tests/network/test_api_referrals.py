@@ -363,9 +363,9 @@ def test_the_letter_shows_the_agreed_fields_and_is_audited(referrable, team_a, n
         "urgency": "Normal",
         "due_on": (clock.today() + timedelta(days=7)).isoformat(),
         "shared_fields": [
-            {"label": "Age (years)", "value": "13 years"},
             {"label": "Full name", "value": "Dewi Lestari"},
             {"label": "Sex", "value": "Female"},
+            {"label": "Age (years)", "value": "13 years"},
         ],
         "reason": REASON,
     }
