@@ -23,7 +23,7 @@ class IsCoordinator(BasePermission):
 class ByNameCursorPagination(NewestFirstCursorPagination):
     """The directory, alphabetical (ties by id)."""
 
-    ordering = ("name", "id")
+    ordering = ("name", "id")  # type: ignore[assignment]  # DRF takes a tuple of fields too
 
 
 def validated_query(serializer_class, request) -> dict:

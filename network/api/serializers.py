@@ -330,7 +330,8 @@ class LetterAgencySerializer(serializers.Serializer):
 
 
 class LetterFieldSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    # The metaclass takes declared fields off the class, so `label` shadows nothing at runtime.
+    label = serializers.CharField()  # type: ignore[assignment]
     value = serializers.CharField()
 
 
@@ -365,7 +366,7 @@ class ReferralLetterSerializer(serializers.Serializer):
 
 class ReferOptionFieldSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=SharedField.choices)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # as in LetterFieldSerializer
 
 
 class ReferOptionSerializer(serializers.Serializer):

@@ -401,7 +401,7 @@ def test_refer_options_list_the_agencies_and_fields(referrable, clinic_agreement
         )
         for row in body["options"]
     ] == [
-        ("Lembaga Peduli Anak", "counselling", ["age", "full_name", "reason", "sex"], 7, False),
+        ("Lembaga Peduli Anak", "counselling", ["full_name", "sex", "age", "reason"], 7, False),
         ("Puskesmas Bandarharjo", "health", ["full_name", "reason"], 7, False),
     ]
     only_health = (
