@@ -8,11 +8,11 @@ found" alike for what is missing and what the actor may not see.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from core.errors import NotFoundError, PermissionDeniedError
-from network.models import Agency, ReferralAgreement
+from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from network.models import Agency, ReferralAgreement, ReferralEnvelope
 from tenants.models import NGO, Consortium, ConsortiumMembership
 
 
@@ -112,3 +112,96 @@ def agreement_for_coordinator(user, consortium: Consortium, agreement_uuid) -> R
     if agreement is None:
         raise NotFoundError(_("Agreement not found."))
     return agreement
+
+
+def consortium_for_request(user, slug: str | None) -> Consortium:
+    """The consortium a coordinator's request is about: the one named by `slug`, or the only one
+    `user` coordinates. NotFoundError for one that is missing or not theirs; a field error when
+    they coordinate several (the operator) and named none."""
+    consortia = coordinated_consortia(user)
+    if slug:
+        consortium = consortia.filter(slug=slug).first()
+        if consortium is None:
+            raise NotFoundError(_("Consortium not found."))
+        return consortium
+    only = list(consortia.order_by("pk")[:2])
+    if len(only) != 1:
+        message = _("Choose the consortium (its slug).")
+        raise ApplicationError(message, fields={"consortium": [message]})
+    return only[0]
+
+
+def agency_coordinated(user, agency_uuid) -> Agency:
+    """A directory entry of a consortium `user` coordinates; NotFoundError alike otherwise."""
+    agency = (
+        Agency.objects.select_related("consortium", "ngo", "proposed_by")
+        .filter(uuid=agency_uuid, consortium__in=coordinated_consortia(user))
+        .first()
+    )
+    if agency is None:
+        raise NotFoundError(_("Agency not found."))
+    return agency
+
+
+def agreement_coordinated(user, agreement_uuid) -> ReferralAgreement:
+    """An agreement of a consortium `user` coordinates; NotFoundError alike otherwise."""
+    agreement = (
+        ReferralAgreement.objects.select_related("consortium", "first_agency", "second_agency")
+        .filter(uuid=agreement_uuid, consortium__in=coordinated_consortia(user))
+        .first()
+    )
+    if agreement is None:
+        raise NotFoundError(_("Agreement not found."))
+    return agreement
+
+
+def envelope_for_coordinator(user, referral_uuid) -> ReferralEnvelope:
+    """A referral's public envelope, metadata only (the payload column is not loaded), if it
+    belongs to a consortium `user` coordinates; NotFoundError alike otherwise."""
+    envelope = (
+        ReferralEnvelope.objects.select_related("from_agency", "to_agency")
+        .defer("sealed_payload")
+        .filter(referral_uuid=referral_uuid, consortium__in=coordinated_consortia(user))
+        .first()
+    )
+    if envelope is None:
+        raise NotFoundError(_("Referral not found."))
+    return envelope
+
+
+def agency_for_ngo(own: Agency, agency_uuid) -> Agency:
+    """A directory entry NGO staff may read: approved and active in their consortium, or a
+    proposal their own NGO made. NotFoundError alike otherwise."""
+    agency = (
+        Agency.objects.select_related("ngo")
+        .filter(uuid=agency_uuid, consortium_id=own.consortium_id)
+        .filter(
+            Q(status=Agency.Status.APPROVED, is_active=True)
+            | Q(status=Agency.Status.PROPOSED, proposed_by=own)
+        )
+        .first()
+    )
+    if agency is None:
+        raise NotFoundError(_("Agency not found."))
+    return agency
+
+
+def agreement_for_ngo(own: Agency, agreement_uuid) -> ReferralAgreement:
+    """An agreement the NGO's own agency is a party to; NotFoundError alike otherwise."""
+    agreement = (
+        ReferralAgreement.objects.select_related("first_agency", "second_agency")
+        .filter(uuid=agreement_uuid)
+        .filter(Q(first_agency=own) | Q(second_agency=own))
+        .first()
+    )
+    if agreement is None:
+        raise NotFoundError(_("Agreement not found."))
+    return agreement
+
+
+def require_referring_staff(user) -> None:
+    """NGO staff who work on cases propose agencies and send and answer referrals; the M&E
+    officer (figures only, no identities) may not."""
+    from casework.access import Capability, require
+
+    require(user, Capability.EDIT_CASES)

@@ -63,6 +63,16 @@ def agreements_of(agency: Agency) -> QuerySet[ReferralAgreement]:
     ).select_related("first_agency", "second_agency")
 
 
+def agreements_in(
+    *, consortium: Consortium, statuses: list[str] | None = None
+) -> QuerySet[ReferralAgreement]:
+    """A consortium's agreements (for its coordinators), optionally in some statuses only."""
+    queryset = ReferralAgreement.objects.filter(consortium=consortium).select_related(
+        "consortium", "first_agency", "second_agency"
+    )
+    return queryset.filter(status__in=statuses) if statuses else queryset
+
+
 def _covering(*, from_agency: Agency, service_type: str, on: date) -> Q:
     in_force = (
         Q(status=ReferralAgreement.Status.ACTIVE, valid_from__lte=on)
@@ -106,7 +116,9 @@ def agencies_referable(
     return queryset.order_by("name")
 
 
-def envelopes_for_coordinator(*, consortium: Consortium, overdue: bool = False):
+def envelopes_for_coordinator(
+    *, consortium: Consortium, overdue: bool = False, states: list[str] | None = None
+):
     """Referral metadata of a consortium (never payloads): what the coordinator sees, newest
     first, each marked `is_overdue` (still unanswered after its due date)."""
     today = clock.today()
@@ -116,6 +128,8 @@ def envelopes_for_coordinator(*, consortium: Consortium, overdue: bool = False):
         .defer("sealed_payload")
         .annotate(is_overdue=ExpressionWrapper(_overdue_on(today), output_field=BooleanField()))
     )
+    if states:
+        queryset = queryset.filter(state__in=states)
     if overdue:
         queryset = queryset.filter(_overdue_on(today))
     return queryset

@@ -341,6 +341,17 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "casework.models.CasePlan.Status",
         "FollowUpKindEnum": "casework.models.FollowUp.Kind",
         "AttachmentKindEnum": "casework.models.Attachment.Kind",
+        # The network API (network/api/).
+        "ServiceTypeEnum": "casework.models.Intervention.Type",
+        "AgencyKindEnum": "network.models.Agency.Kind",
+        "AgencyStatusEnum": "network.models.Agency.Status",
+        "AgreementDirectionEnum": "network.models.ReferralAgreement.Direction",
+        "AgreementStatusEnum": "network.models.ReferralAgreement.Status",
+        "SharedFieldEnum": "network.models.SharedField",
+        "UrgencyEnum": "network.models.Urgency",
+        "ReferralStateEnum": "network.models.ReferralState",
+        "ReferralAnswerEnum": "network.api.serializers.ANSWER_STATES",
+        "ReferralDirectionEnum": "network.referrals.models.Referral.Direction",
     },
 }
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("network.pages.urls")),
     path("admin/", ngo_admin_site.urls),
     path("api/v1/", include("casework.api.urls")),
+    path("api/v1/", include("network.api.urls_ngo")),
     *common_patterns("ngo_platform.urls_ngo"),
 ]

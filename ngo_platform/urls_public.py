@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/v1/consortia/", ConsortiumListView.as_view(), name="api-consortia"),
     path("api/v1/ngos/", NGOListCreateView.as_view(), name="api-ngos"),
     path("api/v1/ngos/<slug:slug>/status/", NGOStatusView.as_view(), name="api-ngo-status"),
+    path("api/v1/", include("network.api.urls_public")),
     *common_patterns("ngo_platform.urls_public"),
 ]

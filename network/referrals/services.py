@@ -16,7 +16,7 @@ from casework.access import case_for_editing
 from casework.audit import audit_record
 from core import clock
 from core.audit import AuditAction
-from core.errors import ApplicationError, ConflictError, InvalidTransitionError, NotFoundError
+from core.errors import ApplicationError, ConflictError, InvalidTransitionError
 from network import sealing
 from network import selectors as network_selectors
 from network.models import (
@@ -242,14 +242,10 @@ def _envelope_move(referral: Referral, to_state: str) -> None:
 
 
 def _referral_for(actor, referral_uuid, direction: str) -> Referral:
-    from casework.access import Capability, require
-
-    require(actor, Capability.EDIT_CASES)
-    referral = (
-        Referral.objects.select_for_update().filter(uuid=referral_uuid, direction=direction).first()
-    )
-    if referral is None:
-        raise NotFoundError(_("Referral not found."))
+    """The referral, locked, if `actor` may see it: a referral of a case hidden from the actor
+    answers "Referral not found." exactly like a missing one (not "Case not found.", which
+    would tell that it exists)."""
+    referral = referral_for_actor(actor, referral_uuid, direction=direction, for_update=True)
     if direction == Referral.Direction.OUTGOING:
         # The sender's case decides who may act on it.
         case_for_editing(actor, referral.case_id)  # type: ignore[arg-type]  # outgoing: set

@@ -339,11 +339,13 @@ PAGES: dict[str, list[Page]] = {
 }
 # Routes not in PAGES because another table covers them: a prefix and that table.
 COVERED_ELSEWHERE = {
-    "api/v1/": "casework/api/urls.py routes: tests/casework/test_role_matrix.py",
+    "api/v1/": "casework and network API routes: tests/casework/test_role_matrix.py",
     "admin/": "the admin site's generated routes: PAGES['admin/']",
 }
 
 UUID = "6f1c2b9e-1d2a-4c3b-9a8e-5d7f0e1a2b3c"  # any: the login redirect comes first
+
+ANY_UUID = "00000000-0000-0000-0000-000000000001"
 
 # The public site (BASE_DOMAIN): no NGO role exists there; an NGO account's session does not
 # carry over (sessions live in the NGO's schema), so every NGO actor gets the anonymous answer.
@@ -352,6 +354,20 @@ PUBLIC_PAGES: dict[str, list[tuple[str, int | None]]] = {
     "api/v1/consortia/": [("/api/v1/consortia/", 401)],
     "api/v1/ngos/": [("/api/v1/ngos/", 401)],
     "api/v1/ngos/<slug:slug>/status/": [("/api/v1/ngos/ngo-a/status/", 401)],
+    # The coordinator's network API (behaviour and roles: tests/network/test_api_*.py).
+    "api/v1/directory/": [("/api/v1/directory/", 401)],
+    "api/v1/directory/<uuid:agency_uuid>/": [(f"/api/v1/directory/{ANY_UUID}/", 401)],
+    "api/v1/directory/<uuid:agency_uuid>/review/": [(f"/api/v1/directory/{ANY_UUID}/review/", 401)],
+    "api/v1/agreements/": [("/api/v1/agreements/", 401)],
+    "api/v1/agreements/<uuid:agreement_uuid>/": [(f"/api/v1/agreements/{ANY_UUID}/", 401)],
+    "api/v1/agreements/<uuid:agreement_uuid>/activate/": [
+        (f"/api/v1/agreements/{ANY_UUID}/activate/", 401)
+    ],
+    "api/v1/agreements/<uuid:agreement_uuid>/revoke/": [
+        (f"/api/v1/agreements/{ANY_UUID}/revoke/", 401)
+    ],
+    "api/v1/referrals/": [("/api/v1/referrals/", 401)],
+    "api/v1/referrals/<uuid:referral_uuid>/": [(f"/api/v1/referrals/{ANY_UUID}/", 401)],
     "healthz": [("/healthz", None)],
     "accounts/login/": [("/accounts/login/", 200)],
     "accounts/logout/": [("/accounts/logout/", 405)],
@@ -429,8 +445,12 @@ def test_every_route_has_an_entry():
 
 
 def test_the_api_routes_are_the_api_matrix_routes():
-    """What COVERED_ELSEWHERE leaves to the API matrix is exactly casework/api/urls.py."""
-    from casework.api.urls import urlpatterns
+    """What COVERED_ELSEWHERE leaves to the API matrix is exactly casework/api/urls.py and
+    network/api/urls_ngo.py."""
+    from casework.api.urls import urlpatterns as casework_patterns
+    from network.api.urls_ngo import urlpatterns as network_patterns
+
+    urlpatterns = [*casework_patterns, *network_patterns]
 
     ngo_routes = _walk(get_resolver("ngo_platform.urls_ngo").url_patterns)
     api = {route.removeprefix("api/v1/") for route in ngo_routes if route.startswith("api/v1/")}

@@ -102,6 +102,7 @@ class Target:
     assessment_id: int | None = None
     followup_id: int | None = None
     attachment_uuid: str | None = None
+    referral_uuid: str | None = None
 
 
 @dataclass
@@ -115,6 +116,11 @@ class World:
     own: Target
     other: Target
     notification_id: int | None = None
+    # The referral network (tests/network): NGO B, its staff, and what the steps created.
+    ngo_b: object = None
+    team_b: dict | None = None
+    network: dict | None = None
+    incoming_uuid: str | None = None
 
     def prepare(self, steps: tuple[str, ...], target: Target) -> None:
         """Bring `target` into the state an endpoint needs, through the services."""
@@ -188,6 +194,8 @@ class World:
                         services.case_closure_review(
                             actor=supervisor, case_id=target.case_id, approve=True
                         )
+                elif step in NETWORK_STEPS:
+                    _network_step(self, step, target)
                 elif step == "notification":
                     self.notification_id = Notification.objects.create(
                         user=self.users["worker"],
@@ -238,6 +246,134 @@ def _target(case: Case) -> Target:
     )
 
 
+# --- The referral network's steps (tests/network has the behaviour; here: who may call) ---------
+
+NETWORK_STEPS = (
+    "network",
+    "referral",
+    "outside_referral",
+    "incoming",
+    "accepted_incoming",
+    "in_progress_incoming",
+)
+INCOMING_NAME = "Rina Wulandari"
+REASON = "Perlu konseling"
+
+
+def _network_ready(world: World) -> dict:
+    """Directory entries for A, B and an outside clinic; key pairs; an active both-ways
+    agreement A-B for counselling and a one-way agreement A->clinic for health."""
+    if world.network is not None:
+        return world.network
+    from network import services as network_services
+    from network.referrals.keys import agency_key_ensure
+    from tenants.models import NGO, ConsortiumMembership
+
+    connection.set_schema_to_public()
+    consortium = world.ngo_b.ngo.consortium
+    coordinator = (
+        ConsortiumMembership.objects.filter(role="coordinator", consortium=consortium).first().user
+    )
+    with schema_context("public"):
+        agency_a = network_services.partner_agency_ensure(
+            ngo=NGO.objects.get(schema_name=world.schema)
+        )
+        agency_b = network_services.partner_agency_ensure(ngo=world.ngo_b.ngo)
+        agency_a.service_types = ["counselling"]
+        agency_a.save()
+        agency_b.service_types = ["counselling"]
+        agency_b.save()
+        clinic = network_services.agency_create(
+            actor=coordinator,
+            consortium=consortium,
+            data=network_services.AgencyInput(
+                kind="puskesmas", name="Puskesmas Bandarharjo", service_types=["health"]
+            ),
+        )
+        agreements = []
+        for second, direction, service in (
+            (agency_b, "both_ways", "counselling"),
+            (clinic, "one_way", "health"),
+        ):
+            agreement = network_services.agreement_create(
+                actor=coordinator,
+                consortium=consortium,
+                first_agency_uuid=agency_a.uuid,
+                second_agency_uuid=second.uuid,
+                direction=direction,
+                service_types=[service],
+                shared_fields=["full_name", "age", "sex", "reason"],
+                valid_from=_today(),
+            )
+            network_services.agreement_activate(
+                actor=coordinator,
+                agreement_uuid=agreement.uuid,
+                mou=SimpleUploadedFile("mou.pdf", PDF),
+            )
+            agreements.append(agreement)
+    for schema, agency in ((world.schema, agency_a), (world.ngo_b.ngo.schema_name, agency_b)):
+        with schema_context(schema):
+            agency_key_ensure(agency=agency)
+    world.network = {
+        "agency_b": str(agency_b.uuid),
+        "clinic": str(clinic.uuid),
+        "agreements": sorted(str(agreement.uuid) for agreement in agreements),
+    }
+    return world.network
+
+
+def _drain(schema: str) -> None:
+    from network.referrals.delivery import outbox_drain
+
+    with schema_context(schema):
+        outbox_drain()
+
+
+def _network_step(world: World, step: str, target: Target) -> None:
+    from network.models import Agency
+    from network.referrals import services as referral_services
+
+    network = _network_ready(world)
+    if step == "network":
+        return
+    if step in ("referral", "outside_referral"):
+        outside = step == "outside_referral"
+        with schema_context(world.schema):
+            target.referral_uuid = str(
+                referral_services.referral_send(
+                    actor=target.worker,
+                    case_id=target.case_id,
+                    to_agency_uuid=network["clinic" if outside else "agency_b"],
+                    service_type="health" if outside else "counselling",
+                    reason=REASON,
+                ).uuid
+            )
+        _drain(world.schema)
+        return
+    # An incoming referral: NGO B refers a child of its own to A.
+    if world.incoming_uuid is None:
+        sender = world.team_b["worker"].user
+        schema_b = world.ngo_b.ngo.schema_name
+        with schema_context(schema_b):
+            case = _register(sender, INCOMING_NAME)
+            world.incoming_uuid = str(
+                referral_services.referral_send(
+                    actor=sender,
+                    case_id=case.pk,
+                    to_agency_uuid=Agency.objects.get(ngo__schema_name=world.schema).uuid,
+                    service_type="counselling",
+                    reason=REASON,
+                ).uuid
+            )
+        _drain(schema_b)
+    supervisor = world.users["supervisor"]
+    with schema_context(world.schema):
+        if step in ("accepted_incoming", "in_progress_incoming"):
+            referral_services.referral_accept(actor=supervisor, referral_uuid=world.incoming_uuid)
+        if step == "in_progress_incoming":
+            referral_services.referral_progress(actor=supervisor, referral_uuid=world.incoming_uuid)
+
+
 def _account(username: str, role: str | None):
     """A staff account without a password (hashing is slow); `role=None` has no role at all."""
     user = get_user_model().objects.create_user(username=username, email="")
@@ -266,7 +402,7 @@ def _one_search_path_per_schema_switch(settings):
 
 
 @pytest.fixture
-def world(db, ngo_a, team_a, media_root) -> World:
+def world(db, ngo_a, ngo_b, team_a, team_b, media_root) -> World:
     """Case "own" (worker's, shared with "shared" by the supervisor) and case "other"
     (other_worker's), both registered with consent in NGO A."""
     schema = ngo_a.ngo.schema_name
@@ -290,7 +426,7 @@ def world(db, ngo_a, team_a, media_root) -> World:
     )
     assert response.status_code == 200, response.content
     assert response.json()["shared_with"] == [{"id": shared_user.pk, "username": "shared-worker-a"}]
-    return World(schema, ngo_a.host, users, clients, own, other)
+    return World(schema, ngo_a.host, users, clients, own, other, ngo_b=ngo_b, team_b=team_b)
 
 
 _TABLES: dict[str, list[str]] = {}
@@ -642,6 +778,97 @@ def _check_notification_read(call, response):
     body = _json(response)
     assert body["id"] == call.world.notification_id
     assert body["read_at"] is not None
+
+
+def _check_directory(call, response):
+    assert [row["name"] for row in _json(response)["results"]] == [
+        "Lembaga Peduli Anak",
+        "Puskesmas Bandarharjo",
+        "Yayasan Anak Sejahtera",
+    ]
+
+
+def _check_proposed(call, response):
+    body = _json(response)
+    assert (body["name"], body["status"], body["kind"]) == ("LBH Semarang", "proposed", "legal_aid")
+
+
+def _check_agency(call, response):
+    body = _json(response)
+    assert (body["uuid"], body["name"]) == (call.world.network["clinic"], "Puskesmas Bandarharjo")
+
+
+def _check_agreements(call, response):
+    rows = _json(response)["results"]
+    assert sorted(row["uuid"] for row in rows) == call.world.network["agreements"]
+
+
+def _check_agreement(call, response):
+    assert _json(response)["uuid"] == call.world.network["agreements"][0]
+
+
+def _check_outgoing(call, response):
+    expected = [call.world.own.referral_uuid] if "own" in VISIBLE[call.actor] else []
+    assert [row["uuid"] for row in _json(response)["results"]] == expected
+
+
+def _check_referral_sent(call, response):
+    body = _json(response)
+    assert (body["direction"], body["case_id"], body["state"]) == (
+        "outgoing",
+        call.target.case_id,
+        "sent",
+    )
+    assert body["counterpart"]["name"] == "Lembaga Peduli Anak"
+
+
+def _check_options(call, response):
+    body = _json(response)
+    assert body["case_id"] == call.target.case_id
+    assert [(row["agency"]["name"], row["service_type"]) for row in body["options"]] == [
+        ("Lembaga Peduli Anak", "counselling"),
+        ("Puskesmas Bandarharjo", "health"),
+    ]
+
+
+def _check_referral_state(state: str, direction: str = "outgoing"):
+    def check(call, response):
+        body = _json(response)
+        uuid = call.target.referral_uuid if direction == "outgoing" else call.world.incoming_uuid
+        assert (body["uuid"], body["direction"], body["state"]) == (uuid, direction, state)
+
+    return check
+
+
+def _check_letter(call, response):
+    body = _json(response)
+    assert body["referral_uuid"] == call.target.referral_uuid
+    assert {"label": "Full name", "value": call.target.name} in body["shared_fields"]
+
+
+def _check_incoming(call, response):
+    assert [row["uuid"] for row in _json(response)["results"]] == [call.world.incoming_uuid]
+    assert INCOMING_NAME.encode() not in response.content
+
+
+def _check_opened(call, response):
+    body = _json(response)
+    assert (body["uuid"], body["shared_data"]["full_name"]) == (
+        call.world.incoming_uuid,
+        INCOMING_NAME,
+    )
+
+
+def _check_accepted(call, response):
+    body = _json(response)
+    assert (body["uuid"], body["state"]) == (call.world.incoming_uuid, "accepted")
+    with schema_context(call.world.schema):
+        case = Case.objects.get(pk=body["case_id"])
+        holder = "worker" if call.actor in ("admin", "supervisor") else call.actor
+        assert (case.child.full_name, case.assigned_worker_id) == (
+            INCOMING_NAME,
+            call.world.users[holder].pk,
+        )
 
 
 def _consent_body(call) -> dict:
@@ -1010,6 +1237,184 @@ ENDPOINTS: dict[str, Endpoint] = {
         setup=("notification",),
         not_found="Notification not found.",
     ),
+    # The referral network (network/api/urls_ngo.py).
+    "directory-list": Endpoint(
+        "get",
+        "/api/v1/directory/",
+        own=(200, 200, 200, 200, 200, 200, 401, 403),
+        other=None,
+        check=_check_directory,
+        setup=("network",),
+    ),
+    "directory-propose": Endpoint(
+        "post",
+        "/api/v1/directory/",
+        own=(201, 201, 201, 201, 201, 403, 401, 403),
+        other=None,
+        check=_check_proposed,
+        setup=("network",),
+        body=lambda call: {
+            "kind": "legal_aid",
+            "name": "LBH Semarang",
+            "service_types": ["advocacy_legal"],
+        },
+    ),
+    "directory-detail": Endpoint(
+        "get",
+        "/api/v1/directory/{agency_uuid}/",
+        own=(200, 200, 200, 200, 200, 200, 401, 403),
+        other=None,
+        check=_check_agency,
+        setup=("network",),
+        not_found="Agency not found.",
+    ),
+    "agreements-list": Endpoint(
+        "get",
+        "/api/v1/agreements/",
+        own=(200, 200, 200, 200, 200, 200, 401, 403),
+        other=None,
+        check=_check_agreements,
+        setup=("network",),
+    ),
+    "agreements-detail": Endpoint(
+        "get",
+        "/api/v1/agreements/{agreement_uuid}/",
+        own=(200, 200, 200, 200, 200, 200, 401, 403),
+        other=None,
+        check=_check_agreement,
+        setup=("network",),
+        not_found="Agreement not found.",
+    ),
+    "referrals-outgoing-list": Endpoint(
+        "get",
+        "/api/v1/referrals/outgoing/",
+        own=(200, 200, 200, 200, 200, 403, 401, 403),
+        other=None,
+        check=_check_outgoing,
+        setup=("referral",),
+    ),
+    "referrals-send": Endpoint(
+        "post",
+        "/api/v1/referrals/outgoing/",
+        own=(201, 201, 201, 201, 404, 403, 401, 403),
+        other=(201, 201, 404, 404, 201, 403, 401, 403),
+        check=_check_referral_sent,
+        setup=("network",),
+        body=lambda call: {
+            "case_id": call.target.case_id,
+            "to_agency": call.world.network["agency_b"],
+            "service_type": "counselling",
+            "reason": REASON,
+        },
+    ),
+    "referrals-options": Endpoint(
+        "get",
+        "/api/v1/referrals/outgoing/options/?case_id={case_id}",
+        own=(200, 200, 200, 200, 404, 403, 401, 403),
+        other=(200, 200, 404, 404, 200, 403, 401, 403),
+        check=_check_options,
+        setup=("network",),
+    ),
+    "referrals-outgoing-detail": Endpoint(
+        "get",
+        "/api/v1/referrals/outgoing/{referral_uuid}/",
+        own=(200, 200, 200, 200, 404, 403, 401, 403),
+        other=(200, 200, 404, 404, 200, 403, 401, 403),
+        check=_check_referral_state("sent"),
+        setup=("referral",),
+        not_found="Referral not found.",
+    ),
+    "referrals-withdraw": Endpoint(
+        "post",
+        "/api/v1/referrals/outgoing/{referral_uuid}/withdraw/",
+        own=(200, 200, 200, 200, 404, 403, 401, 403),
+        other=(200, 200, 404, 404, 200, 403, 401, 403),
+        check=_check_referral_state("withdrawn"),
+        setup=("referral",),
+        body=lambda call: {"reason": "Keluarga pindah"},
+        not_found="Referral not found.",
+    ),
+    "referrals-letter": Endpoint(
+        "get",
+        "/api/v1/referrals/outgoing/{referral_uuid}/letter/",
+        own=(200, 200, 200, 200, 404, 403, 401, 403),
+        other=(200, 200, 404, 404, 200, 403, 401, 403),
+        check=_check_letter,
+        setup=("referral",),
+        not_found="Referral not found.",
+    ),
+    "referrals-response": Endpoint(
+        "post",
+        "/api/v1/referrals/outgoing/{referral_uuid}/response/",
+        own=(200, 200, 200, 200, 404, 403, 401, 403),
+        other=(200, 200, 404, 404, 200, 403, 401, 403),
+        check=_check_referral_state("accepted"),
+        setup=("outside_referral",),
+        body=lambda call: {"state": "accepted", "note": "Lewat telepon"},
+        not_found="Referral not found.",
+    ),
+    "referrals-incoming-list": Endpoint(
+        "get",
+        "/api/v1/referrals/incoming/",
+        own=(200, 200, 200, 200, 200, 403, 401, 403),
+        other=None,
+        check=_check_incoming,
+        setup=("incoming",),
+    ),
+    "referrals-incoming-open": Endpoint(
+        "get",
+        "/api/v1/referrals/incoming/{incoming_uuid}/",
+        own=(200, 200, 200, 200, 200, 403, 401, 403),
+        other=None,
+        check=_check_opened,
+        setup=("incoming",),
+        not_found="Referral not found.",
+    ),
+    "referrals-accept": Endpoint(
+        "post",
+        "/api/v1/referrals/incoming/{incoming_uuid}/accept/",
+        own=(200, 200, 200, 200, 200, 403, 401, 403),
+        other=None,
+        check=_check_accepted,
+        setup=("incoming",),
+        # Admins and supervisors hand the new case to the worker; workers take it themselves.
+        body=lambda call: (
+            {"assign_to_id": call.world.users["worker"].pk}
+            if call.actor in ("admin", "supervisor")
+            else {}
+        ),
+        not_found="Referral not found.",
+    ),
+    "referrals-decline": Endpoint(
+        "post",
+        "/api/v1/referrals/incoming/{incoming_uuid}/decline/",
+        own=(200, 200, 200, 200, 200, 403, 401, 403),
+        other=None,
+        check=_check_referral_state("declined", "incoming"),
+        setup=("incoming",),
+        body=lambda call: {"reason": "Penuh"},
+        not_found="Referral not found.",
+    ),
+    "referrals-progress": Endpoint(
+        "post",
+        "/api/v1/referrals/incoming/{incoming_uuid}/progress/",
+        own=(200, 200, 200, 200, 200, 403, 401, 403),
+        other=None,
+        check=_check_referral_state("in_progress", "incoming"),
+        setup=("accepted_incoming",),
+        body=lambda call: {"note": "Sesi pertama"},
+        not_found="Referral not found.",
+    ),
+    "referrals-complete": Endpoint(
+        "post",
+        "/api/v1/referrals/incoming/{incoming_uuid}/complete/",
+        own=(200, 200, 200, 200, 200, 403, 401, 403),
+        other=None,
+        check=_check_referral_state("completed", "incoming"),
+        setup=("in_progress_incoming",),
+        body=lambda call: {"outcome_note": "Enam sesi"},
+        not_found="Referral not found.",
+    ),
 }
 
 ROWS = list(ENDPOINTS)
@@ -1026,6 +1431,10 @@ def _send(world: World, endpoint: Endpoint, call: Call):
         attachment_uuid=target.attachment_uuid,
         notification_id=world.notification_id,
         staff_id=world.users["shared"].pk,
+        referral_uuid=target.referral_uuid,
+        incoming_uuid=world.incoming_uuid,
+        agency_uuid=(world.network or {}).get("clinic"),
+        agreement_uuid=(world.network or {}).get("agreements", [None])[0],
     )
     client = world.clients[call.actor]
     body = endpoint.body(call) if endpoint.body else None
@@ -1099,8 +1508,12 @@ def test_role_matrix(world, endpoint_name):
 
 
 def test_every_route_is_in_the_matrix():
-    """The matrix covers every route of casework/api/urls.py."""
-    from casework.api.urls import urlpatterns
+    """The matrix covers every route of the NGO host's API (casework/api/urls.py and
+    network/api/urls_ngo.py)."""
+    from casework.api.urls import urlpatterns as casework_patterns
+    from network.api.urls_ngo import urlpatterns as network_patterns
+
+    urlpatterns = [*casework_patterns, *network_patterns]
 
     covered = {endpoint.path.split("?")[0] for endpoint in ENDPOINTS.values()}
     normalized = {
@@ -1112,6 +1525,10 @@ def test_every_route_is_in_the_matrix():
         .replace("{attachment_uuid}", "<uuid:attachment_uuid>")
         .replace("{notification_id}", "<int:notification_id>")
         .replace("{staff_id}", "<int:user_id>")
+        .replace("{referral_uuid}", "<uuid:referral_uuid>")
+        .replace("{incoming_uuid}", "<uuid:referral_uuid>")
+        .replace("{agency_uuid}", "<uuid:agency_uuid>")
+        .replace("{agreement_uuid}", "<uuid:agreement_uuid>")
         .removeprefix("/api/v1/")
         for path in covered
     }

@@ -132,3 +132,28 @@ def referrable(network, ngo_a, ngo_b, team_a, settings, tmp_path):  # noqa: F811
             ),
         )
     return Referrable(network, agreement, case)
+
+
+def public_client(user):
+    """A client of the public host (consortium site) authenticated with `user`'s token there;
+    anonymous for None."""
+    from rest_framework.authtoken.models import Token
+
+    from tests.support import host_client
+
+    if user is None:
+        return host_client("localhost")
+    connection.set_schema_to_public()
+    token, _created = Token.objects.get_or_create(user=user)
+    return host_client("localhost", HTTP_AUTHORIZATION=f"Token {token.key}")
+
+
+def outbox_drain_of(ngo) -> int:
+    """Deliver what `ngo`'s outbox holds (the on-commit task does not run in a rolled-back
+    test transaction)."""
+    from django_tenants.utils import schema_context
+
+    from network.referrals.delivery import outbox_drain
+
+    with schema_context(ngo.ngo.schema_name):
+        return outbox_drain()

@@ -65,6 +65,62 @@ def test_ngo_schema_lists_every_casework_resource(ngo_a):
         assert path in paths, path
 
 
+def test_ngo_schema_lists_every_network_resource(ngo_a):
+    """The NGO schema documents the directory, the NGO's agreements and its referrals."""
+    response = host_client(ngo_a.host).get("/api/schema/", HTTP_ACCEPT="application/json")
+    paths = response.json()["paths"]
+    expected = {
+        "/api/v1/directory/": {"get", "post"},
+        "/api/v1/directory/{agency_uuid}/": {"get"},
+        "/api/v1/agreements/": {"get"},
+        "/api/v1/agreements/{agreement_uuid}/": {"get"},
+        "/api/v1/referrals/outgoing/": {"get", "post"},
+        "/api/v1/referrals/outgoing/options/": {"get"},
+        "/api/v1/referrals/outgoing/{referral_uuid}/": {"get"},
+        "/api/v1/referrals/outgoing/{referral_uuid}/withdraw/": {"post"},
+        "/api/v1/referrals/outgoing/{referral_uuid}/letter/": {"get"},
+        "/api/v1/referrals/outgoing/{referral_uuid}/response/": {"post"},
+        "/api/v1/referrals/incoming/": {"get"},
+        "/api/v1/referrals/incoming/{referral_uuid}/": {"get"},
+        "/api/v1/referrals/incoming/{referral_uuid}/accept/": {"post"},
+        "/api/v1/referrals/incoming/{referral_uuid}/decline/": {"post"},
+        "/api/v1/referrals/incoming/{referral_uuid}/progress/": {"post"},
+        "/api/v1/referrals/incoming/{referral_uuid}/complete/": {"post"},
+    }
+    for path, methods in expected.items():
+        assert set(paths[path]) == methods, path
+
+
+def test_public_schema_lists_the_coordinators_network_resources(ngo_a):
+    """The public schema documents the coordinator's directory, agreements and referral
+    metadata; the MoU upload is the one multipart body, and no NGO referral route is there."""
+    response = host_client("localhost").get("/api/schema/", HTTP_ACCEPT="application/json")
+    paths = response.json()["paths"]
+    expected = {
+        "/api/v1/directory/": {"get", "post"},
+        "/api/v1/directory/{agency_uuid}/": {"get", "put"},
+        "/api/v1/directory/{agency_uuid}/review/": {"post"},
+        "/api/v1/agreements/": {"get", "post"},
+        "/api/v1/agreements/{agreement_uuid}/": {"get"},
+        "/api/v1/agreements/{agreement_uuid}/activate/": {"post"},
+        "/api/v1/agreements/{agreement_uuid}/revoke/": {"post"},
+        "/api/v1/referrals/": {"get"},
+        "/api/v1/referrals/{referral_uuid}/": {"get"},
+    }
+    for path, methods in expected.items():
+        assert set(paths[path]) == methods, path
+    assert not [path for path in paths if "/incoming/" in path or "/outgoing/" in path]
+    for path, operations in paths.items():
+        if not path.startswith(tuple(p.split("{")[0] for p in expected)):
+            continue
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                formats = sorted(operation["requestBody"]["content"])
+                multipart = path == "/api/v1/agreements/{agreement_uuid}/activate/"
+                expected_formats = ["multipart/form-data"] if multipart else ["application/json"]
+                assert formats == expected_formats, (method, path)
+
+
 def _ngo_schema(ngo_a) -> dict:
     response = host_client(ngo_a.host).get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
@@ -106,6 +162,10 @@ def test_nested_case_resources_document_their_own_serializers(
         ("/api/v1/children/", "ChildOutput"),
         ("/api/v1/consents/", "ConsentOutput"),
         ("/api/v1/audit/", "AuditEvent"),
+        ("/api/v1/directory/", "AgencyOutput"),
+        ("/api/v1/agreements/", "AgreementOutput"),
+        ("/api/v1/referrals/outgoing/", "ReferralOutput"),
+        ("/api/v1/referrals/incoming/", "ReferralOutput"),
     ],
 )
 def test_paginated_lists_document_the_cursor_envelope(ngo_a, path, item):

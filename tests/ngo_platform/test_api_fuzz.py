@@ -83,6 +83,64 @@ def _seed_case(worker) -> dict:
     }
 
 
+def _seed_network(worker, ngo_a, ngo_b, case_id: int) -> dict:
+    """NGO A and B in the directory with key pairs, an active agreement between them and a
+    referral sent from the seeded case, so generated uuids sometimes hit real rows."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    from core import clock
+    from network import services as network_services
+    from network.referrals.delivery import outbox_drain
+    from network.referrals.keys import agency_key_ensure
+
+    connection.set_schema_to_public()
+    coordinator = get_user_model().objects.get(username="coordinator@example.org")
+    agencies = []
+    for ngo in (ngo_a, ngo_b):
+        agency = network_services.partner_agency_ensure(ngo=ngo.ngo)
+        agency.service_types = ["counselling"]
+        agency.save()
+        with schema_context(ngo.ngo.schema_name):
+            agency_key_ensure(agency=agency)
+        agencies.append(agency)
+    agreement = network_services.agreement_create(
+        actor=coordinator,
+        consortium=ngo_a.ngo.consortium,
+        first_agency_uuid=agencies[0].uuid,
+        second_agency_uuid=agencies[1].uuid,
+        service_types=["counselling"],
+        shared_fields=["full_name", "age", "sex", "reason"],
+        valid_from=clock.today(),
+    )
+    network_services.agreement_activate(
+        actor=coordinator,
+        agreement_uuid=agreement.uuid,
+        mou=SimpleUploadedFile("mou.pdf", b"%PDF-1.4 signed"),
+    )
+    referral = worker.client().post(
+        "/api/v1/referrals/outgoing/",
+        {
+            "case_id": case_id,
+            "to_agency": str(agencies[1].uuid),
+            "service_type": "counselling",
+            "reason": "Konseling",
+        },
+        content_type="application/json",
+    )
+    assert referral.status_code == 201, referral.content
+    with schema_context(ngo_a.ngo.schema_name):
+        outbox_drain()
+    connection.set_schema_to_public()
+    return {
+        "agency_uuid": str(agencies[1].uuid),
+        "agreement_uuid": str(agreement.uuid),
+        "referral_uuid": referral.json()["uuid"],
+    }
+
+
 def _fuzz(operation, wsgi_app, base_url, headers, known_ids, statuses, failures, in_app) -> None:
     """EXAMPLES_PER_OPERATION generated requests to one operation, checked as they come."""
 
@@ -113,11 +171,16 @@ def _fuzz(operation, wsgi_app, base_url, headers, known_ids, statuses, failures,
 
 
 @pytest.mark.parametrize("role", ["admin", "worker"])
-def test_api_conforms_to_its_openapi_document(role, team_a, fast_hashing):
+def test_api_conforms_to_its_openapi_document(
+    role, team_a, ngo_a, ngo_b, fast_hashing, settings, tmp_path
+):
     """No generated request (valid or not) gets a 5xx or a response the document does not
     describe, as an admin and as a case worker."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
     staff = team_a[role]
     known_ids = _seed_case(team_a["worker"])
+    known_ids.update(_seed_network(team_a["worker"], ngo_a, ngo_b, known_ids["case_id"]))
     raw = host_client(staff.host).get("/api/schema/", HTTP_ACCEPT="application/json").json()
     schema = schemathesis.openapi.from_dict(raw)
     base_url = f"http://{staff.host}"

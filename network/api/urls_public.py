@@ -1,0 +1,54 @@
+"""/api/v1/ on the public host for coordinators (and the operator): the directory, agreements
+and referral metadata of the consortia they coordinate."""
+
+from django.urls import path
+
+from network.api.coordinator import agreements, directory, referrals
+
+urlpatterns = [
+    path(
+        "directory/",
+        directory.CoordinatorDirectoryListView.as_view(),
+        name="api-coordinator-directory",
+    ),
+    path(
+        "directory/<uuid:agency_uuid>/",
+        directory.CoordinatorDirectoryDetailView.as_view(),
+        name="api-coordinator-agency",
+    ),
+    path(
+        "directory/<uuid:agency_uuid>/review/",
+        directory.CoordinatorDirectoryReviewView.as_view(),
+        name="api-coordinator-agency-review",
+    ),
+    path(
+        "agreements/",
+        agreements.CoordinatorAgreementListView.as_view(),
+        name="api-coordinator-agreements",
+    ),
+    path(
+        "agreements/<uuid:agreement_uuid>/",
+        agreements.CoordinatorAgreementDetailView.as_view(),
+        name="api-coordinator-agreement",
+    ),
+    path(
+        "agreements/<uuid:agreement_uuid>/activate/",
+        agreements.CoordinatorAgreementActivateView.as_view(),
+        name="api-coordinator-agreement-activate",
+    ),
+    path(
+        "agreements/<uuid:agreement_uuid>/revoke/",
+        agreements.CoordinatorAgreementRevokeView.as_view(),
+        name="api-coordinator-agreement-revoke",
+    ),
+    path(
+        "referrals/",
+        referrals.CoordinatorReferralListView.as_view(),
+        name="api-coordinator-referrals",
+    ),
+    path(
+        "referrals/<uuid:referral_uuid>/",
+        referrals.CoordinatorReferralDetailView.as_view(),
+        name="api-coordinator-referral",
+    ),
+]
