@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from casework.models import Assessment, Case, Consent, Household
+from casework.models import Assessment, Case, Child, Consent, Household
 from casework.rules import age_on
 from core import clock
 from network.models import SharedField
@@ -20,7 +20,12 @@ def _latest_assessment(case: Case) -> Assessment | None:
 
 def shared_payload(case: Case, fields: list[str], *, reason: str) -> dict[str, Any]:
     """{field: value} for each of `fields` (SharedField values) and nothing else."""
-    child = case.child
+    # The child and household in one query unless the case already carries its child.
+    child = (
+        case.child
+        if Case.child.is_cached(case)
+        else Child.objects.select_related("household").get(pk=case.child_id)
+    )
     household: Household = child.household  # type: ignore[assignment]  # registered with one
     values: dict[str, Any] = {}
     for name in fields:
