@@ -142,6 +142,8 @@ class Child(models.Model):
         IN_SCHOOL = "in_school", _("In school")
         DROPPED_OUT = "dropped_out", _("Dropped out")
         NEVER_ENROLLED = "never_enrolled", _("Never enrolled")
+        # A child received on referral under an agreement that does not share schooling.
+        UNKNOWN = "unknown", _("Unknown")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     full_name = models.CharField(_("full name"), max_length=200)
@@ -197,6 +199,15 @@ class Consent(models.Model):
     scope_photos = models.BooleanField(_("photos"), default=False)
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("withdrawal reason"), blank=True)
+    # A consent carried over from the agency that referred the child: the sender's date and
+    # scope, named by the agency (name and directory UUID, no foreign key out of this schema).
+    # It counts only once a worker here reconfirms it with the guardian at first contact.
+    carried_over_from_name = models.CharField(_("carried over from"), max_length=200, blank=True)
+    carried_over_from_uuid = models.UUIDField(null=True, blank=True)
+    reconfirmed_on = models.DateField(_("reconfirmed on"), null=True, blank=True)
+    reconfirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -210,12 +221,22 @@ class Consent(models.Model):
         return f"{self.child} {self.consented_on}"
 
     @property
+    def is_carried_over(self) -> bool:
+        return self.carried_over_from_uuid is not None
+
+    @property
+    def awaiting_reconfirmation(self) -> bool:
+        """Carried over from a referring agency and not yet reconfirmed (nor withdrawn)."""
+        return self.is_carried_over and self.reconfirmed_on is None and self.withdrawn_on is None
+
+    @property
     def is_active(self) -> bool:
         return (
             self.withdrawn_on is None
             and self.guardian_consented
             and self.child_assented
             and self.scope_record_keeping
+            and not self.awaiting_reconfirmation
         )
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, TypedDict, TypeVar
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db.models import (
@@ -23,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, NullIf
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from casework.access import (
@@ -177,6 +179,16 @@ def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
     if audit_view:
         audit_record(actor=actor, action=AuditAction.VIEW, instance=case.child, case_id=case.pk)
     return case
+
+
+def case_timeline_entries(*, case_id: int) -> list[Any]:
+    """Timeline entries other apps contribute to a case (e.g. each step of its referrals),
+    through the providers named in settings.CASE_TIMELINE_PROVIDERS; the caller has already
+    checked that the reader may see the case."""
+    entries: list[Any] = []
+    for path in settings.CASE_TIMELINE_PROVIDERS:
+        entries.extend(import_string(path)(case_id=case_id))
+    return entries
 
 
 def case_for_form(*, actor: User, case_id: int) -> Case:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_tenants.utils import schema_context
 
+from core.audit import AuditAction
 from tenants.models import NGO
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,12 @@ def inbox_deliver(*, ngo: NGO, referral_uuid, values: dict[str, Any], new: bool 
                 by_agency_uuid=values["from_agency_uuid"],
                 at=values["sent_at"],
             )
+            _audit_arrival(
+                referral,
+                action=AuditAction.CREATE,
+                changed_fields={"state": [None, referral.state]},
+                details={"via": "referral_delivery"},
+            )
             _notify_supervisors(referral)
     return created
 
@@ -77,6 +84,7 @@ def state_apply(*, ngo: NGO, referral_uuid, event: dict[str, Any]) -> bool:
         )
         if not created:
             return False
+        before = referral.state
         referral.state = event["state"]
         referral.state_changed_at = at
         fields = ["state", "state_changed_at", "updated_at"]
@@ -87,9 +95,31 @@ def state_apply(*, ngo: NGO, referral_uuid, event: dict[str, Any]) -> bool:
             referral.outcome_note = event.get("note", "")
             fields.append("outcome_note")
         referral.save(update_fields=fields)
+        _audit_arrival(
+            referral,
+            action=AuditAction.TRANSITION,
+            changed_fields={"state": [before, referral.state]},
+            details={"via": "referral_delivery", "by": event.get("actor_name", "")},
+        )
         if referral.direction == Referral.Direction.OUTGOING and referral.sent_by_id:
             _notify_sender(referral)
     return True
+
+
+def _audit_arrival(referral, *, action: AuditAction, changed_fields: dict, details: dict) -> None:
+    """A change the other agency made to this NGO's copy of a referral, in this NGO's audit
+    trail (the actor is the other agency, by name)."""
+    from casework.audit import audit_record
+
+    audit_record(
+        actor=referral.counterpart_name,
+        action=action,
+        object_type="referral",
+        object_id=str(referral.uuid),
+        case_id=referral.case_id,
+        changed_fields=changed_fields,
+        details=details,
+    )
 
 
 def _notify_supervisors(referral) -> None:

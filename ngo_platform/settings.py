@@ -117,6 +117,11 @@ TENANT_INITIALIZERS = [
 CONSENT_WITHDRAWN_HANDLERS = [
     "network.referrals.services.referrals_withdraw_for_child",  # pending referrals, payloads
 ]
+# Called with case_id= when a case page shows its timeline; each returns entries with `at` (an
+# aware datetime), `kind`, `title` and `detail` (text in the active language), oldest first.
+CASE_TIMELINE_PROVIDERS = [
+    "network.referrals.selectors.case_referral_entries",  # each step of the case's referrals
+]
 # Celery tasks (by name, each taking `run_key`) that beat's daily fan-out runs in every ready,
 # active NGO's schema.
 TENANT_DAILY_TASKS = ["casework.tasks.daily_maintenance"]

@@ -26,8 +26,11 @@ from casework.services.children import (
     normalize_name,
 )
 from casework.services.consents import (
+    CarriedConsentInput,
     ConsentInput,
     child_has_active_consent,
+    consent_carry_over,
+    consent_reconfirm,
     consent_record,
     consent_withdraw,
 )
@@ -69,6 +72,7 @@ __all__ = [
     "ASSESSMENT_INPUT_FIELDS",
     "ATTACHMENT_TYPES",
     "CONSENTED_STATUSES",
+    "CarriedConsentInput",
     "ChildInput",
     "ConsentInput",
     "HouseholdInput",
@@ -89,6 +93,8 @@ __all__ = [
     "child_has_active_consent",
     "child_register",
     "child_update",
+    "consent_carry_over",
+    "consent_reconfirm",
     "consent_record",
     "consent_withdraw",
     "followup_complete",

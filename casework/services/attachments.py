@@ -76,7 +76,10 @@ def attachment_upload(
             scope_record_keeping=True,
             scope_photos=True,
             withdrawn_on__isnull=True,
-        ).exists()
+        )
+        # A consent carried over on referral counts once reconfirmed here.
+        .exclude(carried_over_from_uuid__isnull=False, reconfirmed_on__isnull=True)
+        .exists()
     ):
         raise _invalid("file", _("The consent does not cover photos."))
     attachment = Attachment(

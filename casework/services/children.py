@@ -69,6 +69,9 @@ class HouseholdInput:
     village: str = ""
     address_line: str = ""
     members: list[dict[str, Any]] = field(default_factory=list)
+    # A household known by its address only (a child received on referral under an agreement
+    # that shares the village but not the guardian): the guardian is named at first contact.
+    guardian_unknown: bool = False
 
 
 def _nik_apply(child: Child, nik: str) -> None:
@@ -122,7 +125,12 @@ def _household_build(data: HouseholdInput) -> Household:
         village=data.village,
         address_line=data.address_line,
     )
-    _full_clean(household)
+    if data.guardian_unknown:
+        if household.guardian_name or household.guardian_relationship:
+            raise _invalid("guardian_name", _("An unknown guardian has no name."))
+        _full_clean(household, exclude=["guardian_name", "guardian_relationship"])
+    else:
+        _full_clean(household)
     return household
 
 
@@ -161,7 +169,7 @@ def child_register(
     *,
     actor: User,
     child: ChildInput,
-    household: HouseholdInput,
+    household: HouseholdInput | None,
     consent: ConsentInput | None = None,
     case_type: str = Case.Type.CHILD_LABOUR,
     assigned_worker: User | None = None,
@@ -169,7 +177,9 @@ def child_register(
 ) -> Case:
     """Register a child with household (and consent, if given) and open a case.
 
-    Without an active consent the case stays 'identified'; with one it is 'registered'.
+    Without an active consent the case stays 'identified'; with one it is 'registered'. A child
+    received on referral may come without a household (`household=None`) when the agreement
+    shares neither guardian nor village.
     """
     require(actor, Capability.EDIT_CASES)
     if assigned_worker is not None:
@@ -189,14 +199,15 @@ def child_register(
         {"full_name": child.full_name.strip(), "known_as": child.known_as.strip()},
     )
     date_of_birth, birth_year, estimated = _birth_fields(child)
-    household_row = _household_build(household)
-    household_row.save()
-    from casework.models import HouseholdMember
+    household_row = _household_build(household) if household is not None else None
+    if household_row is not None and household is not None:
+        household_row.save()
+        from casework.models import HouseholdMember
 
-    for member in household.members:
-        member_row = HouseholdMember(household=household_row, **member)
-        _full_clean(member_row, exclude=["household"])
-        member_row.save()
+        for member in household.members:
+            member_row = HouseholdMember(household=household_row, **member)
+            _full_clean(member_row, exclude=["household"])
+            member_row.save()
     child_row = Child(
         full_name=child.full_name.strip(),
         known_as=child.known_as.strip(),
@@ -220,13 +231,14 @@ def child_register(
         case_type=case_type,
         status=Status.IDENTIFIED,
         assigned_worker=worker,
-        province_code=household_row.province_code,
-        regency_code=household_row.regency_code,
+        province_code=household_row.province_code if household_row else "",
+        regency_code=household_row.regency_code if household_row else "",
         opened_on=clock.today(),
     )
     case.save()
     audit_created(actor=actor, instance=child_row, case_id=case.pk)
-    audit_created(actor=actor, instance=household_row, case_id=case.pk)
+    if household_row is not None:
+        audit_created(actor=actor, instance=household_row, case_id=case.pk)
     audit_created(actor=actor, instance=case, case_id=case.pk)
     if consent is not None:
         consent_record(actor=actor, child_id=child_row.pk, data=consent)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -67,6 +68,113 @@ def consent_record(*, actor: User, child_id: int, data: ConsentInput) -> Consent
     audit_created(actor=actor, instance=consent)
     if consent.is_active:
         for case in Case.objects.select_for_update().filter(child=child, status=Status.IDENTIFIED):
+            _transition(case, Status.REGISTERED, actor=actor)
+    return consent
+
+
+@dataclass
+class CarriedConsentInput:
+    """A consent carried over from the agency that referred the child: who recorded it (the
+    agency's name and directory UUID), when the guardian gave it there, and its scope."""
+
+    source_agency_name: str
+    source_agency_uuid: UUID
+    consented_on: date
+    scope_record_keeping: bool = True
+    scope_referral_sharing: bool = False
+    scope_photos: bool = False
+
+
+@transaction.atomic
+def consent_carry_over(*, actor: User, child_id: int, data: CarriedConsentInput) -> Consent:
+    """Record the referring agency's consent as carried over. It does not count as this NGO's
+    consent (the case stays 'identified') until a worker reconfirms it at first contact with
+    `consent_reconfirm` (or records a new consent)."""
+    require(actor, Capability.EDIT_CASES)
+    child = Child.objects.filter(pk=child_id, cases__in=cases_visible_to(actor)).first()
+    if child is None:
+        raise NotFoundError(_("Child not found."))
+    validation.check(validation.CONSENT, {"consented_on": data.consented_on})
+    if not data.source_agency_name.strip():
+        raise _invalid("source_agency_name", _("This field is required."))
+    consent = Consent(
+        child=child,
+        # The guardian is named at reconfirmation: the referral shares only the agreed fields.
+        guardian_name="",
+        guardian_relationship="",
+        guardian_consented=True,
+        child_assented=True,
+        consented_on=data.consented_on,
+        scope_record_keeping=data.scope_record_keeping,
+        scope_referral_sharing=data.scope_referral_sharing,
+        scope_photos=data.scope_photos,
+        carried_over_from_name=data.source_agency_name.strip()[:200],
+        carried_over_from_uuid=data.source_agency_uuid,
+        recorded_by=actor,
+    )
+    _full_clean(consent, exclude=["child", "recorded_by", "guardian_name", "guardian_relationship"])
+    consent.save()
+    audit_created(actor=actor, instance=consent)
+    return consent
+
+
+@transaction.atomic
+def consent_reconfirm(
+    *,
+    actor: User,
+    consent_id: int,
+    guardian_name: str,
+    guardian_relationship: str,
+    child_assented: bool,
+    reconfirmed_on: date,
+) -> Consent:
+    """At first contact, the guardian (named now) reconfirms a consent carried over on
+    referral, and the child assents: the consent counts from now on and identified cases of
+    the child become registered."""
+    require(actor, Capability.EDIT_CASES)
+    visible_children = Child.objects.filter(cases__in=cases_visible_to(actor))
+    consent = (
+        Consent.objects.select_for_update()
+        .filter(pk=consent_id, child__in=visible_children)
+        .first()
+    )
+    if consent is None:
+        raise NotFoundError(_("Consent not found."))
+    if not consent.awaiting_reconfirmation:
+        raise ApplicationError(
+            _("This consent is not waiting for reconfirmation."),
+            code="not_awaiting_reconfirmation",
+            fields={"consent": [_("This consent is not waiting for reconfirmation.")]},
+        )
+    guardian_name, guardian_relationship = guardian_name.strip(), guardian_relationship.strip()
+    if not guardian_name:
+        raise _invalid("guardian_name", _("This field is required."))
+    if not guardian_relationship:
+        raise _invalid("guardian_relationship", _("This field is required."))
+    if not child_assented:
+        raise _invalid("child_assented", _("The child's assent is needed to reconfirm."))
+    if reconfirmed_on < consent.consented_on or reconfirmed_on > clock.today():
+        raise _invalid(
+            "reconfirmed_on", _("The date must be between the original consent and today.")
+        )
+    before = snapshot(consent)
+    consent.guardian_name = guardian_name
+    consent.guardian_relationship = guardian_relationship
+    consent.child_assented = True
+    consent.reconfirmed_on = reconfirmed_on
+    consent.reconfirmed_by = actor
+    _full_clean(consent, exclude=["child", "recorded_by"])
+    consent.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=consent,
+        changed_fields=changes(before, snapshot(consent)),
+    )
+    if consent.is_active:
+        for case in Case.objects.select_for_update().filter(
+            child_id=consent.child_id, status=Status.IDENTIFIED
+        ):
             _transition(case, Status.REGISTERED, actor=actor)
     return consent
 

@@ -56,7 +56,20 @@ def _timeline(case: Case) -> list[dict]:
                 "obj": attachment,
             }
         )
-    items.sort(key=lambda item: (item["on"], item["obj"].pk), reverse=True)
+    # Entries from other apps (each step of the case's referrals) carry a date-time: they
+    # order among themselves by it, after the day's own records.
+    for entry in selectors.case_timeline_entries(case_id=case.pk):
+        items.append(
+            {"kind": "external", "on": timezone.localdate(entry.at), "obj": entry, "at": entry.at}
+        )
+    items.sort(
+        key=lambda item: (
+            item["on"],
+            1 if "at" in item else 0,
+            item["at"].timestamp() if "at" in item else item["obj"].pk,
+        ),
+        reverse=True,
+    )
     return items
 
 

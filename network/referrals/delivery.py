@@ -107,6 +107,8 @@ def _deliver_referral(message: OutboxMessage) -> bool:
                 "sent_at": referral.sent_at,
                 "state_changed_at": referral.sent_at,
                 "response_due_on": referral.response_due_on,
+                "consent_on": referral.consent_on,
+                "consent_scope": list(referral.consent_scope),
             },
         )
     return True

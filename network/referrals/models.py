@@ -67,6 +67,11 @@ class Referral(models.Model):
     shared_fields = ArrayField(models.CharField(max_length=30), default=list)
     # Outgoing only: the agreed fields as copied when the referral was sent.
     shared_data = models.JSONField(default=dict, blank=True)
+    # The sender's consent to sharing that the referral rests on: its date and scope (names
+    # of the Consent scope flags that were true). Delivered to the receiver's inbox row (never
+    # through the public schema) and carried over into the receiver's case on acceptance.
+    consent_on = models.DateField(null=True, blank=True)
+    consent_scope = ArrayField(models.CharField(max_length=30), default=list, blank=True)
     state = models.CharField(
         _("state"), max_length=20, choices=ReferralState.choices, default=ReferralState.SENT
     )

@@ -5,7 +5,9 @@ envelope is locked for every state change, so it serialises races between the tw
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
@@ -17,6 +19,7 @@ from casework.audit import audit_record
 from core import clock
 from core.audit import AuditAction
 from core.errors import ApplicationError, ConflictError, InvalidTransitionError, NotFoundError
+from network import sealing
 from network import selectors as network_selectors
 from network.models import (
     REFERRAL_TRANSITIONS,
@@ -27,9 +30,16 @@ from network.models import (
     ServiceType,
     Urgency,
 )
+from network.referrals.access import referral_for_actor
 from network.referrals.delivery import outbox_mark_pending
+from network.referrals.keys import agency_key_for
 from network.referrals.models import OutboxMessage, Referral, ReferralEvent
-from network.referrals.payload import shared_payload, sharing_consent
+from network.referrals.payload import (
+    consent_scope_of,
+    intake_from_payload,
+    shared_payload,
+    sharing_consent,
+)
 from tenants.db import connection
 
 OPEN_STATES = (ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.IN_PROGRESS)
@@ -182,7 +192,8 @@ def referral_send(
         )
     if case.regency_code and not receiver.serves_child_region:  # type: ignore[attr-defined]
         raise _invalid("to_agency", _("This agency does not serve the child's regency."))
-    if sharing_consent(case) is None:
+    consent = sharing_consent(case)
+    if consent is None:
         raise _invalid(
             "consent",
             _("The guardian has not consented to sharing for referral: record that consent first."),
@@ -213,6 +224,8 @@ def referral_send(
         urgency=urgency,
         shared_fields=list(agreement.shared_fields),
         shared_data=shared_payload(case, list(agreement.shared_fields), reason=reason),
+        consent_on=consent.consented_on,
+        consent_scope=consent_scope_of(consent),
         state=ReferralState.SENT,
         state_changed_at=now,
         sent_at=now,
@@ -403,3 +416,141 @@ def referral_record_response(*, actor, referral_uuid, state: str, note: str = ""
     if state == ReferralState.COMPLETED:
         referral.outcome_note = note
     return _change(referral, state, actor=actor, note=note, audit_case_id=referral.case_id)
+
+
+@dataclass
+class OpenedReferral:
+    """A referral with the child's shared fields as this NGO may read them: the opened
+    payload (incoming; None once purged, when the accepted case holds them) or the fields as
+    copied when sent (outgoing)."""
+
+    referral: Referral
+    fields: dict[str, Any] | None
+
+
+def _envelope_of(referral: Referral, *, for_update: bool = False) -> ReferralEnvelope | None:
+    """The public envelope of an incoming referral, addressed to this NGO."""
+    rows = ReferralEnvelope.objects.select_for_update() if for_update else ReferralEnvelope.objects
+    return rows.filter(referral_uuid=referral.uuid, to_agency__uuid=own_agency().uuid).first()
+
+
+def _opened_payload(envelope: ReferralEnvelope | None) -> dict[str, Any] | None:
+    """Open the envelope's sealed payload with this NGO's own key; None once purged."""
+    if envelope is None or envelope.sealed_payload is None:
+        return None
+    key = agency_key_for(envelope.key_id)
+    message = _("This referral cannot be opened with this NGO's keys; ask the sender to resend.")
+    if key is None:
+        raise ApplicationError(message, code="payload_unreadable")
+    try:
+        return sealing.open_sealed(key.private_key_wrapped, bytes(envelope.sealed_payload))
+    except sealing.SealingError:
+        raise ApplicationError(message, code="payload_unreadable") from None
+
+
+@transaction.atomic
+def referral_open(*, actor, referral_uuid) -> OpenedReferral:
+    """Read a referral with the child's shared fields, audited as a view in this schema.
+    Incoming: the payload opened with this NGO's own key (fields None once purged). Outgoing:
+    the fields as sent. NotFoundError alike for a missing or hidden referral."""
+    from casework.access import Capability, require
+
+    referral = referral_for_actor(actor, referral_uuid)
+    require(actor, Capability.VIEW_IDENTITY)
+    if referral.direction == Referral.Direction.INCOMING:
+        fields = _opened_payload(_envelope_of(referral))
+    else:
+        fields = dict(referral.shared_data)
+    audit_record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        object_type="referral",
+        object_id=str(referral.uuid),
+        case_id=referral.case_id,
+        details={
+            "direction": referral.direction,
+            "fields": sorted(fields) if fields is not None else [],
+        },
+    )
+    return OpenedReferral(referral=referral, fields=fields)
+
+
+@transaction.atomic
+def referral_accept(*, actor, referral_uuid, assign_to_id: int | None = None) -> Referral:
+    """Accept an incoming referral: one child and case created here (through
+    `child_register`) from exactly the agreed fields, linked to the referral, with the
+    sender's consent carried over for reconfirmation at first contact; the payload is purged
+    from the envelope and "accepted" flows back to the sender.
+
+    The referral row and then the envelope are locked, so two workers accepting at once create
+    one case: the second gets a ConflictError (`already_accepted`). A state that does not allow
+    acceptance (withdrawn meanwhile, declined, ...) is an InvalidTransitionError naming the
+    allowed states."""
+    from casework import services as casework_services
+    from casework.access import Capability, can, require
+
+    referral = referral_for_actor(
+        actor, referral_uuid, direction=Referral.Direction.INCOMING, for_update=True
+    )
+    require(actor, Capability.VIEW_IDENTITY)
+    if referral.case_id is not None or referral.state == ReferralState.ACCEPTED:
+        raise ConflictError(
+            _("This referral was already accepted."),
+            code="already_accepted",
+            fields={"state": [_("Already accepted.")]},
+        )
+    envelope = _envelope_of(referral, for_update=True)
+    current = envelope.state if envelope is not None else referral.state
+    allowed = REFERRAL_TRANSITIONS[ReferralState(current)]
+    if ReferralState.ACCEPTED not in allowed:
+        raise InvalidTransitionError(
+            current=current, requested=ReferralState.ACCEPTED, allowed=list(allowed)
+        )
+    if assign_to_id is None and not can(actor, Capability.HOLD_CASES):
+        raise _invalid("assign_to_id", _("Choose the worker who will hold the case."))
+    fields = _opened_payload(envelope)
+    if fields is None:
+        raise ApplicationError(
+            _("This referral's payload is no longer available; ask the sender to resend."),
+            code="payload_unavailable",
+        )
+    intake = intake_from_payload(
+        fields, shared_fields=list(referral.shared_fields), sender_name=referral.counterpart_name
+    )
+    case = casework_services.child_register(
+        actor=actor,
+        child=intake.child,
+        household=intake.household,
+        assigned_worker_id=assign_to_id,
+    )
+    if intake.risk_level:
+        before = case.risk_level
+        case.risk_level = intake.risk_level
+        case.full_clean(exclude=["child", "assigned_worker", "closure_requested_by", "closed_by"])
+        case.save(update_fields=["risk_level", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=case,
+            case_id=case.pk,
+            changed_fields={"risk_level": [before or None, case.risk_level]},
+        )
+    scope = set(referral.consent_scope or ["record_keeping", "referral_sharing"])
+    casework_services.consent_carry_over(
+        actor=actor,
+        child_id=case.child_id,
+        data=casework_services.CarriedConsentInput(
+            source_agency_name=referral.counterpart_name,
+            source_agency_uuid=referral.from_agency_uuid,
+            consented_on=referral.consent_on or timezone.localdate(referral.sent_at),
+            scope_record_keeping="record_keeping" in scope,
+            scope_referral_sharing="referral_sharing" in scope,
+            scope_photos="photos" in scope,
+        ),
+    )
+    if intake.note:
+        casework_services.note_add(actor=actor, case_id=case.pk, body=intake.note)
+    referral.case = case
+    referral.save(update_fields=["case", "updated_at"])
+    _change(referral, ReferralState.ACCEPTED, actor=actor, audit_case_id=case.pk)
+    return referral
