@@ -241,8 +241,8 @@ def seed_network(*, consortium: Consortium, coordinator) -> dict[str, int]:
             )
     network_services.agreements_expire(today=today)
     used: set[tuple[str, int]] = set()
-    for spec in REFERRALS:
-        _refer(spec, ngos, agencies, used)
+    for referral in REFERRALS:
+        _refer(referral, ngos, agencies, used)
     connection.set_schema_to_public()
     return {"agencies": len(agencies), "agreements": len(AGREEMENTS), "referrals": len(REFERRALS)}
 
