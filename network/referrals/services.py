@@ -115,7 +115,12 @@ def _schedule_delivery(message: OutboxMessage) -> None:
     def enqueue() -> None:
         # If Redis is down the message stays in the outbox and the sweep delivers it.
         try:
-            referral_outbox_deliver.apply_async(kwargs={"message_uuid": str(message.uuid)})
+            # The schema of the outbox, not the connection's at commit time: an outer
+            # transaction (seed_demo, a script) may commit from another schema, and
+            # tenant-schemas-celery would stamp that one.
+            referral_outbox_deliver.apply_async(
+                kwargs={"message_uuid": str(message.uuid)}, headers={"_schema_name": schema}
+            )
         except Exception:  # noqa: BLE001 - any broker failure: the sweep is the safety net
             import logging
 
