@@ -22,6 +22,11 @@ What it does, in a scratch database of its own (never the development database):
 Repeat (PostgreSQL and Redis reachable as in the defaults):
 
     .venv/bin/python bench/referrals.py --ngos 10 --referrals 1000
+
+Before the two runs it prints the load-independent costs: statements per send and per delivery
+(and how many are `SET search_path`) and CPU milliseconds per send and per delivery, measured in
+process on `--cost-referrals` referrals (`--profile` adds a cProfile of each). The summary
+repeats them with the load average at the start and the end: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -235,6 +240,64 @@ def send_all(ngos, count: int, rng: random.Random) -> list:
     return sent
 
 
+def cost(ngos, count: int, rng: random.Random, profile: bool) -> dict:
+    """Load-independent figures: statements per send and per delivery (and how many of them
+    are django-tenants' `SET search_path`), CPU milliseconds of this process per send and per
+    delivery, with delivery run in process by the sweep (`outbox_sweep`)."""
+    import cProfile
+    import pstats
+
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    import network.referrals.services as referral_services
+    from network.bridge import outbox_sweep
+
+    saved = referral_services._schedule_delivery
+    referral_services._schedule_delivery = lambda message: None
+    figures = {}
+    try:
+        for name, run in (
+            ("send", lambda: send_all(ngos, count, rng)),
+            ("delivery", outbox_sweep),
+        ):
+            profiler = cProfile.Profile() if profile else None
+            reset_queries()
+            with CaptureQueriesContext(connection) as queries:
+                cpu = time.process_time()
+                if profiler:
+                    profiler.enable()
+                result = run()
+                if profiler:
+                    profiler.disable()
+                cpu = time.process_time() - cpu
+            done = len(result) if name == "send" else result
+            statements = [query["sql"] for query in queries.captured_queries]
+            sets = sum(1 for sql in statements if sql.startswith("SET search_path"))
+            figures[name] = {
+                "count": done,
+                "statements": len(statements) / done,
+                "set_search_path": sets / done,
+                "cpu_ms": 1000 * cpu / done,
+            }
+            print(
+                f"per {name:<8} {len(statements) / done:5.1f} statements "
+                f"({sets / done:.1f} of them SET search_path)  "
+                f"{1000 * cpu / done:5.1f} ms CPU of this process  (n={done})"
+            )
+            if profiler:
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    finally:
+        referral_services._schedule_delivery = saved
+    return figures
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def arrivals(sent) -> dict:
     """{referral uuid: inbox created_at} of the sent referrals that reached their inbox."""
     from django_tenants.utils import schema_context
@@ -303,6 +366,8 @@ def main() -> None:
     parser.add_argument(
         "--redis-url", default=os.environ.get("BENCH_REF_REDIS_URL", DEFAULT_REDIS_URL)
     )
+    parser.add_argument("--cost-referrals", type=int, default=100)
+    parser.add_argument("--profile", action="store_true", help="cProfile the send and delivery")
     parser.add_argument("--no-drop", action="store_true")
     options = parser.parse_args()
     rng = random.Random(options.seed)
@@ -310,8 +375,11 @@ def main() -> None:
     database_recreate(options.database_url)
     django_setup(options.database_url, options.redis_url)
     # Each case is referred once over both runs; senders are drawn at random, so leave room.
-    per_ngo = math.ceil(2 * options.referrals / options.ngos * 1.3) + 10
+    total = 2 * options.referrals + options.cost_referrals
+    per_ngo = math.ceil(total / options.ngos * 1.3) + 10
+    load_start = os.getloadavg()
     ngos = prepare(options.ngos, per_ngo)
+    costs = cost(ngos, options.cost_referrals, rng, options.profile)
     from ngo_platform.celery import app
 
     queue = f"bench-{uuid.uuid4().hex[:6]}"
@@ -319,9 +387,17 @@ def main() -> None:
     app.conf.task_default_queue = queue
     try:
         started = time.perf_counter()
+        worker_cpu = cpu_seconds(worker.pid)
+        sender_cpu = time.process_time()
         sent = send_all(ngos, options.referrals, rng)
+        sender_cpu = time.process_time() - sender_cpu
         found = wait_all(sent, timeout=600)
+        worker_cpu = cpu_seconds(worker.pid) - worker_cpu
         on_commit = report("on-commit", sent, found, started)
+        print(
+            f"on-commit  sender {1000 * sender_cpu / len(sent):.1f} ms CPU per send, worker "
+            f"{1000 * worker_cpu / len(sent):.1f} ms CPU per delivery (with its polling)"
+        )
 
         import network.referrals.services as referral_services
 
@@ -342,8 +418,20 @@ def main() -> None:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+    load_end = os.getloadavg()
     print("\n# summary")
     print(f"ngos={options.ngos} referrals={options.referrals} cpu_count={os.cpu_count()}")
+    print(
+        "load_average_1_5_15_start={:.2f},{:.2f},{:.2f} end={:.2f},{:.2f},{:.2f}".format(
+            *load_start, *load_end
+        )
+    )
+    for name in ("send", "delivery"):
+        print(
+            f"statements_per_{name}={costs[name]['statements']:.1f} "
+            f"set_search_path_per_{name}={costs[name]['set_search_path']:.1f} "
+            f"cpu_ms_per_{name}={costs[name]['cpu_ms']:.1f}"
+        )
     print(
         f"on_commit_p95_s={on_commit['p95_s']:.3f} target<={P95_TARGET_S} "
         f"met={on_commit['p95_s'] <= P95_TARGET_S}"

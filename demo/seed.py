@@ -36,6 +36,7 @@ from django_tenants.utils import schema_context
 from faker import Faker
 
 from core import clock
+from demo.network import seed_network
 from tenants.db import connection
 from tenants.models import NGO, Consortium
 from tenants.services import consortium_create, host_for, ngo_provision
@@ -278,6 +279,10 @@ def seed_consortium(*, children_per_ngo: int = CHILDREN_PER_NGO) -> bool:
             with schema_context(ngo.schema_name):
                 _NGOSeeder(demo, seed=2026 + number).run(children_per_ngo)
         connection.set_schema_to_public()
+        seed_network(
+            consortium=consortium,
+            coordinator=user_model.objects.get(username=COORDINATOR_USERNAME),
+        )
         # The coordinator console: each NGO in the directory, its staff and cases counted.
         from network import services as network_services
 

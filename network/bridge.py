@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, TypeGuard
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_tenants.utils import schema_context
@@ -25,16 +26,23 @@ def ngo_accepts_delivery(ngo: NGO | None) -> TypeGuard[NGO]:
     return ngo is not None and ngo.is_ready and ngo.status == NGO.Status.ACTIVE
 
 
-def inbox_deliver(*, ngo: NGO, referral_uuid, values: dict[str, Any]) -> bool:
+def inbox_deliver(*, ngo: NGO, referral_uuid, values: dict[str, Any], new: bool = False) -> bool:
     """Write the incoming referral into `ngo`'s inbox, once (keyed by the referral's UUID).
-    Runs inside the caller's transaction. True when the row was created now."""
+    Runs inside the caller's transaction. True when the row was created now. `new`: the caller
+    knows there is no such row yet (skips the look-up; the unique UUID still guards)."""
     from network.referrals.models import Referral, ReferralEvent
 
     with schema_context(ngo.schema_name):
-        referral, created = Referral.objects.get_or_create(
-            uuid=referral_uuid,
-            defaults={"direction": Referral.Direction.INCOMING, **values},
-        )
+        if new:
+            referral = Referral.objects.create(
+                uuid=referral_uuid, direction=Referral.Direction.INCOMING, **values
+            )
+            created = True
+        else:
+            referral, created = Referral.objects.get_or_create(
+                uuid=referral_uuid,
+                defaults={"direction": Referral.Direction.INCOMING, **values},
+            )
         if created:
             ReferralEvent.objects.create(
                 referral=referral,
@@ -161,14 +169,28 @@ def ngo_counts(*, ngo: NGO) -> dict[str, int]:
 
 
 def outbox_sweep(*, limit_per_ngo: int = 500) -> int:
-    """Deliver what is pending in every provisioned NGO's outbox (beat, every minute): the
-    safety net for a lost on-commit task. Suspended senders still deliver what they sent."""
-    from network.referrals.delivery import outbox_drain
-    from network.referrals.models import OutboxMessage
+    """Deliver what is pending in the outbox of every provisioned NGO marked as having
+    something to send (beat, every minute): the safety net for a lost on-commit task. Only
+    marked schemas are entered (network.OutboxPending), so the sweep's cost follows the NGOs
+    that sent something, not the number of NGOs. Suspended senders still deliver what they
+    sent."""
+    from network.models import OutboxPending
+    from network.referrals.delivery import outbox_drain, outbox_has_pending, outbox_mark_pending
 
     delivered = 0
-    for ngo in NGO.objects.filter(is_ready=True, is_template=False).order_by("pk"):
-        with schema_context(ngo.schema_name):
-            if OutboxMessage.objects.filter(delivered_at__isnull=True).exists():
-                delivered += outbox_drain(limit=limit_per_ngo)
+    marked = OutboxPending.objects.values("schema_name")
+    ngos = NGO.objects.filter(is_ready=True, is_template=False, schema_name__in=marked)
+    for schema_name in ngos.order_by("pk").values_list("schema_name", flat=True):
+        # Cleared before the drain reads the outbox: a sender whose transaction marked the
+        # schema first makes this DELETE wait for its commit, so the drain sees its message;
+        # one that marks after the DELETE leaves a new mark for the next sweep.
+        with connection.cursor() as cursor:  # one statement (the ORM's delete selects first)
+            cursor.execute(
+                f"DELETE FROM {OutboxPending._meta.db_table} WHERE schema_name = %s",  # noqa: S608
+                [schema_name],
+            )
+        with schema_context(schema_name):
+            delivered += outbox_drain(limit=limit_per_ngo)
+            if outbox_has_pending():  # blocked (receiver suspended, lock held) or over limit
+                outbox_mark_pending()
     return delivered

@@ -284,3 +284,19 @@ class NGOSummary(models.Model):
 
     def __str__(self):
         return f"{self.ngo}: {self.staff_count} staff, {self.case_count} cases"
+
+
+class OutboxPending(models.Model):
+    """An NGO schema whose referral outbox may hold undelivered messages (docs/adr/0003).
+
+    Marked in the same transaction as every outbox row, cleared by the sweep before it drains
+    that schema (and marked again if something is left), so the sweep enters only the schemas
+    that sent something instead of probing every NGO's outbox each minute. The schema name is
+    the public tenant row's own value, not a reference into the tenant schema.
+    """
+
+    schema_name = models.CharField(max_length=63, primary_key=True)
+    marked_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.schema_name

@@ -157,7 +157,9 @@ def schema_create_by_replaying(schema_name: str, *, template: str) -> None:
             cursor.execute(
                 "SELECT setval(%s, %s)", [f'{quote(schema_name)}."{sequence}"', last_value]
             )
-    # The search path of the connection is re-set by django-tenants on the next query.
+    # The search path of the connection is re-set by django-tenants on the next query (also
+    # with TENANT_LIMIT_SET_CALLS, which would otherwise trust the path it set last).
+    connection.search_path_set_schemas = None
     connection.set_schema_to_public()
 
 

@@ -29,7 +29,12 @@ def _latest_assessment(case: Case) -> Assessment | None:
 
 def shared_payload(case: Case, fields: list[str], *, reason: str) -> dict[str, Any]:
     """{field: value} for each of `fields` (SharedField values) and nothing else."""
-    child = case.child
+    # The child and household in one query unless the case already carries its child.
+    child = (
+        case.child
+        if Case.child.is_cached(case)
+        else Child.objects.select_related("household").get(pk=case.child_id)
+    )
     # A child received on referral may have no household (nothing of it was shared).
     household = child.household or Household()
     values: dict[str, Any] = {}

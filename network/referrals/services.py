@@ -4,11 +4,13 @@ envelope is locked for every state change, so it serialises races between the tw
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +31,7 @@ from network.models import (
     Urgency,
 )
 from network.referrals.access import referral_for_actor
+from network.referrals.delivery import outbox_mark_pending
 from network.referrals.keys import agency_key_for
 from network.referrals.models import OutboxMessage, Referral, ReferralEvent
 from network.referrals.payload import (
@@ -59,8 +62,49 @@ def own_agency() -> Agency:
     return agency
 
 
+def _sender_and_receiver(to_agency_uuid, *, regency_code: str | None) -> tuple[Agency, Agency]:
+    """This NGO's directory entry and the receiving agency, in one query; the receiver is
+    annotated `serves_child_region` (the child's regency, when the case has one)."""
+    schema = connection.schema_name
+    rows = (
+        Agency.objects.select_related("consortium")
+        .filter(Q(ngo__schema_name=schema) | Q(uuid=to_agency_uuid))
+        .annotate(is_own=ExpressionWrapper(Q(ngo__schema_name=schema), BooleanField()))
+    )
+    if regency_code:
+        rows = rows.annotate(
+            serves_child_region=ExpressionWrapper(
+                network_selectors.serves_region(regency_code), output_field=BooleanField()
+            )
+        )
+    agencies = list(rows)
+    sender = next((agency for agency in agencies if agency.is_own), None)
+    if sender is None:
+        return own_agency(), None  # type: ignore[return-value]  # own_agency raises here
+    wanted = uuid.UUID(str(to_agency_uuid))
+    receiver = next((agency for agency in agencies if agency.uuid == wanted), None)
+    if (
+        receiver is None
+        or receiver.pk == sender.pk
+        or receiver.consortium_id != sender.consortium_id
+        or receiver.status != Agency.Status.APPROVED
+        or not receiver.is_active
+    ):
+        raise _invalid("to_agency", _("Choose an agency of the consortium."))
+    return sender, receiver
+
+
 def _invalid(field: str, message: str, code: str = "invalid") -> ApplicationError:
     return ApplicationError(message, code=code, fields={field: [message]})
+
+
+def _outbox_put(*, kind: str, referral_uuid, body: dict | None = None) -> OutboxMessage:
+    """An outbox row, the schema's pending mark for the sweep (same transaction) and the
+    delivery task queued on commit."""
+    message = OutboxMessage.objects.create(kind=kind, referral_uuid=referral_uuid, body=body or {})
+    outbox_mark_pending()
+    _schedule_delivery(message)
+    return message
 
 
 def _schedule_delivery(message: OutboxMessage) -> None:
@@ -71,7 +115,12 @@ def _schedule_delivery(message: OutboxMessage) -> None:
     def enqueue() -> None:
         # If Redis is down the message stays in the outbox and the sweep delivers it.
         try:
-            referral_outbox_deliver.apply_async(kwargs={"message_uuid": str(message.uuid)})
+            # The schema of the outbox, not the connection's at commit time: an outer
+            # transaction (seed_demo, a script) may commit from another schema, and
+            # tenant-schemas-celery would stamp that one.
+            referral_outbox_deliver.apply_async(
+                kwargs={"message_uuid": str(message.uuid)}, headers={"_schema_name": schema}
+            )
         except Exception:  # noqa: BLE001 - any broker failure: the sweep is the safety net
             import logging
 
@@ -98,7 +147,7 @@ def _announce(referral: Referral, event: ReferralEvent) -> None:
     """Queue the state change for the other side (partners only)."""
     if not referral.counterpart_is_partner:
         return
-    message = OutboxMessage.objects.create(
+    _outbox_put(
         kind=OutboxMessage.Kind.STATE,
         referral_uuid=referral.uuid,
         body={
@@ -110,7 +159,6 @@ def _announce(referral: Referral, event: ReferralEvent) -> None:
             "at": event.at.isoformat(),
         },
     )
-    _schedule_delivery(message)
 
 
 @transaction.atomic
@@ -137,15 +185,7 @@ def referral_send(
         raise _invalid("reason", _("Say why the child is referred."))
     if len(reason) > 2000:
         raise _invalid("reason", _("At most 2,000 characters."))
-    sender = own_agency()
-    receiver = Agency.objects.filter(
-        uuid=to_agency_uuid,
-        consortium=sender.consortium,
-        status=Agency.Status.APPROVED,
-        is_active=True,
-    ).first()
-    if receiver is None or receiver.pk == sender.pk:
-        raise _invalid("to_agency", _("Choose an agency of the consortium."))
+    sender, receiver = _sender_and_receiver(to_agency_uuid, regency_code=case.regency_code)
     agreement = network_selectors.agreement_covering(
         from_agency=sender, to_agency=receiver, service_type=service_type
     )
@@ -155,9 +195,7 @@ def referral_send(
             _("There is no referral agreement in force with this agency for this service."),
             code="no_agreement",
         )
-    if case.regency_code and not network_selectors.agency_list(
-        consortium=sender.consortium, region=case.regency_code
-    ).filter(pk=receiver.pk):
+    if case.regency_code and not receiver.serves_child_region:  # type: ignore[attr-defined]
         raise _invalid("to_agency", _("This agency does not serve the child's regency."))
     consent = sharing_consent(case)
     if consent is None:
@@ -213,10 +251,7 @@ def referral_send(
         },
     )
     if receiver.is_partner:
-        message = OutboxMessage.objects.create(
-            kind=OutboxMessage.Kind.REFERRAL, referral_uuid=referral.uuid
-        )
-        _schedule_delivery(message)
+        _outbox_put(kind=OutboxMessage.Kind.REFERRAL, referral_uuid=referral.uuid)
     return referral
 
 

@@ -246,6 +246,34 @@ def test_on_commit_task_delivers_through_a_real_worker(pair):
     assert ReferralEnvelope.objects.get(referral_uuid=referral.uuid).delivered_at is not None
 
 
+def test_the_on_commit_task_runs_in_the_senders_schema_whatever_commits_it(pair):
+    """A referral sent inside an outer transaction that commits from the public schema (as
+    seed_demo does) still queues its delivery for the sender's schema: the real worker delivers
+    it, without any sweep."""
+    from django.db import transaction
+
+    from network.referrals.services import referral_send
+    from ngo_platform.celery import app
+
+    receiver_agency = Agency.objects.get(ngo=pair.receiver)
+    with celery_worker() as (queue, _):
+        app.conf.task_default_queue = queue
+        try:
+            with transaction.atomic():
+                with schema_context(pair.sender.schema_name):
+                    referral_send(
+                        actor=pair.worker,
+                        case_id=pair.case_ids[2],
+                        to_agency_uuid=receiver_agency.uuid,
+                        service_type="counselling",
+                        reason="Konseling",
+                    )
+                connection.set_schema_to_public()
+        finally:
+            app.conf.task_default_queue = "celery"
+        assert _wait_for(lambda: _counts(pair) == (1, 1, 0), timeout=30), _counts(pair)
+
+
 def test_worker_killed_mid_delivery_gives_one_envelope(pair):
     """A worker SIGKILLed while its delivery transaction is open leaves nothing behind; the
     sweep then delivers once."""

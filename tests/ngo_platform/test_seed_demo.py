@@ -42,6 +42,7 @@ from demo.seed import (
     staff_username,
     synthetic_nik,
 )
+from network.referrals.models import Referral
 from tenants.models import NGO, Consortium
 from tests.support import host_client
 
@@ -128,9 +129,20 @@ def test_dates_lie_in_the_past_and_regions_in_the_ngos_province(demo):
         assert not Assessment.objects.filter(assessed_on__gt=today).exists()
         assert not Intervention.objects.filter(delivered_on__gt=today).exists()
         assert not Case.objects.filter(closed_on__gt=today).exists()
+        received = set(
+            Referral.objects.filter(direction="incoming", case__isnull=False).values_list(
+                "case_id", flat=True
+            )
+        )
         for case in Case.objects.select_related("child__household"):
             household = case.child.household
-            assert household.province_code == demo_ngo.province_code
+            # A child accepted on referral from another demo NGO lives where its sender said.
+            expected = (
+                {other.province_code for other in DEMO_NGOS if other.slug != slug}
+                if case.pk in received
+                else {demo_ngo.province_code}
+            )
+            assert household.province_code in expected
             regions.validate_region(household.province_code, household.regency_code)
             assert household.village
             assert household.district
@@ -152,7 +164,9 @@ def test_every_row_is_written_through_the_audited_services(demo):
         ):
             audited = AuditEvent.objects.filter(object_type=name, action="create").count()
             assert audited == model.objects.count(), (slug, name)
-        assert AuditEvent.objects.filter(actor__isnull=True).count() == 0, slug
+        # Changes the other agency made to a referral arrive with that agency as the actor.
+        unattributed = AuditEvent.objects.filter(actor__isnull=True)
+        assert unattributed.exclude(details__via="referral_delivery").count() == 0, slug
 
 
 def test_names_are_synthetic_and_no_real_looking_nik(demo):
@@ -286,3 +300,137 @@ def test_the_console_has_the_demo_ngos_counted_and_in_the_directory(demo):
         assert (summary.staff_count, summary.case_count) == expected
         assert summary.staff_count == 5  # admin, supervisor, two case workers, M&E officer
         assert Agency.objects.get(ngo=ngo).kind == "partner_ngo"
+
+
+def test_the_demo_network_has_keys_outside_agencies_and_agreements_in_every_status(demo):
+    """The three partner NGOs are in the directory with a published key whose private half is
+    in their own schema; outside agencies of six kinds serve real regions; agreements are
+    active between every pair of partners and to outside agencies, plus one draft, one revoked
+    and one expired."""
+    from collections import Counter
+
+    from network.models import Agency, ReferralAgreement
+    from network.referrals.models import AgencyKey
+
+    connection.set_schema_to_public()
+    agencies = Agency.objects.filter(consortium__slug=CONSORTIUM_SLUG)
+    partners = {agency.ngo.slug: agency for agency in agencies.filter(kind="partner_ngo")}
+    assert sorted(partners) == sorted(NGO_SLUGS)
+    for slug, ngo in demo.items():
+        with schema_context(ngo.schema_name):
+            key = AgencyKey.objects.get(status="current")
+        assert (partners[slug].key_id, partners[slug].public_key) == (key.key_id, key.public_key)
+    outside = agencies.exclude(kind="partner_ngo")
+    assert Counter(outside.values_list("kind", flat=True)) == {
+        "puskesmas": 2,
+        "social_affairs": 2,
+        "legal_aid": 1,
+        "pkbm": 1,
+        "vocational_centre": 1,
+        "police_uppa": 1,
+    }
+    for agency in outside:
+        assert agency.service_types, agency.name
+        assert agency.province_codes or agency.regency_codes, agency.name
+        assert all(regions.province(code) for code in agency.province_codes), agency.name
+        assert all(regions.regency(code) for code in agency.regency_codes), agency.name
+    agreements = ReferralAgreement.objects.filter(consortium__slug=CONSORTIUM_SLUG)
+    assert Counter(agreements.values_list("status", flat=True)) == {
+        "active": 7,
+        "draft": 1,
+        "revoked": 1,
+        "expired": 1,
+    }
+    pairs = {
+        frozenset((agreement.first_agency_id, agreement.second_agency_id))
+        for agreement in agreements.filter(status="active", direction="both_ways")
+    }
+    ids = [agency.pk for agency in partners.values()]
+    assert pairs == {frozenset((a, b)) for a in ids for b in ids if a < b}
+
+
+def test_the_demo_referrals_cover_every_state_through_the_real_services(demo):
+    """Referrals between the partners end in every state (two still sent, one of them
+    overdue), two more go to outside agencies; every outbox is drained, both sides agree on
+    each state, accepted ones created the child's case at the receiver, and only referrals
+    still waiting keep a sealed payload."""
+    from collections import Counter
+
+    from network.models import ReferralEnvelope
+    from network.referrals.models import OutboxMessage, Referral
+    from network.selectors import envelopes_for_coordinator
+
+    outgoing, incoming = {}, {}
+    for slug, _ in _per_ngo(demo):
+        assert OutboxMessage.objects.filter(delivered_at__isnull=True).count() == 0, slug
+        for referral in Referral.objects.all():
+            side = outgoing if referral.direction == "outgoing" else incoming
+            side[referral.uuid] = referral
+        for referral in Referral.objects.filter(direction="incoming", case__isnull=False):
+            assert referral.case.child.full_name, slug
+            assert referral.state in ("accepted", "in_progress", "completed")
+    assert Counter(
+        referral.state for referral in outgoing.values() if referral.counterpart_is_partner
+    ) == {
+        "sent": 2,
+        "accepted": 1,
+        "in_progress": 1,
+        "completed": 1,
+        "declined": 1,
+        "withdrawn": 1,
+    }
+    assert sorted(
+        referral.state for referral in outgoing.values() if not referral.counterpart_is_partner
+    ) == ["accepted", "sent"]
+    assert {uuid: referral.state for uuid, referral in incoming.items()} == {
+        uuid: referral.state
+        for uuid, referral in outgoing.items()
+        if referral.counterpart_is_partner
+    }
+    assert sum(1 for referral in incoming.values() if referral.case_id) == 3
+    connection.set_schema_to_public()
+    consortium = Consortium.objects.get(slug=CONSORTIUM_SLUG)
+    envelopes = ReferralEnvelope.objects.filter(consortium=consortium)
+    assert {envelope.referral_uuid: envelope.state for envelope in envelopes} == {
+        uuid: referral.state for uuid, referral in incoming.items()
+    }
+    assert sorted(
+        envelope.state for envelope in envelopes if envelope.sealed_payload is not None
+    ) == ["sent", "sent"]
+    assert all(envelope.delivered_at for envelope in envelopes)
+    overdue = envelopes_for_coordinator(consortium=consortium, overdue=True)
+    assert [(envelope.state, envelope.urgency) for envelope in overdue] == [("sent", "urgent")]
+
+
+def test_a_demo_worker_can_refer_a_child_to_another_demo_ngo(demo):
+    """What a person trying the demo does: a case worker of the first NGO refers a consented
+    child to the second; once the outbox is drained it waits in the second NGO's inbox."""
+    from network.models import Agency
+    from network.referrals import services
+    from network.referrals.delivery import outbox_drain
+    from network.referrals.models import Referral
+    from network.referrals.payload import sharing_consent
+
+    first, second = demo[NGO_SLUGS[0]], demo[NGO_SLUGS[1]]
+    connection.set_schema_to_public()
+    receiver = Agency.objects.get(ngo=second)
+    with schema_context(first.schema_name):
+        referred = set(Referral.objects.values_list("case_id", flat=True))
+        case = next(
+            case
+            for case in Case.objects.filter(
+                assigned_worker__username=staff_username("pekerja1", first.slug)
+            ).exclude(status__in=["closed", "closure_requested", "identified"])
+            if case.pk not in referred and sharing_consent(case) is not None
+        )
+        worker = case.assigned_worker
+        referral = services.referral_send(
+            actor=worker,
+            case_id=case.pk,
+            to_agency_uuid=receiver.uuid,
+            service_type="counselling",
+            reason="Dicoba dari demo",
+        )
+        assert outbox_drain() == 1
+    with schema_context(second.schema_name):
+        assert Referral.objects.get(uuid=referral.uuid).state == "sent"
