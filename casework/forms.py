@@ -130,6 +130,19 @@ class ChildForm(RuleChecked, forms.Form):
         return data
 
 
+class ChildEditForm(ChildForm):
+    """Corrections to a registered child. The NIK field left empty keeps the NIK on record."""
+
+    confirm_not_duplicate = forms.BooleanField(
+        label=_("I checked: this is not the same child as the ones listed"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["case_type"]
+        self.fields["nik"].label = _("New NIK (empty: keep the one on record)")
+
+
 class HouseholdForm(RuleChecked, forms.Form):
     guardian_name = forms.CharField(label=_("Guardian's name"), max_length=200)
     guardian_relationship = forms.CharField(label=_("Relationship to the child"), max_length=60)
@@ -169,6 +182,21 @@ class HouseholdForm(RuleChecked, forms.Form):
                 "hx-trigger": "change",
             }
         )
+
+
+class HouseholdMemberForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    relationship = forms.CharField(label=_("Relationship"), max_length=60)
+    birth_year = forms.IntegerField(
+        label=_("Birth year"),
+        required=False,
+        min_value=1900,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    occupation = forms.CharField(label=_("Occupation"), max_length=120, required=False)
+
+
+HouseholdMemberFormSet = forms.formset_factory(HouseholdMemberForm, extra=0, can_delete=True)
 
 
 class ConsentForm(RuleChecked, forms.Form):
@@ -234,6 +262,7 @@ class PlanGoalForm(RuleChecked, forms.Form):
     # Its target date's rule depends on the plan's earlier targets: plan_save decides, and the
     # plan page puts the message on this form's field.
 
+    goal_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     description = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 2}))
     target_date = forms.DateField(label=_("Target date"), widget=DateInput)
     service_type = forms.ChoiceField(
@@ -266,6 +295,10 @@ class PlanForm(forms.Form):
 class InterventionForm(RuleChecked, forms.ModelForm):
     rules = validation.INTERVENTION
 
+    goal_id = forms.TypedChoiceField(
+        label=_("Towards the plan goal"), coerce=int, required=False, empty_value=None
+    )
+
     class Meta:
         model = Intervention
         fields = ["delivered_on", "type", "provider", "notes", "outcome"]
@@ -274,6 +307,18 @@ class InterventionForm(RuleChecked, forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
             "outcome": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args, goal_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goal_id"].choices = [("", "—"), *goal_choices]
+        if not goal_choices:
+            del self.fields["goal_id"]
+
+
+class GoalAchievedForm(RuleChecked, forms.Form):
+    rules = validation.GOAL_ACHIEVED
+
+    achieved_on = forms.DateField(label=_("Achieved on"), widget=DateInput)
 
 
 class FollowUpForm(RuleChecked, forms.Form):

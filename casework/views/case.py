@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import forms, regions, selectors, services
-from casework.models import Assessment, Case, CasePlan
+from casework.models import Assessment, Case
 from casework.views._base import FORM_TOKEN_FIELD, _render, staff_required
 from core.errors import ApplicationError, PermissionDeniedError
 
@@ -64,7 +64,7 @@ def _timeline(case: Case) -> list[dict]:
 def case_detail(request, case_id: int):
     """The case page: summary, next steps and a timeline of everything that happened."""
     case = selectors.case_detail(actor=request.user, case_id=case_id)
-    plan = CasePlan.objects.filter(case=case).prefetch_related("goals__services").first()
+    plan = selectors.plan_with_progress(actor=request.user, case_id=case_id)
     return _render(
         request,
         "casework/case_detail.html",
@@ -81,6 +81,10 @@ def case_detail(request, case_id: int):
                 a for a in case.assessments.all() if a.status == Assessment.Status.SUBMITTED
             ],
             "open_followups": [f for f in case.followups.all() if f.completed_on is None],
+            "returned_assessments": [
+                a for a in case.assessments.all() if a.status == Assessment.Status.RETURNED
+            ],
+            "age": selectors.child_age(actor=request.user, case_id=case_id),
         },
     )
 
@@ -95,6 +99,7 @@ def _case_form_view(
     template="casework/case_form.html",
     form_kwargs=None,
     initial=None,
+    extra_context=None,
 ):
     """GET shows the form; POST validates it, calls the service and goes back to the case.
     Service errors are shown next to their fields; what the user typed is kept.
@@ -139,25 +144,9 @@ def _case_form_view(
             "form": form,
             "title": title,
             "form_token": token or services.form_token_new(),
+            **(extra_context or {}),
         },
         status=status,
-    )
-
-
-@staff_required
-def assessment_new(request, case_id: int):
-    today = timezone.localdate()
-    return _case_form_view(
-        request,
-        case_id,
-        form_class=forms.AssessmentForm,
-        title=_("New assessment"),
-        initial={
-            "assessed_on": today,
-            "risk_level": "medium",
-            **{name: 3 for name in Assessment.SCORE_FIELDS},
-        },
-        call=lambda data: services.assessment_create(actor=request.user, case_id=case_id, **data),
     )
 
 
@@ -167,6 +156,9 @@ def intervention_new(request, case_id: int):
         request,
         case_id,
         form_class=forms.InterventionForm,
+        form_kwargs={
+            "goal_choices": selectors.plan_goal_choices(actor=request.user, case_id=case_id)
+        },
         title=_("Record a service"),
         initial={"delivered_on": timezone.localdate()},
         call=lambda data: services.intervention_record(actor=request.user, case_id=case_id, **data),
