@@ -266,7 +266,9 @@ class PlanGoalForm(RuleChecked, forms.Form):
     description = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 2}))
     target_date = forms.DateField(label=_("Target date"), widget=DateInput)
     service_type = forms.ChoiceField(
-        label=_("Planned service"), choices=Intervention.Type.choices, required=False
+        label=_("Planned service"),
+        choices=[("", "—"), *Intervention.Type.choices],  # "—": a goal without a service
+        required=False,
     )
     provider_kind = forms.ChoiceField(
         label=_("Provider"), choices=PlannedService.ProviderKind.choices, required=False

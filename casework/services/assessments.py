@@ -123,10 +123,10 @@ def assessment_resubmit(
     if assessment is None:
         raise NotFoundError(_("Assessment not found."))
     if assessment.status != Assessment.Status.RETURNED:
-        raise InvalidTransitionError(
-            current=assessment.status,
-            requested=Assessment.Status.SUBMITTED,
-            allowed=[Assessment.Status.APPROVED, Assessment.Status.RETURNED],
+        raise ApplicationError(
+            _("Only an assessment returned for changes can be corrected."),
+            code="invalid_transition",
+            fields={"status": [_("Only an assessment returned for changes can be corrected.")]},
         )
     before = snapshot(assessment)
     for name, value in values.items():

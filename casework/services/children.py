@@ -308,7 +308,12 @@ def household_update(
 
     case = case_for_editing(actor, case_id)
     _ensure_open(case)
-    household = Household.objects.select_for_update().filter(pk=case.child.household_id).first()
+    household_id = case.child.household_id
+    household = (
+        Household.objects.select_for_update().filter(pk=household_id).first()
+        if household_id is not None
+        else None
+    )
     if household is None:
         raise _invalid("guardian_name", _("This child has no household record."))
     before = snapshot(household)

@@ -80,6 +80,8 @@ def child_edit(request, case_id: int):
                     messages.success(request, _("Saved."))
                     return redirect("case-detail", case_id=case_id)
             status = 200 if duplicates and not form.errors else 400
+        else:
+            status = 400
     else:
         form = forms.ChildEditForm(
             initial={name: getattr(child, name) for name in CHILD_FIELDS}
