@@ -208,10 +208,27 @@ class ConsentForm(RuleChecked, forms.Form):
     child_assented = forms.BooleanField(label=_("The child agrees (assent)"), required=False)
     consented_on = forms.DateField(label=_("Date"), widget=DateInput)
     scope_record_keeping = forms.BooleanField(
-        label=_("Keeping records"), required=False, initial=True
+        label=_("Keeping records"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "We write down what we learn about the child and the family and what we do to "
+            "help, and keep it safe. Without this we cannot work on the case."
+        ),
     )
-    scope_referral_sharing = forms.BooleanField(label=_("Sharing for referral"), required=False)
-    scope_photos = forms.BooleanField(label=_("Photos"), required=False)
+    scope_referral_sharing = forms.BooleanField(
+        label=_("Sharing for referral"),
+        required=False,
+        help_text=_(
+            "When another service (a school, a clinic, legal aid) can help, we may send them "
+            "the details they need, only under a signed agreement."
+        ),
+    )
+    scope_photos = forms.BooleanField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("We may take and keep a photo of the child, only for the case file."),
+    )
 
 
 class AssessmentForm(RuleChecked, forms.ModelForm):
@@ -362,6 +379,28 @@ class VerificationForm(RuleChecked, forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConsentWithdrawForm(RuleChecked, forms.Form):
+    rules = validation.CONSENT_WITHDRAWAL
+
+    withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssignForm(forms.Form):
+    worker = forms.TypedChoiceField(label=_("Case worker"), coerce=int)
+    shared_with = forms.TypedMultipleChoiceField(
+        label=_("Shared with (they see and work on the case too)"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, worker_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].choices = list(worker_choices)
+        self.fields["shared_with"].choices = list(worker_choices)
 
 
 class ClosureForm(forms.Form):

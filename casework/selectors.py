@@ -661,3 +661,20 @@ def worker_tasks(*, actor: User) -> WorkerTasks:
         "returned_assessments": list(returned_assessments),
         "returned_plans": list(returned_plans),
     }
+
+
+def case_for_assigning(*, actor: User, case_id: int) -> Case:
+    """The case an assignment page is about (assigning capability), with who it is shared
+    with loaded."""
+    case = case_for_form(actor=actor, case_id=case_id)
+    require(actor, Capability.ASSIGN_CASES)
+    return case
+
+
+def consent_of_case(*, actor: User, case_id: int, consent_id: int) -> Consent:
+    """A consent of the case's child (roles that may edit the case)."""
+    case = case_for_form(actor=actor, case_id=case_id)
+    consent = Consent.objects.filter(pk=consent_id, child_id=case.child_id).first()
+    if consent is None:
+        raise NotFoundError(_("Consent not found."))
+    return consent

@@ -46,6 +46,12 @@ urlpatterns = [
     path("cases/<int:case_id>/verification/", views.verification_new, name="verification-new"),
     path("cases/<int:case_id>/note/", views.note_new, name="note-new"),
     path("cases/<int:case_id>/consent/", views.consent_new, name="consent-new"),
+    path(
+        "cases/<int:case_id>/consent/<int:consent_id>/withdraw/",
+        views.consent_withdraw,
+        name="consent-withdraw",
+    ),
+    path("cases/<int:case_id>/assign/", views.case_assign, name="case-assign"),
     path("cases/<int:case_id>/attachment/", views.attachment_new, name="attachment-new"),
     path("cases/<int:case_id>/close/", views.closure_request, name="closure-request"),
     path("cases/<int:case_id>/reopen/", views.reopen, name="reopen"),

@@ -9,9 +9,11 @@ from casework.views.assessment import (
 )
 from casework.views.case import (
     attachment_new,
+    case_assign,
     case_detail,
     closure_request,
     consent_new,
+    consent_withdraw,
     followup_complete,
     followup_new,
     intervention_new,
@@ -31,6 +33,8 @@ __all__ = [
     "assessment_detail",
     "assessment_edit",
     "assessment_suggestion",
+    "case_assign",
+    "consent_withdraw",
     "child_edit",
     "goal_achieved",
     "household_edit",

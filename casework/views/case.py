@@ -277,3 +277,43 @@ def attachment_new(request, case_id: int):
             actor=request.user, case_id=case_id, kind=data["kind"], uploaded_file=data["file"]
         ),
     )
+
+
+@staff_required
+def consent_withdraw(request, case_id: int, consent_id: int):
+    """Withdraw a consent, with the day and the reason."""
+    consent = selectors.consent_of_case(actor=request.user, case_id=case_id, consent_id=consent_id)
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.ConsentWithdrawForm,
+        title=_("Withdraw the consent"),
+        initial={"withdrawn_on": timezone.localdate()},
+        extra_context={"consent": consent},
+        call=lambda data: services.consent_withdraw(
+            actor=request.user, consent_id=consent.pk, **data
+        ),
+    )
+
+
+@staff_required
+def case_assign(request, case_id: int):
+    """Give the case to a worker and share it with others (supervisors)."""
+    case = selectors.case_for_assigning(actor=request.user, case_id=case_id)
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.AssignForm,
+        form_kwargs={"worker_choices": selectors.worker_choices(actor=request.user, case=case)},
+        title=_("Assign and share"),
+        initial={
+            "worker": case.assigned_worker_id,
+            "shared_with": [user.pk for user in case.shared_with.all()],
+        },
+        call=lambda data: services.case_assign(
+            actor=request.user,
+            case_id=case_id,
+            worker_id=data["worker"],
+            shared_with_ids=data["shared_with"],
+        ),
+    )

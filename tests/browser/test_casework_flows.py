@@ -202,3 +202,63 @@ def test_a_case_workers_day_on_a_phone(site, new_page, casework_data):
     assert week.locator(f"a[href='{case_path}']").inner_text().startswith(right_name.split()[0])
     assert "Cek pendaftaran sekolah" in week.inner_text()
     shot(worker, "12-tasks")
+
+
+def test_share_a_case_and_renew_consent_on_a_phone(site, new_page, casework_data):
+    """The supervisor shares a case and the case page says with whom; the worker withdraws the
+    consent with a reason and records a new one from the case page; registration's consent step
+    explains each scope."""
+    from tests.browser.test_casework_pages import register_by_service
+
+    full_name = unique_name("Purnamasari")
+    case = register_by_service(casework_data, site.team["worker"].user, full_name)
+    case_path = f"/cases/{case.pk}/"
+    today = timezone.localdate()
+
+    boss = new_page("id-ID", user="supervisor-a")
+    boss.goto(case_path)
+    boss.locator(f"main a[href='{case_path}assign/']").click()
+    boss.wait_for_url(f"**{case_path}assign/")
+    other_id = str(site.team["other_worker"].user.pk)
+    boss.check(f"input[name=shared_with][value='{other_id}']")
+    shot(boss, "13-assign-and-share")
+    submit(boss)
+    assert boss.url == site.url(case_path)
+    assert boss.locator("#shared-with").inner_text() == "worker-a2"
+
+    worker = new_page("id-ID", user="worker-a")
+    worker.goto(case_path)
+    worker.locator(f"#consents a[href^='{case_path}consent/']").click()
+    worker.wait_for_url(f"**{case_path}consent/*/withdraw/")
+    assert worker.input_value("#id_withdrawn_on") == today.isoformat()
+    submit(worker)  # no reason: shown on the field
+    assert worker.locator("#id_reason_errors").is_visible()
+    worker.fill("#id_reason", "Keluarga pindah ke Kendal")
+    shot(worker, "14-consent-withdraw")
+    submit(worker)
+    assert worker.url == site.url(case_path)
+    assert "Keluarga pindah ke Kendal" in worker.locator("#consents").inner_text()
+    shot(worker, "15-case-consent-withdrawn")
+    worker.locator(f"#consent-title ~ p a[href='{case_path}consent/']").click()
+    worker.wait_for_url(f"**{case_path}consent/")
+    worker.check("#id_guardian_consented")
+    worker.check("#id_child_assented")
+    submit(worker)
+    assert worker.url == site.url(case_path)
+    assert worker.locator("#consents li").count() == 2
+
+    worker.goto("/register/?new=1")
+    worker.fill("#id_full_name", unique_name("Lestari"))
+    worker.check("input[name=sex][value=female]")
+    worker.fill("#id_birth_year", "2013")
+    submit(worker)
+    worker.fill("#id_guardian_name", "Ibu Lestari")
+    worker.fill("#id_guardian_relationship", "ibu")
+    worker.fill("#id_member_count", "3")
+    submit(worker)
+    assert worker.url.endswith("/register/consent/")
+    assert (
+        "hanya berdasarkan perjanjian"
+        in worker.locator("#id_scope_referral_sharing_helptext").inner_text()
+    )
+    shot(worker, "16-register-consent-scopes")

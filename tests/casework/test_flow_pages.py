@@ -668,3 +668,108 @@ def test_another_ngo_sees_none_of_these_pages(env, ngo_b, team_b):
             assert b"Siti" not in response.content
         tasks = client.get("/tasks/").context["tasks"]
         assert tasks["due_this_week"] == tasks["overdue"] == tasks["returned_assessments"] == []
+
+
+# --- Assigning and sharing; consent withdrawn and recorded anew ---------------------------------
+
+
+def test_supervisor_assigns_and_shares_and_the_case_page_says_with_whom(env):
+    """The supervisor gives the case to another worker and shares it with the first; the case
+    page names both; audited. A case worker may not open the page (403) and changes nothing."""
+    worker, other = env.users["worker"], env.users["other_worker"]
+    path = f"/cases/{env.case.pk}/assign/"
+    assert env.get("worker", path).status_code == 403
+    assert env.post("worker", path, {"worker": other.pk}).status_code == 403
+    assert Case.objects.get(pk=env.case.pk).assigned_worker_id == worker.pk
+
+    assert env.get("supervisor", path).status_code == 200
+    response = env.post("supervisor", path, {"worker": other.pk, "shared_with": [worker.pk]})
+    assert response.status_code == 302
+    case = Case.objects.get(pk=env.case.pk)
+    assert case.assigned_worker_id == other.pk
+    assert list(case.shared_with.values_list("pk", flat=True)) == [worker.pk]
+    assert _events(env.case, "case", "update")[-1] == {
+        "assigned_worker_id": [worker.pk, other.pk],
+        "shared_with": [[], [worker.pk]],
+    }
+    page = env.get("supervisor", f"/cases/{env.case.pk}/").content.decode()
+    assert '<dd id="shared-with">worker-a</dd>' in page
+
+
+def test_assigning_to_the_me_officer_is_a_form_error(env):
+    """An account that cannot hold cases is refused on the worker field; nothing changes."""
+    response = env.post(
+        "supervisor", f"/cases/{env.case.pk}/assign/", {"worker": env.users["me"].pk}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["worker"]
+    assert Case.objects.get(pk=env.case.pk).assigned_worker_id == env.users["worker"].pk
+
+
+def test_consent_is_withdrawn_with_reason_and_day_then_recorded_anew(env):
+    """Withdrawing needs a reason (a field error without); once withdrawn the case page says
+    so, and a new consent can be recorded from the case page."""
+    consent = env.case.child.consents.get()
+    path = f"/cases/{env.case.pk}/consent/{consent.pk}/withdraw/"
+    response = env.post("worker", path, {"withdrawn_on": _today().isoformat(), "reason": ""})
+    assert response.status_code == 400
+    assert response.context["form"].errors["reason"] == ["Kolom ini wajib diisi."]
+    consent.refresh_from_db()
+    assert consent.withdrawn_on is None
+
+    response = env.post(
+        "worker", path, {"withdrawn_on": _today().isoformat(), "reason": "Keluarga menolak"}
+    )
+    assert response.status_code == 302
+    consent.refresh_from_db()
+    assert (consent.withdrawn_on, consent.withdrawal_reason) == (_today(), "Keluarga menolak")
+    page = env.get("worker", f"/cases/{env.case.pk}/").content.decode()
+    assert f"ditarik pada {_today():%d/%m/%Y}" in page
+    assert "Keluarga menolak" in page
+    assert f'href="/cases/{env.case.pk}/consent/"' in page
+    assert f'href="{path}"' not in page  # a withdrawn consent has no withdraw link
+
+    response = env.post(
+        "worker",
+        f"/cases/{env.case.pk}/consent/",
+        {
+            "guardian_name": "Ibu Rahayu",
+            "guardian_relationship": "ibu",
+            "guardian_consented": "on",
+            "child_assented": "on",
+            "consented_on": _today().isoformat(),
+            "scope_record_keeping": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert [c.is_active for c in env.case.child.consents.order_by("id")] == [False, True]
+
+
+def test_a_consent_of_another_child_is_not_found_from_this_case(env):
+    """The withdraw page only takes the case's own child's consents (404 otherwise)."""
+    other = env.register("Budi Santoso")
+    foreign = other.child.consents.get()
+    response = env.get("worker", f"/cases/{env.case.pk}/consent/{foreign.pk}/withdraw/")
+    assert response.status_code == 404
+
+
+def test_registration_consent_step_explains_each_scope(env):
+    """Step 3 says in plain words what each scope allows."""
+    env.post(
+        "worker",
+        "/register/child/",
+        {
+            "full_name": "Dewi Lestari",
+            "sex": "female",
+            "birth_year": "2013",
+            "school_status": "dropped_out",
+            "case_type": "child_labour",
+        },
+    )
+    page = env.get("worker", "/register/consent/").content.decode()
+    for text in (
+        "Kami mencatat apa yang kami ketahui tentang anak",
+        "hanya berdasarkan perjanjian yang sudah ditandatangani",
+        "Kami boleh memotret anak dan menyimpan fotonya",
+    ):
+        assert text in page

@@ -96,6 +96,8 @@ OTHER_POST = (302, 302, 404, 404, 302, 403, 302, 403, 302)
 APPROVE_OWN_POST = (302, 302, 403, 403, 404, 403, 302, 403, 302)
 APPROVE_OTHER_POST = (302, 302, 404, 404, 403, 403, 302, 403, 302)
 APPROVERS_POST = (302, 302, 403, 403, 403, 403, 302, 403, 302)
+ASSIGNERS_OWN = (200, 200, 403, 403, 404, 403, 302, 403, 302)
+ASSIGNERS_OTHER = (200, 200, 404, 404, 403, 403, 302, 403, 302)
 POST_ONLY = (405, 405, 405, 405, 405, 405, 302, 403, 302)
 EVERYONE = (200,) * 9
 
@@ -252,6 +254,23 @@ PAGES: dict[str, list[Page]] = {
         _case_post(CASE + "/note/", {"body": "Kunjungan rumah"}),
     ],
     "cases/<int:case_id>/consent/": [_case_page(CASE + "/consent/")],
+    "cases/<int:case_id>/consent/<int:consent_id>/withdraw/": [
+        _case_page(CASE + "/consent/{consent_id}/withdraw/"),
+        _case_post(
+            CASE + "/consent/{consent_id}/withdraw/",
+            {"withdrawn_on": "{today}", "reason": "Keluarga pindah"},
+        ),
+    ],
+    "cases/<int:case_id>/assign/": [
+        Page(CASE + "/assign/", ASSIGNERS_OWN, ASSIGNERS_OTHER),
+        Page(
+            CASE + "/assign/",
+            APPROVE_OWN_POST,
+            APPROVE_OTHER_POST,
+            method="post",
+            body={"worker": "{worker_id}", "shared_with": "{shared_id}"},
+        ),
+    ],
     "cases/<int:case_id>/attachment/": [_case_page(CASE + "/attachment/")],
     "cases/<int:case_id>/close/": [
         _case_page(CASE + "/close/"),
@@ -442,6 +461,7 @@ def _format(text: str, world: World, target: Target) -> str:
         followup_id=target.followup_id,
         assessment_id=target.assessment_id,
         goal_id=target.goal_id,
+        consent_id=target.consent_id,
         notification_id=world.notification_id,
         shared_id=world.users["shared"].pk,
         worker_id=target.worker.pk,
