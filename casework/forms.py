@@ -130,6 +130,19 @@ class ChildForm(RuleChecked, forms.Form):
         return data
 
 
+class ChildEditForm(ChildForm):
+    """Corrections to a registered child. The NIK field left empty keeps the NIK on record."""
+
+    confirm_not_duplicate = forms.BooleanField(
+        label=_("I checked: this is not the same child as the ones listed"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["case_type"]
+        self.fields["nik"].label = _("New NIK (empty: keep the one on record)")
+
+
 class HouseholdForm(RuleChecked, forms.Form):
     guardian_name = forms.CharField(label=_("Guardian's name"), max_length=200)
     guardian_relationship = forms.CharField(label=_("Relationship to the child"), max_length=60)
@@ -171,6 +184,21 @@ class HouseholdForm(RuleChecked, forms.Form):
         )
 
 
+class HouseholdMemberForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    relationship = forms.CharField(label=_("Relationship"), max_length=60)
+    birth_year = forms.IntegerField(
+        label=_("Birth year"),
+        required=False,
+        min_value=1900,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    occupation = forms.CharField(label=_("Occupation"), max_length=120, required=False)
+
+
+HouseholdMemberFormSet = forms.formset_factory(HouseholdMemberForm, extra=0, can_delete=True)
+
+
 class ConsentForm(RuleChecked, forms.Form):
     rules = validation.CONSENT
 
@@ -180,10 +208,27 @@ class ConsentForm(RuleChecked, forms.Form):
     child_assented = forms.BooleanField(label=_("The child agrees (assent)"), required=False)
     consented_on = forms.DateField(label=_("Date"), widget=DateInput)
     scope_record_keeping = forms.BooleanField(
-        label=_("Keeping records"), required=False, initial=True
+        label=_("Keeping records"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "We write down what we learn about the child and the family and what we do to "
+            "help, and keep it safe. Without this we cannot work on the case."
+        ),
     )
-    scope_referral_sharing = forms.BooleanField(label=_("Sharing for referral"), required=False)
-    scope_photos = forms.BooleanField(label=_("Photos"), required=False)
+    scope_referral_sharing = forms.BooleanField(
+        label=_("Sharing for referral"),
+        required=False,
+        help_text=_(
+            "When another service (a school, a clinic, legal aid) can help, we may send them "
+            "the details they need, only under a signed agreement."
+        ),
+    )
+    scope_photos = forms.BooleanField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("We may take and keep a photo of the child, only for the case file."),
+    )
 
 
 class AssessmentForm(RuleChecked, forms.ModelForm):
@@ -234,10 +279,13 @@ class PlanGoalForm(RuleChecked, forms.Form):
     # Its target date's rule depends on the plan's earlier targets: plan_save decides, and the
     # plan page puts the message on this form's field.
 
+    goal_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     description = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 2}))
     target_date = forms.DateField(label=_("Target date"), widget=DateInput)
     service_type = forms.ChoiceField(
-        label=_("Planned service"), choices=Intervention.Type.choices, required=False
+        label=_("Planned service"),
+        choices=[("", "—"), *Intervention.Type.choices],  # "—": a goal without a service
+        required=False,
     )
     provider_kind = forms.ChoiceField(
         label=_("Provider"), choices=PlannedService.ProviderKind.choices, required=False
@@ -266,6 +314,10 @@ class PlanForm(forms.Form):
 class InterventionForm(RuleChecked, forms.ModelForm):
     rules = validation.INTERVENTION
 
+    goal_id = forms.TypedChoiceField(
+        label=_("Towards the plan goal"), coerce=int, required=False, empty_value=None
+    )
+
     class Meta:
         model = Intervention
         fields = ["delivered_on", "type", "provider", "notes", "outcome"]
@@ -274,6 +326,18 @@ class InterventionForm(RuleChecked, forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
             "outcome": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args, goal_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goal_id"].choices = [("", "—"), *goal_choices]
+        if not goal_choices:
+            del self.fields["goal_id"]
+
+
+class GoalAchievedForm(RuleChecked, forms.Form):
+    rules = validation.GOAL_ACHIEVED
+
+    achieved_on = forms.DateField(label=_("Achieved on"), widget=DateInput)
 
 
 class FollowUpForm(RuleChecked, forms.Form):
@@ -315,6 +379,28 @@ class VerificationForm(RuleChecked, forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConsentWithdrawForm(RuleChecked, forms.Form):
+    rules = validation.CONSENT_WITHDRAWAL
+
+    withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssignForm(forms.Form):
+    worker = forms.TypedChoiceField(label=_("Case worker"), coerce=int)
+    shared_with = forms.TypedMultipleChoiceField(
+        label=_("Shared with (they see and work on the case too)"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, worker_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].choices = list(worker_choices)
+        self.fields["shared_with"].choices = list(worker_choices)
 
 
 class ClosureForm(forms.Form):

@@ -462,6 +462,8 @@ class CasePlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # The supervisor's comment when the plan was returned (shown to the worker until resubmitted).
+    review_comment = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
@@ -488,6 +490,16 @@ class Intervention(models.Model):
     provider = models.CharField(_("provider"), max_length=200)
     notes = models.TextField(_("notes"), blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
+    # The plan goal this service works towards (optional); a goal removed from the plan
+    # leaves the service on record, unlinked.
+    goal = models.ForeignKey(
+        "PlanGoal",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interventions",
+        verbose_name=_("plan goal"),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -64,11 +64,35 @@ def suggest_risk(*, status: str, night_work: bool, scores: dict[str, int]) -> st
     urgent: a worst form, or safety scored 1; high: hazardous work, night work, or any domain
     scored 1; medium: child labour, or any domain scored 2; low otherwise.
     """
+    return suggest_risk_explained(status=status, night_work=night_work, scores=scores)[0]
+
+
+def suggest_risk_explained(
+    *, status: str, night_work: bool, scores: dict[str, int]
+) -> tuple[str, list[str]]:
+    """`suggest_risk` with why: the level and the codes of the answers that decided it
+    (`worst_form`, `safety_1`, `hazardous`, `night_work`, `score_1`, `child_labour`, `score_2`;
+    none for low)."""
     lowest = min(scores.values()) if scores else 5
-    if status == Result.WORST_FORM or scores.get("safety") == 1:
-        return "urgent"
-    if status == Result.HAZARDOUS or night_work or lowest == 1:
-        return "high"
-    if status == Result.CHILD_LABOUR or lowest == 2:
-        return "medium"
-    return "low"
+    reasons: list[str] = []
+    if status == Result.WORST_FORM:
+        reasons.append("worst_form")
+    if scores.get("safety") == 1:
+        reasons.append("safety_1")
+    if reasons:
+        return "urgent", reasons
+    if status == Result.HAZARDOUS:
+        reasons.append("hazardous")
+    if night_work:
+        reasons.append("night_work")
+    if lowest == 1:
+        reasons.append("score_1")
+    if reasons:
+        return "high", reasons
+    if status == Result.CHILD_LABOUR:
+        reasons.append("child_labour")
+    if lowest == 2:
+        reasons.append("score_2")
+    if reasons:
+        return "medium", reasons
+    return "low", []

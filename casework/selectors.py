@@ -166,7 +166,9 @@ def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
             "shared_with",
             Prefetch("child__consents", queryset=Consent.objects.order_by("-consented_on", "-id")),
             Prefetch("assessments", queryset=Assessment.objects.select_related("assessor")),
-            Prefetch("interventions", queryset=Intervention.objects.select_related("recorded_by")),
+            Prefetch(
+                "interventions", queryset=Intervention.objects.select_related("recorded_by", "goal")
+            ),
             Prefetch("followups", queryset=FollowUp.objects.select_related("assigned_worker")),
             Prefetch("verifications", queryset=Verification.objects.select_related("verified_by")),
             Prefetch("notes", queryset=Note.objects.select_related("author")),
@@ -270,6 +272,7 @@ def child_duplicates(
     village: str = "",
     nik: str = "",
     limit: int = 10,
+    exclude_child_id: int | None = None,
 ) -> list[tuple[Child | None, list[str]]]:
     """Likely matches for a new registration in this NGO, with the reasons they match; None in
     place of a child the actor may not see.
@@ -290,6 +293,8 @@ def child_duplicates(
             filters={"nik": REDACTED} if nik.strip() else None,
         )
     candidates = Child.objects.select_related("household").prefetch_related("cases")
+    if exclude_child_id is not None:  # a correction: the child is not its own duplicate
+        candidates = candidates.exclude(pk=exclude_child_id)
     conditions = Q()
     if nik.strip():
         conditions |= Q(nik_hash__in=crypto.lookup_hashes(nik.strip()))
@@ -507,3 +512,181 @@ def attachment_for_download(*, actor: User, attachment_uuid: UUID | str) -> Atta
         actor=actor, action=AuditAction.VIEW, instance=attachment, case_id=attachment.case_id
     )
     return attachment
+
+
+# --- Assessments, plans and a worker's tasks -------------------------------------------------
+
+
+def assessment_detail(*, actor: User, case_id: int, assessment_id: int) -> Assessment:
+    """One assessment of a visible case with its assessor and reviewer (roles that see
+    identity); reading it is audited like the case's record."""
+    case = case_for_actor(actor, case_id)
+    require(actor, Capability.VIEW_IDENTITY)
+    assessment = (
+        Assessment.objects.select_related("case", "case__child", "assessor", "reviewed_by")
+        .filter(pk=assessment_id, case=case)
+        .first()
+    )
+    if assessment is None:
+        raise NotFoundError(_("Assessment not found."))
+    audit_record(actor=actor, action=AuditAction.VIEW, instance=assessment, case_id=case.pk)
+    return assessment
+
+
+class RiskSuggestion(TypedDict):
+    age: int
+    status_bps: str
+    status_ilo: str
+    standard: str
+    suggested: str
+    reasons: list[str]
+
+
+def assessment_suggestion(*, actor: User, case_id: int, values: dict[str, Any]) -> RiskSuggestion:
+    """What the assessment form shows next to the risk field while it is filled in: the
+    child's age on the assessment day, the child-labour status under both standards and the
+    suggested risk with the answers that decided it (the rules the service applies on save)."""
+    from casework.rules import age_on, assessment_statuses, suggest_risk_explained
+
+    case = case_for_actor(actor, case_id)
+    require(actor, Capability.EDIT_CASES)
+    child = case.child
+    day = values.get("assessed_on") or clock.today()
+    age = age_on(day, date_of_birth=child.date_of_birth, birth_year=child.birth_year)
+    works = bool(values.get("works"))
+    statuses = assessment_statuses(
+        age=age,
+        works=works,
+        hours_per_week=values.get("hours_per_week") or 0,
+        hazards=values.get("hazards") or [],
+        night_work=bool(values.get("night_work")),
+        worst_forms=values.get("worst_forms") or [],
+    )
+    settings_row = ngo_settings_get()
+    standard = settings_row.classification_standard if settings_row else "bps"
+    scores = {
+        name.removeprefix("score_"): int(values.get(name) or 3) for name in Assessment.SCORE_FIELDS
+    }
+    suggested, reasons = suggest_risk_explained(
+        status=statuses[standard], night_work=bool(values.get("night_work")), scores=scores
+    )
+    return {
+        "age": age,
+        "status_bps": statuses["bps"],
+        "status_ilo": statuses["ilo"],
+        "standard": standard,
+        "suggested": suggested,
+        "reasons": reasons,
+    }
+
+
+def child_age(*, actor: User, case_id: int) -> int:
+    """The case's child's age today (completed years; from the birth year when the date of
+    birth is not known)."""
+    from casework.rules import age_on
+
+    case = case_for_actor(actor, case_id)
+    require(actor, Capability.VIEW_IDENTITY)
+    child = case.child
+    return age_on(clock.today(), date_of_birth=child.date_of_birth, birth_year=child.birth_year)
+
+
+def plan_with_progress(*, actor: User, case_id: int) -> CasePlan | None:
+    """The case's plan (None without one), each goal with its planned services and the
+    services delivered towards it, for the progress the case page shows."""
+    case = case_for_actor(actor, case_id)
+    require(actor, Capability.VIEW_IDENTITY)
+    return (
+        CasePlan.objects.filter(case=case)
+        .prefetch_related(
+            Prefetch(
+                "goals",
+                queryset=PlanGoal.objects.prefetch_related(
+                    "services__responsible_worker",
+                    Prefetch(
+                        "interventions",
+                        queryset=Intervention.objects.order_by("delivered_on", "id"),
+                    ),
+                ),
+            )
+        )
+        .first()
+    )
+
+
+def plan_goal_choices(*, actor: User, case_id: int) -> list[tuple[int, str]]:
+    """The goals a delivered service may be linked to: the case's plan's goals."""
+    case = case_for_actor(actor, case_id)
+    require(actor, Capability.VIEW_IDENTITY)
+    return [
+        (goal.pk, goal.description[:80])
+        for goal in PlanGoal.objects.filter(plan__case=case).order_by("target_date", "id")
+    ]
+
+
+class WorkerTasks(TypedDict):
+    week_end: date
+    due_this_week: list[FollowUp]
+    overdue: list[FollowUp]
+    returned_assessments: list[Assessment]
+    returned_plans: list[CasePlan]
+
+
+def worker_tasks(*, actor: User) -> WorkerTasks:
+    """A worker's list for the days ahead, across all the cases they may see: their visits and
+    verifications due in the next seven days, the ones overdue, and the assessments and plans a
+    supervisor returned to them. Children appear as `child_label` only."""
+    from datetime import timedelta
+
+    require(actor, Capability.EDIT_CASES)
+    today = clock.today()
+    week_end = today + timedelta(days=6)
+    cases = cases_visible_to(actor).exclude(status=Case.Status.CLOSED)
+    followups = with_identity(
+        actor,
+        FollowUp.objects.filter(case__in=cases, assigned_worker=actor, completed_on__isnull=True)
+        .select_related("case")
+        .order_by("due_on", "id"),
+        "case__",
+    )
+    returned_assessments = with_identity(
+        actor,
+        Assessment.objects.filter(case__in=cases, status=Assessment.Status.RETURNED)
+        .filter(Q(assessor=actor) | Q(case__assigned_worker=actor))
+        .select_related("case", "reviewed_by")
+        .order_by("reviewed_at", "id"),
+        "case__",
+    )
+    returned_plans = with_identity(
+        actor,
+        CasePlan.objects.filter(
+            case__in=cases, case__assigned_worker=actor, status=CasePlan.Status.REVISION_NEEDED
+        )
+        .select_related("case")
+        .order_by("updated_at", "id"),
+        "case__",
+    )
+    return {
+        "week_end": week_end,
+        "due_this_week": list(followups.filter(due_on__gte=today, due_on__lte=week_end)),
+        "overdue": list(followups.filter(due_on__lt=today)),
+        "returned_assessments": list(returned_assessments),
+        "returned_plans": list(returned_plans),
+    }
+
+
+def case_for_assigning(*, actor: User, case_id: int) -> Case:
+    """The case an assignment page is about (assigning capability), with who it is shared
+    with loaded."""
+    case = case_for_form(actor=actor, case_id=case_id)
+    require(actor, Capability.ASSIGN_CASES)
+    return case
+
+
+def consent_of_case(*, actor: User, case_id: int, consent_id: int) -> Consent:
+    """A consent of the case's child (roles that may edit the case)."""
+    case = case_for_form(actor=actor, case_id=case_id)
+    consent = Consent.objects.filter(pk=consent_id, child_id=case.child_id).first()
+    if consent is None:
+        raise NotFoundError(_("Consent not found."))
+    return consent

@@ -140,6 +140,8 @@ VERIFICATION: dict[str, list[Rule]] = {
 PLAN_GOAL: dict[str, list[Rule]] = {
     "target_date": [not_in_past(gettext_lazy("The target date cannot be in the past."))]
 }
+CONSENT_WITHDRAWAL: dict[str, list[Rule]] = {"withdrawn_on": [not_in_future()]}
+GOAL_ACHIEVED: dict[str, list[Rule]] = {"achieved_on": [not_in_future()]}
 NGO_SETTINGS: dict[str, list[Rule]] = {
     "followup_interval_days": [interval_days],
     "verification_interval_days": [interval_days],

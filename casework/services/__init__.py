@@ -9,6 +9,7 @@ from casework.services._common import NIK_RE
 from casework.services.assessments import (
     ASSESSMENT_INPUT_FIELDS,
     assessment_create,
+    assessment_resubmit,
     assessment_review,
 )
 from casework.services.attachments import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, attachment_upload
@@ -19,10 +20,12 @@ from casework.services.cases import (
     case_reopen,
 )
 from casework.services.children import (
+    HOUSEHOLD_FIELDS,
     ChildInput,
     HouseholdInput,
     child_register,
     child_update,
+    household_update,
     normalize_name,
 )
 from casework.services.consents import (
@@ -48,9 +51,13 @@ from casework.services.ngo import (
     ngo_settings_update,
     tenant_initialize,
 )
-from casework.services.notifications import notification_mark_read
+from casework.services.notifications import (
+    notification_mark_read,
+    notification_send,
+    notify_returned,
+)
 from casework.services.periodic import followups_mark_overdue, task_run_record
-from casework.services.plans import plan_review, plan_save
+from casework.services.plans import goal_mark_achieved, plan_review, plan_save
 from casework.services.staff import staff_create, staff_update
 from casework.services.states import (
     ACTIVE_STATUSES,
@@ -68,6 +75,12 @@ from casework.services.submissions import (
 )
 
 __all__ = [
+    "HOUSEHOLD_FIELDS",
+    "goal_mark_achieved",
+    "notify_returned",
+    "notification_send",
+    "household_update",
+    "assessment_resubmit",
     "ACTIVE_STATUSES",
     "ASSESSMENT_INPUT_FIELDS",
     "ATTACHMENT_TYPES",

@@ -21,6 +21,7 @@ from casework.rules import age_on, assessment_statuses, suggest_risk
 from casework.services._common import _full_clean, _invalid
 from casework.services.consents import _ensure_consented
 from casework.services.ngo import ngo_settings
+from casework.services.notifications import notify_returned
 from casework.services.states import Status, _ensure_open, _transition
 from core import clock
 from core.audit import AuditAction, changes, snapshot
@@ -51,19 +52,18 @@ ASSESSMENT_INPUT_FIELDS = (
 )
 
 
-@transaction.atomic
-def assessment_create(*, actor: User, case_id: int, **values: object) -> Assessment:
-    """Record an assessment; the child-labour status (both standards) and a suggested risk are
-    derived, the worker sets the risk level. Awaits supervisor approval."""
-    case = case_for_editing(actor, case_id)
-    _ensure_consented(case)
+def _unknown_fields_check(values: dict[str, object]) -> None:
     unknown = set(values) - set(ASSESSMENT_INPUT_FIELDS)
     if unknown:
         raise ApplicationError(
             _("Unknown fields."), fields={name: [_("Unknown field.")] for name in sorted(unknown)}
         )
-    assessment = Assessment(case=case, assessor=actor, **values)
-    child = case.child
+
+
+def _assessment_derive(assessment: Assessment) -> None:
+    """Validate the answers and derive what the worker never types: age, child-labour status
+    under both standards, suggested risk."""
+    child = assessment.case.child
     assessment.age_at_assessment = age_on(
         assessment.assessed_on or clock.today(),
         date_of_birth=child.date_of_birth,
@@ -94,8 +94,54 @@ def assessment_create(*, actor: User, case_id: int, **values: object) -> Assessm
     assessment.suggested_risk_level = suggest_risk(
         status=chosen, night_work=assessment.night_work, scores=assessment.scores()
     )
+
+
+@transaction.atomic
+def assessment_create(*, actor: User, case_id: int, **values: object) -> Assessment:
+    """Record an assessment; the child-labour status (both standards) and a suggested risk are
+    derived, the worker sets the risk level. Awaits supervisor approval."""
+    case = case_for_editing(actor, case_id)
+    _ensure_consented(case)
+    _unknown_fields_check(values)
+    assessment = Assessment(case=case, assessor=actor, **values)
+    _assessment_derive(assessment)
     assessment.save()
     audit_created(actor=actor, instance=assessment, case_id=case.pk)
+    return assessment
+
+
+@transaction.atomic
+def assessment_resubmit(
+    *, actor: User, case_id: int, assessment_id: int, **values: object
+) -> Assessment:
+    """Correct a returned assessment and send it for approval again (the supervisor's comment
+    stays on it, for the record); everything derived is derived anew."""
+    case = case_for_editing(actor, case_id)
+    _ensure_consented(case)
+    _unknown_fields_check(values)
+    assessment = Assessment.objects.select_for_update().filter(pk=assessment_id, case=case).first()
+    if assessment is None:
+        raise NotFoundError(_("Assessment not found."))
+    if assessment.status != Assessment.Status.RETURNED:
+        raise ApplicationError(
+            _("Only an assessment returned for changes can be corrected."),
+            code="invalid_transition",
+            fields={"status": [_("Only an assessment returned for changes can be corrected.")]},
+        )
+    before = snapshot(assessment)
+    for name, value in values.items():
+        setattr(assessment, name, value)
+    assessment.case = case
+    _assessment_derive(assessment)
+    assessment.status = Assessment.Status.SUBMITTED
+    assessment.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=assessment,
+        case_id=case.pk,
+        changed_fields=changes(before, snapshot(assessment)),
+    )
     return assessment
 
 
@@ -139,4 +185,12 @@ def assessment_review(
         case.save(update_fields=["risk_level", "child_labour_status", "updated_at"])
         if case.status == Status.REGISTERED:
             _transition(case, Status.ASSESSED, actor=actor)
+    else:
+        notify_returned(
+            user=assessment.assessor,
+            case_id=case.pk,
+            reference=case.reference,
+            what="assessment",
+            key=f"returned:assessment:{assessment.pk}:{assessment.reviewed_at:%Y%m%d%H%M%S%f}",
+        )
     return assessment

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -256,8 +257,21 @@ def child_update(*, actor: User, case_id: int, **values: Any) -> Child:
     for name in ("full_name", "known_as", "sex", "school_status", "last_grade"):
         if name in values:
             setattr(child, name, values[name])
-    names = [name for name in ("full_name", "known_as") if name in values]
-    validation.check(validation.CHILD, {name: values[name] for name in names})
+    if "full_name" in values:
+        child.full_name = (values["full_name"] or "").strip()
+    if "known_as" in values:
+        child.known_as = (values["known_as"] or "").strip()
+    validation.check(validation.CHILD, {"full_name": child.full_name, "known_as": child.known_as})
+    if {"date_of_birth", "birth_year", "birth_year_estimated"} & set(values):
+        birth = ChildInput(
+            full_name=child.full_name,
+            sex=child.sex,
+            school_status=child.school_status,
+            date_of_birth=values.get("date_of_birth", child.date_of_birth),
+            birth_year=values.get("birth_year", child.birth_year),
+            birth_year_estimated=values.get("birth_year_estimated", child.birth_year_estimated),
+        )
+        child.date_of_birth, child.birth_year, child.birth_year_estimated = _birth_fields(birth)
     if "full_name" in values:
         child.normalized_name = normalize_name(child.full_name)
     if "nik" in values:
@@ -272,3 +286,86 @@ def child_update(*, actor: User, case_id: int, **values: Any) -> Child:
         changed_fields=changes(before, snapshot(child)),
     )
     return child
+
+
+HOUSEHOLD_FIELDS = (
+    "guardian_name",
+    "guardian_relationship",
+    "guardian_phone",
+    "head_of_household",
+    "member_count",
+    "income_source",
+    "monthly_income_band",
+    "province_code",
+    "regency_code",
+    "district",
+    "village",
+    "address_line",
+)
+MEMBER_FIELDS = ("name", "relationship", "birth_year", "occupation")
+
+
+@transaction.atomic
+def household_update(
+    *,
+    actor: User,
+    case_id: int,
+    data: HouseholdInput,
+    members: list[dict[str, Any]] | None = None,
+) -> Household:
+    """Correct the household of a case's child: guardian, income, address and (when given)
+    the list of members, which replaces the previous one. The child's open cases take the new
+    province and regency (lists and reports filter on them)."""
+    from casework.models import HouseholdMember
+
+    case = case_for_editing(actor, case_id)
+    _ensure_open(case)
+    household_id = case.child.household_id
+    household = (
+        Household.objects.select_for_update().filter(pk=household_id).first()
+        if household_id is not None
+        else None
+    )
+    if household is None:
+        raise _invalid("guardian_name", _("This child has no household record."))
+    before = snapshot(household)
+    built = _household_build(data)
+    for name in HOUSEHOLD_FIELDS:
+        setattr(household, name, getattr(built, name))
+    household.save()
+    diff = changes(before, snapshot(household))
+    if members is not None:
+        old_members = [
+            {name: getattr(member, name) for name in MEMBER_FIELDS}
+            for member in household.members.order_by("id")
+        ]
+        rows = []
+        for index, member in enumerate(members):
+            unknown = set(member) - set(MEMBER_FIELDS)
+            if unknown:
+                raise _invalid(f"members[{index}]", _("Unknown field."))
+            row = HouseholdMember(household=household, **member)
+            try:
+                row.full_clean(exclude=["household"])
+            except ValidationError as error:
+                raise ApplicationError(
+                    _("Some household members are not valid."),
+                    fields={f"members[{index}].{k}": v for k, v in error.message_dict.items()},
+                ) from None
+            rows.append(row)
+        household.members.all().delete()
+        HouseholdMember.objects.bulk_create(rows)
+        new_members = [{name: getattr(row, name) for name in MEMBER_FIELDS} for row in rows]
+        if new_members != old_members:
+            diff["members"] = [len(old_members), len(new_members)]
+    Case.objects.filter(child__household=household).exclude(status=Status.CLOSED).update(
+        province_code=household.province_code, regency_code=household.regency_code
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=household,
+        case_id=case.pk,
+        changed_fields=diff,
+    )
+    return household

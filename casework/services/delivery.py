@@ -19,6 +19,7 @@ from casework.models import (
     FollowUp,
     Intervention,
     Note,
+    PlanGoal,
     Verification,
 )
 from casework.services._common import _case_worker_or_error, _full_clean, _invalid
@@ -31,12 +32,20 @@ from core.errors import NotFoundError
 
 
 @transaction.atomic
-def intervention_record(*, actor: User, case_id: int, **values: object) -> Intervention:
-    """Record a service delivered; the first one after plan approval starts 'in_service'."""
+def intervention_record(
+    *, actor: User, case_id: int, goal_id: int | None = None, **values: object
+) -> Intervention:
+    """Record a service delivered, optionally towards one of the plan's goals; the first one
+    after plan approval starts 'in_service'."""
     case = case_for_editing(actor, case_id)
     _ensure_consented(case)
-    intervention = Intervention(case=case, recorded_by=actor, **values)
-    _full_clean(intervention, exclude=["case", "recorded_by"])
+    goal = None
+    if goal_id is not None:
+        goal = PlanGoal.objects.filter(pk=goal_id, plan__case=case).first()
+        if goal is None:
+            raise _invalid("goal_id", _("Choose one of this case's plan goals."))
+    intervention = Intervention(case=case, recorded_by=actor, goal=goal, **values)
+    _full_clean(intervention, exclude=["case", "recorded_by", "goal"])
     validation.check(validation.INTERVENTION, {"delivered_on": intervention.delivered_on})
     intervention.save()
     audit_created(actor=actor, instance=intervention, case_id=case.pk)

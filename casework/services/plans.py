@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -25,9 +26,10 @@ from casework.models import (
 )
 from casework.services._common import _case_worker_or_error, _invalid
 from casework.services.consents import _ensure_consented
+from casework.services.notifications import notify_returned
 from casework.services.states import Status, _ensure_open, _transition
-from core.audit import AuditAction
-from core.errors import ApplicationError, InvalidTransitionError
+from core.audit import AuditAction, changes, snapshot
+from core.errors import ApplicationError, InvalidTransitionError, NotFoundError
 
 
 @transaction.atomic
@@ -35,10 +37,12 @@ def plan_save(
     *, actor: User, case_id: int, summary: str, goals: list[dict[str, Any]], submit: bool
 ) -> CasePlan:
     """Write the case plan (goals with planned services), replacing the previous draft;
-    `submit` sends it for supervisor approval. Needs an approved assessment."""
+    `submit` sends it for supervisor approval, which needs an approved assessment (a draft
+    does not). A goal given with its `id` is kept (with its achieved date and the services
+    linked to it); goals left out are removed."""
     case = case_for_editing(actor, case_id)
     _ensure_consented(case)
-    if not case.assessments.filter(status=Assessment.Status.APPROVED).exists():
+    if submit and not case.assessments.filter(status=Assessment.Status.APPROVED).exists():
         raise ApplicationError(
             _("The plan needs an approved assessment first."),
             code="assessment_required",
@@ -53,14 +57,14 @@ def plan_save(
         plan.version += 1
     # Targets the plan already had may have passed; only new ones must still be ahead.
     kept_targets = set(plan.goals.values_list("target_date", flat=True))
-    plan.goals.all().delete()
+    existing = {goal.pk: goal for goal in plan.goals.select_for_update()}
+    kept_ids = {goal.get("id") for goal in goals if goal.get("id") in existing}
+    plan.goals.exclude(pk__in=kept_ids).delete()
     for goal_index, goal in enumerate(goals):
-        goal_row = PlanGoal(
-            plan=plan,
-            description=(goal.get("description") or "").strip(),
-            # None is refused by full_clean below, with the field's own message.
-            target_date=goal.get("target_date"),  # type: ignore[misc]
-        )
+        goal_row = existing[goal["id"]] if goal.get("id") in kept_ids else PlanGoal(plan=plan)
+        goal_row.description = (goal.get("description") or "").strip()
+        # None is refused by full_clean below, with the field's own message.
+        goal_row.target_date = goal.get("target_date")  # type: ignore[assignment]
         try:
             goal_row.full_clean(exclude=["plan"])
         except ValidationError as error:
@@ -76,6 +80,7 @@ def plan_save(
                     fields={f"goals[{goal_index}].{k}": v for k, v in found.items()},
                 )
         goal_row.save()
+        goal_row.services.all().delete()
         for service_index, service in enumerate(goal.get("services", [])):
             prefix = f"goals[{goal_index}].services[{service_index}]"
             worker = _case_worker_or_error(
@@ -136,7 +141,10 @@ def plan_review(*, actor: User, case_id: int, approve: bool, comment: str = "") 
     plan.status = CasePlan.Status.APPROVED if approve else CasePlan.Status.REVISION_NEEDED
     plan.approved_by = actor if approve else None
     plan.approved_at = timezone.now() if approve else None
-    plan.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    plan.review_comment = comment.strip()
+    plan.save(
+        update_fields=["status", "approved_by", "approved_at", "review_comment", "updated_at"]
+    )
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -147,4 +155,37 @@ def plan_review(*, actor: User, case_id: int, approve: bool, comment: str = "") 
     )
     if approve and case.status in (Status.ASSESSED, Status.RELAPSED):
         _transition(case, Status.PLANNED, actor=actor)
+    if not approve and case.assigned_worker is not None:
+        notify_returned(
+            user=case.assigned_worker,
+            case_id=case.pk,
+            reference=case.reference,
+            what="plan",
+            key=f"returned:plan:{plan.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+        )
     return plan
+
+
+@transaction.atomic
+def goal_mark_achieved(
+    *, actor: User, case_id: int, goal_id: int, achieved_on: date | None
+) -> PlanGoal:
+    """Mark a plan goal achieved on a day (or not achieved after all, with None)."""
+    case = case_for_editing(actor, case_id)
+    _ensure_open(case)
+    goal = PlanGoal.objects.select_for_update().filter(pk=goal_id, plan__case=case).first()
+    if goal is None:
+        raise NotFoundError(_("Goal not found."))
+    if achieved_on is not None:
+        validation.check(validation.GOAL_ACHIEVED, {"achieved_on": achieved_on})
+    before = snapshot(goal, ["achieved_on"])
+    goal.achieved_on = achieved_on
+    goal.save(update_fields=["achieved_on"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=goal,
+        case_id=case.pk,
+        changed_fields=changes(before, snapshot(goal, ["achieved_on"])),
+    )
+    return goal

@@ -1,12 +1,19 @@
 """Web pages on an NGO's host, one module per area; every page calls the services and
 selectors that the API calls too."""
 
-from casework.views.case import (
+from casework.views.assessment import (
+    assessment_detail,
+    assessment_edit,
     assessment_new,
+    assessment_suggestion,
+)
+from casework.views.case import (
     attachment_new,
+    case_assign,
     case_detail,
     closure_request,
     consent_new,
+    consent_withdraw,
     followup_complete,
     followup_new,
     intervention_new,
@@ -14,14 +21,24 @@ from casework.views.case import (
     reopen,
     verification_new,
 )
-from casework.views.home import case_list, home, notification_read, regency_options
+from casework.views.edit import child_edit, household_edit
+from casework.views.home import case_list, home, notification_read, regency_options, tasks
 from casework.views.manage import audit, ngo_settings, staff
-from casework.views.plan import plan_edit
+from casework.views.plan import goal_achieved, plan_edit
 from casework.views.registration import register
 from casework.views.review import approvals, review
 
 __all__ = [
     "approvals",
+    "assessment_detail",
+    "assessment_edit",
+    "assessment_suggestion",
+    "case_assign",
+    "consent_withdraw",
+    "child_edit",
+    "goal_achieved",
+    "household_edit",
+    "tasks",
     "assessment_new",
     "attachment_new",
     "audit",

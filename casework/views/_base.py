@@ -76,3 +76,9 @@ def safe_next(request, fallback: str) -> str:
     ):
         return target
     return fallback
+
+
+def typed(form) -> dict:
+    """What was typed into a bound form, field by field, unvalidated: the initial values of the
+    same form shown again (with one more row) without error messages."""
+    return {name: form[name].value() for name in form.fields}

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import forms, regions, selectors, services
-from casework.models import Assessment, Case, CasePlan
+from casework.models import Assessment, Case
 from casework.views._base import FORM_TOKEN_FIELD, _render, extension_panels, staff_required
 from core.errors import ApplicationError, PermissionDeniedError
 
@@ -77,7 +77,7 @@ def _timeline(case: Case) -> list[dict]:
 def case_detail(request, case_id: int):
     """The case page: summary, next steps and a timeline of everything that happened."""
     case = selectors.case_detail(actor=request.user, case_id=case_id)
-    plan = CasePlan.objects.filter(case=case).prefetch_related("goals__services").first()
+    plan = selectors.plan_with_progress(actor=request.user, case_id=case_id)
     return _render(
         request,
         "casework/case_detail.html",
@@ -95,6 +95,10 @@ def case_detail(request, case_id: int):
             ],
             "open_followups": [f for f in case.followups.all() if f.completed_on is None],
             "panels": extension_panels("CASE_PAGE_PANELS", request=request, case=case),
+            "returned_assessments": [
+                a for a in case.assessments.all() if a.status == Assessment.Status.RETURNED
+            ],
+            "age": selectors.child_age(actor=request.user, case_id=case_id),
         },
     )
 
@@ -109,6 +113,7 @@ def _case_form_view(
     template="casework/case_form.html",
     form_kwargs=None,
     initial=None,
+    extra_context=None,
 ):
     """GET shows the form; POST validates it, calls the service and goes back to the case.
     Service errors are shown next to their fields; what the user typed is kept.
@@ -153,25 +158,9 @@ def _case_form_view(
             "form": form,
             "title": title,
             "form_token": token or services.form_token_new(),
+            **(extra_context or {}),
         },
         status=status,
-    )
-
-
-@staff_required
-def assessment_new(request, case_id: int):
-    today = timezone.localdate()
-    return _case_form_view(
-        request,
-        case_id,
-        form_class=forms.AssessmentForm,
-        title=_("New assessment"),
-        initial={
-            "assessed_on": today,
-            "risk_level": "medium",
-            **{name: 3 for name in Assessment.SCORE_FIELDS},
-        },
-        call=lambda data: services.assessment_create(actor=request.user, case_id=case_id, **data),
     )
 
 
@@ -181,6 +170,9 @@ def intervention_new(request, case_id: int):
         request,
         case_id,
         form_class=forms.InterventionForm,
+        form_kwargs={
+            "goal_choices": selectors.plan_goal_choices(actor=request.user, case_id=case_id)
+        },
         title=_("Record a service"),
         initial={"delivered_on": timezone.localdate()},
         call=lambda data: services.intervention_record(actor=request.user, case_id=case_id, **data),
@@ -297,5 +289,45 @@ def attachment_new(request, case_id: int):
         title=_("Add a document or photo"),
         call=lambda data: services.attachment_upload(
             actor=request.user, case_id=case_id, kind=data["kind"], uploaded_file=data["file"]
+        ),
+    )
+
+
+@staff_required
+def consent_withdraw(request, case_id: int, consent_id: int):
+    """Withdraw a consent, with the day and the reason."""
+    consent = selectors.consent_of_case(actor=request.user, case_id=case_id, consent_id=consent_id)
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.ConsentWithdrawForm,
+        title=_("Withdraw the consent"),
+        initial={"withdrawn_on": timezone.localdate()},
+        extra_context={"consent": consent},
+        call=lambda data: services.consent_withdraw(
+            actor=request.user, consent_id=consent.pk, **data
+        ),
+    )
+
+
+@staff_required
+def case_assign(request, case_id: int):
+    """Give the case to a worker and share it with others (supervisors)."""
+    case = selectors.case_for_assigning(actor=request.user, case_id=case_id)
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.AssignForm,
+        form_kwargs={"worker_choices": selectors.worker_choices(actor=request.user, case=case)},
+        title=_("Assign and share"),
+        initial={
+            "worker": case.assigned_worker_id,
+            "shared_with": [user.pk for user in case.shared_with.all()],
+        },
+        call=lambda data: services.case_assign(
+            actor=request.user,
+            case_id=case_id,
+            worker_id=data["worker"],
+            shared_with_ids=data["shared_with"],
         ),
     )

@@ -79,3 +79,12 @@ def regency_options(request):
     return HttpResponse(
         format_html_join("", '<option value="{}">{}</option>', [("", "—"), *choices])
     )
+
+
+@staff_required
+def tasks(request):
+    """The worker's week: visits and verifications due in the next seven days, overdue ones,
+    and assessments and plans returned to them, across all their cases."""
+    return _render(
+        request, "casework/tasks.html", {"tasks": selectors.worker_tasks(actor=request.user)}
+    )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casework import forms, selectors, services
-from casework.models import CasePlan
-from casework.views._base import _render, staff_required
+from casework.views._base import _render, staff_required, typed
+from casework.views.case import _case_form_view
 from core.errors import ApplicationError
 
 
@@ -18,13 +19,22 @@ from core.errors import ApplicationError
 def plan_edit(request, case_id: int):
     """Goals, each with one planned service; save as draft or send for approval."""
     case = selectors.case_for_form(actor=request.user, case_id=case_id)
-    plan = CasePlan.objects.filter(case=case).prefetch_related("goals__services").first()
+    plan = selectors.plan_with_progress(actor=request.user, case_id=case_id)
     goal_kwargs = {"worker_choices": selectors.worker_choices(actor=request.user, case=case)}
     status = 200
     if request.method == "POST":
         form = forms.PlanForm(request.POST)
         formset = forms.PlanGoalFormSet(request.POST, prefix="goals", form_kwargs=goal_kwargs)
-        if form.is_valid() and formset.is_valid():
+        if "add_goal" in request.POST:
+            # One more goal row; what was typed stays, nothing is saved or checked yet.
+            form = forms.PlanForm(initial=typed(form))
+            rows = [typed(goal_form) for goal_form in formset.forms]
+            formset = forms.PlanGoalFormSet(
+                prefix="goals",
+                initial=[*rows, {"responsible_worker": case.assigned_worker_id}],
+                form_kwargs=goal_kwargs,
+            )
+        elif form.is_valid() and formset.is_valid():
             goals, goal_forms = [], []
             for goal_form, goal in zip(formset.forms, formset.cleaned_data, strict=True):
                 if not goal:
@@ -43,6 +53,7 @@ def plan_edit(request, case_id: int):
                     )
                 goals.append(
                     {
+                        "id": goal.get("goal_id"),
                         "description": goal["description"],
                         "target_date": goal["target_date"],
                         "services": services_list,
@@ -61,7 +72,9 @@ def plan_edit(request, case_id: int):
             else:
                 messages.success(request, _("The plan is saved."))
                 return redirect("case-detail", case_id=case_id)
-        status = 400
+            status = 400
+        else:
+            status = 400
     else:
         initial_goals = []
         if plan:
@@ -69,6 +82,7 @@ def plan_edit(request, case_id: int):
                 service = next(iter(saved_goal.services.all()), None)
                 initial_goals.append(
                     {
+                        "goal_id": saved_goal.pk,
                         "description": saved_goal.description,
                         "target_date": saved_goal.target_date,
                         "service_type": service.type if service else "",
@@ -96,7 +110,24 @@ def plan_edit(request, case_id: int):
             "form": form,
             "formset": formset,
             "plan": plan,
-            "more_goals": len(formset.forms) + 1,
+            "has_approved_assessment": any(
+                assessment.status == "approved" for assessment in case.assessments.all()
+            ),
         },
         status=status,
+    )
+
+
+@staff_required
+def goal_achieved(request, case_id: int, goal_id: int):
+    """Mark a plan goal achieved, with the day."""
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.GoalAchievedForm,
+        title=_("Goal achieved"),
+        initial={"achieved_on": timezone.localdate()},
+        call=lambda data: services.goal_mark_achieved(
+            actor=request.user, case_id=case_id, goal_id=goal_id, **data
+        ),
     )

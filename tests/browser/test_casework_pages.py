@@ -252,16 +252,20 @@ def test_case_lifecycle_on_a_phone(lang, site, new_page, casework_data):
     submit(page)
     assert page.url == site.url(case_path)
 
-    # The supervisor approves the assessment from the approvals page (browser in English when
-    # the test is: Accept-Language, no switching).
+    # The supervisor opens the assessment from the approvals page, reads it and approves it
+    # there, never blind (browser in English when the test is: Accept-Language, no switching).
     boss = new_page("en-US" if lang == "en" else "id-ID")
     login(boss, "supervisor-a")
     check_page(boss, lang, "supervisor-home")
     boss.locator("nav a[href='/approvals/']").click()
     boss.wait_for_url("**/approvals/")
     check_page(boss, lang, "approvals")
-    submit(boss, f"form[action^='{case_path}review/assessment/'] button[value=approve]")
-    assert boss.url == site.url("/approvals/")
+    boss.locator(f"main a[href^='{case_path}assessment/']").click()
+    boss.wait_for_url(f"**{case_path}assessment/*/")
+    assessment_url = boss.url
+    check_page(boss, lang, "assessment-read")
+    submit(boss, "#review-form button[value=approve]")
+    assert boss.url == assessment_url
     assert case_status(casework_data, case_id) == "assessed"
 
     # Plan: one goal with a planned service, sent for approval.

@@ -96,6 +96,8 @@ OTHER_POST = (302, 302, 404, 404, 302, 403, 302, 403, 302)
 APPROVE_OWN_POST = (302, 302, 403, 403, 404, 403, 302, 403, 302)
 APPROVE_OTHER_POST = (302, 302, 404, 404, 403, 403, 302, 403, 302)
 APPROVERS_POST = (302, 302, 403, 403, 403, 403, 302, 403, 302)
+ASSIGNERS_OWN = (200, 200, 403, 403, 404, 403, 302, 403, 302)
+ASSIGNERS_OTHER = (200, 200, 404, 404, 403, 403, 302, 403, 302)
 POST_ONLY = (405, 405, 405, 405, 405, 405, 302, 403, 302)
 EVERYONE = (200,) * 9
 
@@ -126,6 +128,38 @@ PLAN_BODY = {
     "goals-0-due_on": TOMORROW,
 }
 
+ASSESSMENT_BODY = {
+    "form_token": "",
+    "assessed_on": "{today}",
+    "works": "on",
+    "sector": "perikanan",
+    "tasks": "menyortir ikan",
+    "employer_type": "informal",
+    "hours_per_week": "12",
+    "score_education": "2",
+    "score_health": "3",
+    "score_psychosocial": "3",
+    "score_safety": "3",
+    "score_family_economy": "2",
+    "risk_level": "medium",
+}
+CHILD_BODY = {
+    "full_name": "Dewi Anggraini",
+    "sex": "female",
+    "birth_year": "2013",
+    "school_status": "dropped_out",
+}
+HOUSEHOLD_BODY = {
+    "guardian_name": "Ibu Anggraini",
+    "guardian_relationship": "ibu",
+    "member_count": "4",
+    "monthly_income_band": "lt_1m",
+    "members-TOTAL_FORMS": "1",
+    "members-INITIAL_FORMS": "0",
+    "members-0-name": "Pak Anggra",
+    "members-0-relationship": "ayah",
+}
+
 # Keyed by the route's pattern as the resolver spells it; a list when a route has several rows.
 PAGES: dict[str, list[Page]] = {
     # An overdue visit and a pending assessment: the home lists both (with names, for some).
@@ -149,7 +183,47 @@ PAGES: dict[str, list[Page]] = {
     ],
     "regions/regencies/": [Page("/regions/regencies/?province_code=33", ANY_STAFF)],
     "cases/<int:case_id>/": [_case_page(CASE + "/")],
+    # The worker's week: an overdue visit on the own case (named for those who may see it).
+    "tasks/": [Page("/tasks/", EDITORS, EDITORS, setup=("overdue_followup",))],
+    "cases/<int:case_id>/child/": [
+        _case_page(CASE + "/child/"),
+        _case_post(CASE + "/child/", CHILD_BODY),
+    ],
+    "cases/<int:case_id>/household/": [
+        _case_page(CASE + "/household/"),
+        _case_post(CASE + "/household/", HOUSEHOLD_BODY),
+    ],
     "cases/<int:case_id>/assessment/": [_case_page(CASE + "/assessment/")],
+    "cases/<int:case_id>/assessment/suggestion/": [
+        _case_page(CASE + "/assessment/suggestion/?works=on&hours_per_week=30"),
+    ],
+    "cases/<int:case_id>/assessment/<int:assessment_id>/": [
+        _case_page(CASE + "/assessment/{assessment_id}/", setup=("assessment",)),
+        Page(
+            CASE + "/assessment/{assessment_id}/",
+            POST_ONLY,
+            POST_ONLY,
+            method="post",
+            body={},
+            setup=("assessment",),
+        ),
+    ],
+    "cases/<int:case_id>/assessment/<int:assessment_id>/edit/": [
+        _case_page(CASE + "/assessment/{assessment_id}/edit/", setup=("returned_assessment",)),
+        _case_post(
+            CASE + "/assessment/{assessment_id}/edit/",
+            ASSESSMENT_BODY,
+            setup=("returned_assessment",),
+        ),
+    ],
+    "cases/<int:case_id>/plan/goals/<int:goal_id>/achieved/": [
+        _case_page(CASE + "/plan/goals/{goal_id}/achieved/", setup=("approved_assessment", "plan")),
+        _case_post(
+            CASE + "/plan/goals/{goal_id}/achieved/",
+            {"achieved_on": "{today}"},
+            setup=("approved_assessment", "plan"),
+        ),
+    ],
     "cases/<int:case_id>/plan/": [
         _case_page(CASE + "/plan/"),
         _case_post(CASE + "/plan/", PLAN_BODY, setup=("approved_assessment",)),
@@ -182,6 +256,23 @@ PAGES: dict[str, list[Page]] = {
         _case_post(CASE + "/note/", {"body": "Kunjungan rumah"}),
     ],
     "cases/<int:case_id>/consent/": [_case_page(CASE + "/consent/")],
+    "cases/<int:case_id>/consent/<int:consent_id>/withdraw/": [
+        _case_page(CASE + "/consent/{consent_id}/withdraw/"),
+        _case_post(
+            CASE + "/consent/{consent_id}/withdraw/",
+            {"withdrawn_on": "{today}", "reason": "Keluarga pindah"},
+        ),
+    ],
+    "cases/<int:case_id>/assign/": [
+        Page(CASE + "/assign/", ASSIGNERS_OWN, ASSIGNERS_OTHER),
+        Page(
+            CASE + "/assign/",
+            APPROVE_OWN_POST,
+            APPROVE_OTHER_POST,
+            method="post",
+            body={"worker": "{worker_id}", "shared_with": "{shared_id}"},
+        ),
+    ],
     "cases/<int:case_id>/attachment/": [_case_page(CASE + "/attachment/")],
     "cases/<int:case_id>/close/": [
         _case_page(CASE + "/close/"),
@@ -488,6 +579,8 @@ def _format(text: str, world: World, target: Target) -> str:
         case_id=target.case_id,
         followup_id=target.followup_id,
         assessment_id=target.assessment_id,
+        goal_id=target.goal_id,
+        consent_id=target.consent_id,
         notification_id=world.notification_id,
         shared_id=world.users["shared"].pk,
         worker_id=target.worker.pk,

@@ -101,6 +101,7 @@ class Target:
     worker: object
     assessment_id: int | None = None
     followup_id: int | None = None
+    goal_id: int | None = None
     attachment_uuid: str | None = None
     referral_uuid: str | None = None
 
@@ -139,14 +140,24 @@ class World:
                         assessment_id=target.assessment_id,
                         approve=True,
                     )
+                elif step == "returned_assessment":
+                    target.assessment_id = _assess(worker, target.case_id).pk
+                    services.assessment_review(
+                        actor=supervisor,
+                        case_id=target.case_id,
+                        assessment_id=target.assessment_id,
+                        approve=False,
+                        comment="Jam kerja belum jelas",
+                    )
                 elif step in ("plan", "submitted_plan"):
-                    services.plan_save(
+                    plan = services.plan_save(
                         actor=worker,
                         case_id=target.case_id,
                         summary="Kembali ke sekolah",
                         goals=[_goal(worker, "Kembali ke sekolah")],
                         submit=step == "submitted_plan",
                     )
+                    target.goal_id = plan.goals.get().pk
                 elif step == "followup":
                     target.followup_id = services.followup_schedule(
                         actor=worker, case_id=target.case_id, due_on=today + timedelta(days=7)
