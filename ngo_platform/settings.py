@@ -242,20 +242,27 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static")))
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
+# Hashed, gzip-compressed static files served by whitenoise with a cache lifetime of a year
+# (its manifest storage, filled by collectstatic): always in production, and under `make run`,
+# whose devserver runs collectstatic and sets STATIC_MANIFEST=1 so a phone on a slow connection
+# gets what production sends. Tests and a bare runserver serve the files from the finders.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     # Uploaded files are stored under MEDIA_ROOT/<schema>/...: tenant-keyed.
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
-WHITENOISE_USE_FINDERS = DEBUG
-WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
+# Files served at the site's root (favicon.ico, asked for by every browser's first load).
+WHITENOISE_ROOT = BASE_DIR / "ngo_platform" / "root"
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 

@@ -52,7 +52,7 @@ def case_list(request):
         }
     queryset = selectors.case_list(actor=request.user, **filters).order_by("-id")
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "query": request.GET.urlencode()}
+    context = {"form": form, "page": page, "query": _without_page(request.GET)}
     if request.headers.get("HX-Request"):
         return _render(request, "casework/_case_results.html", context)
     return _render(request, "casework/case_list.html", context)
@@ -78,3 +78,10 @@ def regency_options(request):
     return HttpResponse(
         format_html_join("", '<option value="{}">{}</option>', [("", "—"), *choices])
     )
+
+
+def _without_page(params) -> str:
+    """The query string without `page`, for the pagination links to add their own."""
+    query = params.copy()
+    query.pop("page", None)
+    return query.urlencode()

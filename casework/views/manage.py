@@ -93,7 +93,7 @@ def audit(request):
     params = request.GET
     events = selectors.audit_events(
         actor=request.user,
-        actor_username=params.get("actor") or None,
+        actor_search=params.get("actor") or None,
         action=params.get("action") or None,
         object_type=params.get("object_type") or None,
         case_id=int(params["case"]) if params.get("case", "").isdigit() else None,
