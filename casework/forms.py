@@ -341,7 +341,10 @@ class AttachmentForm(forms.Form):
         widget=forms.ClearableFileInput(
             attrs={
                 "accept": ",".join(
-                    [*ATTACHMENT_TYPES, *(ext for exts, _m in ATTACHMENT_TYPES.values() for ext in exts)]
+                    [
+                        *ATTACHMENT_TYPES,
+                        *(ext for exts, _m in ATTACHMENT_TYPES.values() for ext in exts),
+                    ]
                 ),
                 "data-max-bytes": str(MAX_ATTACHMENT_BYTES),
             }
@@ -369,6 +372,14 @@ class SettingsForm(RuleChecked, forms.ModelForm):
     class Meta:
         model = NGOSettings
         fields = ["classification_standard", "followup_interval_days", "verification_interval_days"]
+        help_texts = {
+            "classification_standard": _(
+                "BPS: the rule of Statistics Indonesia (Badan Pusat Statistik), after Law "
+                "13/2003. ILO: the International Labour Organization's statistical standard "
+                "(ICLS 2008). Both are computed for every assessment; the one chosen here sets the "
+                "case's child-labour status and the suggested risk."
+            )
+        }
 
 
 class CaseFilterForm(forms.Form):

@@ -117,6 +117,16 @@ TENANT_INITIALIZERS = [
 CONSENT_WITHDRAWN_HANDLERS = [
     "network.referrals.services.referrals_withdraw_for_child",  # pending referrals, payloads
 ]
+# Catalogs of notification codes (code -> renderer called in the reader's language): stored
+# notifications are codes with parameters (casework/messages.py).
+NOTIFICATION_MESSAGE_CATALOGS = [
+    "casework.messages.CATALOG",  # overdue follow-ups
+    "network.referrals.messages.CATALOG",  # referrals received, state changes
+]
+# Links added to the NGO pages' header menu and to a case's actions (casework/navigation.py):
+# callables returning casework.navigation.Link lists.
+CASEWORK_NAV_ITEMS: list[str] = []
+CASE_PAGE_ACTIONS: list[str] = []
 # Celery tasks (by name, each taking `run_key`) that beat's daily fan-out runs in every ready,
 # active NGO's schema.
 TENANT_DAILY_TASKS = ["casework.tasks.daily_maintenance"]

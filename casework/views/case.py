@@ -200,9 +200,10 @@ def _assessment_sections(form) -> dict[str, Any]:
                 parts.append(_("%(hours)s h/week") % {"hours": value("hours_per_week")})
             return " · ".join(part for part in parts if part) or _("not filled in")
         filled = sum(1 for name in names if value(name))
-        return ngettext(
-            "%(count)s of %(total)s noted", "%(count)s of %(total)s noted", filled
-        ) % {"count": filled, "total": len(names)}
+        return ngettext("%(count)s of %(total)s noted", "%(count)s of %(total)s noted", filled) % {
+            "count": filled,
+            "total": len(names),
+        }
 
     return {
         "top_fields": [form[name] for name in ASSESSMENT_TOP],

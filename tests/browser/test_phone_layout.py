@@ -26,11 +26,13 @@ HEADER_MAX_PX = 64
 BUTTONS_JS = """() => {
   const width = document.documentElement.clientWidth;
   const out = [];
-  for (const el of document.querySelectorAll('button, [role=button], input, select, textarea, summary')) {
+  const controls = 'button, [role=button], input, select, textarea, summary';
+  for (const el of document.querySelectorAll(controls)) {
     const box = el.getBoundingClientRect();
     if (box.width === 0 || box.height === 0) continue;
     if (box.left < -0.5 || box.right > width + 0.5) {
-      out.push(el.outerHTML.slice(0, 80) + ' ' + Math.round(box.left) + '..' + Math.round(box.right));
+      const where = Math.round(box.left) + '..' + Math.round(box.right);
+      out.push(el.outerHTML.slice(0, 80) + ' ' + where);
     }
   }
   return out;
@@ -46,8 +48,6 @@ def check_layout(page, lang: str, label: str, *, header: bool = True) -> None:
         return  # screenshots of a layout known to fail (the "before" pictures)
     assert page.get_attribute("html", "lang") == lang, label
     layout = page.evaluate(LAYOUT_JS)
-    if os.environ.get("DEBUG_LAYOUT"):
-        print(label, page.evaluate("""() => [...document.body.querySelectorAll('header *')].map(e => { const b = e.getBoundingClientRect(); const c = getComputedStyle(e); return e.tagName + ' ' + b.left + '..' + b.right + ' m=' + c.margin + ' p=' + c.padding + ' w=' + c.width; })"""))
     assert layout["scrollWidth"] <= 360, f"{label}: {layout}"
     assert not layout["offenders"], f"{label}: {layout}"
     assert page.evaluate(BUTTONS_JS) == [], label
