@@ -146,9 +146,11 @@ GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
 MIDDLEWARE = [
     # Outermost: NUL characters in addresses get 400, errors under /api/ the JSON error format.
     "ngo_platform.middleware.RequestGuardMiddleware",
-    "tenants.middleware.NGOTenantMiddleware",  # picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
+    # Static files are the same for every NGO: served before the host's tenant is looked up
+    # (no database query per stylesheet).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tenants.middleware.NGOTenantMiddleware",  # picks the schema from the host
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -262,7 +264,7 @@ STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "ngo_platform.storage.HashedStaticFilesStorage"
             if STATIC_MANIFEST
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )

@@ -107,6 +107,7 @@ def audit(request):
             "rows": presenters.audit_rows(page.object_list),
             "params": params,
             "actions": AuditAction.choices,
+            "object_types": presenters.object_type_choices(),
             "query": _without_page(params),
         },
     )

@@ -126,8 +126,11 @@ def case_action(page, href: str) -> None:
 
 def open_sections(page) -> None:
     """Open every collapsed part of a long form (the assessment), as a worker filling it does."""
-    for summary in page.locator("main details.form-section:not([open]) > summary").all():
-        summary.click()
+    sections = page.locator("main details.form-section")
+    for index in range(sections.count()):
+        section = sections.nth(index)
+        if section.get_attribute("open") is None:
+            section.locator("summary").click()
 
 
 def case_id_from(url: str) -> int:
