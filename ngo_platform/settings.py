@@ -150,6 +150,8 @@ MIDDLEWARE = [
     # Static files are the same for every NGO: served before the host's tenant is looked up
     # (no database query per stylesheet).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and API bodies gzip-compressed (Django's middleware pads against BREACH).
+    "django.middleware.gzip.GZipMiddleware",
     "tenants.middleware.NGOTenantMiddleware",  # picks the schema from the host
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -162,3 +162,23 @@ def test_a_days_pages_fit_a_phone(lang, site, new_page, casework_data):
     check_layout(admin, lang, "staff")
     admin.goto("/audit/?actor=work")
     check_layout(admin, lang, "audit-filters")
+
+
+def test_first_visit_css_inline_then_from_the_cache(site, new_page, settings):
+    """With hashed static files (the make-run and production profile) the first page carries
+    its CSS inline and styled; after it loaded, the cookie is set and the next page links the
+    stylesheets instead."""
+    settings.STATIC_MANIFEST = True
+    page = new_page("id-ID")
+    page.goto("/accounts/login/", wait_until="load")
+    assert page.locator("head style").count() == 1
+    header = page.locator("header.site-header")
+    assert header.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(11, 92, 74)"
+    check_layout(page, "id", "login-inline-css")
+    page.wait_for_load_state("networkidle")
+    cookies = {cookie["name"] for cookie in page.context.cookies()}
+    assert "terpadu_css" in cookies
+    page.goto("/accounts/login/", wait_until="load")
+    assert page.locator("head style").count() == 0
+    assert page.locator("head link[rel=stylesheet]").count() == 2
+    assert header.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(11, 92, 74)"

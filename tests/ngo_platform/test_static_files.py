@@ -117,3 +117,38 @@ def test_pages_link_the_svg_favicon(ngo_a):
     """The login page names its icon, so no browser guesses at /favicon.ico."""
     html = host_client(ngo_a.host).get("/accounts/login/").content.decode()
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+
+
+@pytest.mark.django_db
+def test_first_visit_gets_the_css_inline_and_later_pages_link_the_cached_files(ngo_a, settings):
+    """With hashed static files, a browser without the `terpadu_css` cookie gets the CSS in
+    the page plus prefetch links and a script that sets the cookie; with the cookie (the files
+    are in its cache) the page links them and holds no CSS."""
+    from ngo_platform.templatetags import terpadu_static
+
+    settings.STATIC_MANIFEST = True
+    client = host_client(ngo_a.host)
+    first = client.get("/accounts/login/").content.decode()
+    assert first.count("<style>") == 1
+    assert ".site-header" in first.split("<style>")[1].split("</style>")[0]
+    assert '<link rel="prefetch" href="/static/vendor/pico-2.1.1.min.css" as="style">' in first
+    assert '<link rel="stylesheet"' not in first
+    version = terpadu_static.version()
+    assert f'document.cookie="terpadu_css={version}; max-age=31536000; path=/;' in first
+
+    client.cookies["terpadu_css"] = version
+    later = client.get("/accounts/login/").content.decode()
+    assert "<style>" not in later
+    assert '<link rel="stylesheet" href="/static/vendor/pico-2.1.1.min.css">' in later
+    assert '<link rel="stylesheet" href="/static/css/terpadu.css">' in later
+
+    client.cookies["terpadu_css"] = "an-older-deploy"
+    assert "<style>" in client.get("/accounts/login/").content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_are_gzipped_when_the_browser_accepts_it(ngo_a):
+    """HTML goes out gzip-compressed to a browser that says it accepts gzip."""
+    response = host_client(ngo_a.host).get("/accounts/login/", HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
