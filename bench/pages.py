@@ -12,7 +12,8 @@ What it does, `--runs` times each (fresh browser contexts, 360x740, Bahasa Indon
 3. **Cached pages**: in the same context, the home page right after login, the case list's first
    visit (it also fetches htmx), then the home page, the case list and a case page again with
    every static file cached; the same two figures for each.
-4. **First home page**: a new context with only the session cookie (nothing cached) opens `/`.
+4. **First home page**: a new context with only the session cookie (nothing cached, no CSS
+   cookie) opens `/`.
 
 Throttling through the Chrome DevTools Protocol, as DevTools' "Fast 3G" preset:
 `Network.emulateNetworkConditions` latency 562.5 ms, download 1.44 Mbit/s (180,000 B/s), upload
@@ -24,7 +25,7 @@ Repeat: start `make run` (or `python -m ngo_platform.devserver --port 8000`), th
     .venv/bin/python bench/pages.py --base-url http://yayasan-harapan.localhost:8000
 
 Options: `--username`, `--password` (a demo case worker by default), `--runs N` (default 5),
-`--chromium PATH`. Figures from a run are in bench/README.md.
+`--cpu-slowdown N` (default 4), `--chromium PATH`. Figures from a run are in bench/README.md.
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ def run_once(browser, base_url: str, username: str, password: str, figures: Figu
         state = context.storage_state()
     finally:
         context.close()
+    # A new browser with the session only: neither the cache nor the CSS cookie.
+    state["cookies"] = [cookie for cookie in state["cookies"] if cookie["name"] != "terpadu_css"]
     cold = browser.new_context(
         viewport=VIEWPORT, locale="id-ID", base_url=base_url, storage_state=state
     )
@@ -186,10 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--username", default="pekerja1@yayasan-harapan.test")
     parser.add_argument("--password", default="terpadu-demo-2026")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cpu-slowdown", type=int, default=CPU_SLOWDOWN)
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
     options = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
+
+    global CPU_SLOWDOWN  # noqa: PLW0603 - one knob for the whole run
+    CPU_SLOWDOWN = options.cpu_slowdown
 
     figures = Figures()
     with sync_playwright() as playwright:
