@@ -23,7 +23,7 @@ from casework.models import (
     PlannedService,
     StaffProfile,
 )
-from casework.services import ASSESSMENT_INPUT_FIELDS
+from casework.services import ASSESSMENT_INPUT_FIELDS, ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES
 from core.errors import ApplicationError
 
 
@@ -420,7 +420,22 @@ class ReviewForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Attachment.Kind.choices)
-    file = forms.FileField(label=_("File (PDF, JPEG, PNG or WebP, 5 MB max)"))
+    # `accept` narrows the phone's picker; the page refuses a file over the limit before
+    # sending it (on a slow connection a 6 MB upload takes minutes only to be refused).
+    file = forms.FileField(
+        label=_("File (PDF, JPEG, PNG or WebP, 5 MB max)"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ",".join(
+                    [
+                        *ATTACHMENT_TYPES,
+                        *(ext for exts, _m in ATTACHMENT_TYPES.values() for ext in exts),
+                    ]
+                ),
+                "data-max-bytes": str(MAX_ATTACHMENT_BYTES),
+            }
+        ),
+    )
 
 
 class StaffForm(forms.Form):
@@ -443,6 +458,14 @@ class SettingsForm(RuleChecked, forms.ModelForm):
     class Meta:
         model = NGOSettings
         fields = ["classification_standard", "followup_interval_days", "verification_interval_days"]
+        help_texts = {
+            "classification_standard": _(
+                "BPS: the rule of Statistics Indonesia (Badan Pusat Statistik), after Law "
+                "13/2003. ILO: the International Labour Organization's statistical standard "
+                "(ICLS 2008). Both are computed for every assessment; the one chosen here sets the "
+                "case's child-labour status and the suggested risk."
+            )
+        }
 
 
 class CaseFilterForm(forms.Form):

@@ -645,13 +645,17 @@ class Attachment(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message to one staff member."""
+    """An in-app message to one staff member: a code with its parameters, rendered in the
+    reader's language when shown (`text`, casework/messages.py). `message` holds the text of
+    rows written before codes existed, and is empty for new ones."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True)
-    message = models.CharField(max_length=255)
+    code = models.CharField(max_length=60, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    message = models.CharField(max_length=255, blank=True)
     key = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -665,7 +669,14 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return self.message
+        return self.code or self.message
+
+    @property
+    def text(self) -> str:
+        """The message in the active language."""
+        from casework.messages import render
+
+        return render(self.code, self.params, fallback=self.message)
 
 
 class FormSubmission(models.Model):

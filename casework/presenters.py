@@ -140,6 +140,24 @@ class AuditRow:
     ip_address: str = ""
 
 
+# Casework models never named by an event (bookkeeping rows).
+UNAUDITED_MODELS = frozenset(
+    {"auditevent", "notification", "formsubmission", "taskrun", "casereferencecounter"}
+)
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    """The object types events name, as (code, the reader's word), sorted by the word: the
+    audit page's filter offers words, the trail stores codes."""
+    codes: set[str] = {*OBJECT_MODELS, *OBJECT_LABELS}
+    for model in apps.get_app_config("casework").get_models():
+        name = model._meta.model_name
+        if name and name not in UNAUDITED_MODELS:
+            codes.add(name)
+    labelled = [(code, _type_label(code).capitalize()) for code in codes]
+    return sorted(labelled, key=lambda pair: pair[1].casefold())
+
+
 def audit_rows(events: list[AuditEvent]) -> list[AuditRow]:
     """Rows for the audit page, in the active language and time zone (two queries at most)."""
     events = list(events)

@@ -349,21 +349,25 @@ def audit_events(
     *,
     actor: User,
     actor_username: str | None = None,
+    actor_search: str | None = None,
     action: str | None = None,
     object_type: str | None = None,
     case_id: int | None = None,
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """Audit events for admins, filtered."""
+    """Audit events for admins, filtered: `actor_username` is one account exactly,
+    `actor_search` any part of a username (either case); the object type ignores case."""
     require(actor, Capability.VIEW_AUDIT)
     queryset = AuditEvent.objects.all()
     if actor_username:
         queryset = queryset.filter(actor_username=actor_username)
+    if actor_search:
+        queryset = queryset.filter(actor_username__icontains=actor_search.strip())
     if action:
         queryset = queryset.filter(action=action)
     if object_type:
-        queryset = queryset.filter(object_type=object_type)
+        queryset = queryset.filter(object_type__iexact=object_type.strip())
     if case_id:
         queryset = queryset.filter(case_id=case_id)
     if since:

@@ -123,7 +123,9 @@ def _audit_arrival(referral, *, action: AuditAction, changed_fields: dict, detai
 
 
 def _notify_supervisors(referral) -> None:
+    """A code with parameters (network/referrals/messages.py), shown in each reader's language."""
     from casework.models import Notification, StaffProfile
+    from network.referrals.messages import REFERRAL_RECEIVED
 
     supervisors = StaffProfile.objects.filter(
         role__in=[StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMIN], user__is_active=True
@@ -132,7 +134,8 @@ def _notify_supervisors(referral) -> None:
         [
             Notification(
                 user_id=user_id,
-                message=f"Referral received from {referral.counterpart_name}"[:255],
+                code=REFERRAL_RECEIVED,
+                params={"agency": referral.counterpart_name},
                 key=f"referral-in:{referral.uuid}",
             )
             for user_id in supervisors
@@ -143,13 +146,15 @@ def _notify_supervisors(referral) -> None:
 
 def _notify_sender(referral) -> None:
     from casework.models import Notification
+    from network.referrals.messages import REFERRAL_STATE
 
     Notification.objects.get_or_create(
         user_id=referral.sent_by_id,
         key=f"referral:{referral.uuid}:{referral.state}",
         defaults={
             "case_id": referral.case_id,
-            "message": f"Referral to {referral.counterpart_name}: {referral.state}"[:255],
+            "code": REFERRAL_STATE,
+            "params": {"agency": referral.counterpart_name, "state": referral.state},
         },
     )
 

@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     env.setdefault("DEBUG", "1")
     env.setdefault("DJANGO_SETTINGS_MODULE", "ngo_platform.settings")
+    env.setdefault("STATIC_MANIFEST", "1")
     data_dir = Path(env.get("DATA_DIR") or REPO / ".data").resolve()
     env["DATA_DIR"] = str(data_dir)
     started_embedded = False
@@ -80,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         _run(["manage.py", "migrate_schemas", "--noinput", "-v", "0"], env)
         if not options.no_seed:
             _run(["manage.py", "seed_demo", "--port", str(options.port)], env)
+        # Static files as production serves them: hashed names, gzip, a year's cache lifetime.
+        print("* collectstatic (hashed, compressed)", flush=True)
+        _run(["manage.py", "collectstatic", "--noinput", "-v", "0"], env)
         schedule = data_dir / "celerybeat-schedule"
         children.append(
             _spawn(["-m", "celery", "-A", "ngo_platform", "worker", "-l", "info", "-c", "2"], env)
@@ -91,7 +95,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         children.append(
-            _spawn(["manage.py", "runserver", f"0.0.0.0:{options.port}", "--noreload"], env)
+            # --nostatic: whitenoise serves the collected files (runserver's own handler would
+            # send them uncompressed from the finders, without a cache lifetime).
+            _spawn(
+                ["manage.py", "runserver", f"0.0.0.0:{options.port}", "--noreload", "--nostatic"],
+                env,
+            )
         )
         time.sleep(2)
         print(

@@ -135,15 +135,23 @@ CASE_PAGE_PANELS = [
 HOME_PAGE_PANELS = [
     "network.pages.panels.home_panel",  # referral counts: inbox waiting, overdue either way
 ]
-# ...and links for the navigation: callables taking `request=` that return [(url, label)].
-NAV_ITEMS = [
-    "network.pages.panels.nav_items",  # referrals, directory
-]
 # Called with case_id= when a case page shows its timeline; each returns entries with `at` (an
 # aware datetime), `kind`, `title` and `detail` (text in the active language), oldest first.
 CASE_TIMELINE_PROVIDERS = [
     "network.referrals.selectors.case_referral_entries",  # each step of the case's referrals
 ]
+# Catalogs of notification codes (code -> renderer called in the reader's language): stored
+# notifications are codes with parameters (casework/messages.py).
+NOTIFICATION_MESSAGE_CATALOGS = [
+    "casework.messages.CATALOG",  # overdue follow-ups
+    "network.referrals.messages.CATALOG",  # referrals received, state changes
+]
+# Links added to the NGO pages' header menu and to a case's actions (casework/navigation.py):
+# callables returning casework.navigation.Link lists.
+CASEWORK_NAV_ITEMS = [
+    "network.pages.panels.nav_items",  # referrals (or the directory, for the M&E officer)
+]
+CASE_PAGE_ACTIONS: list[str] = []
 # Celery tasks (by name, each taking `run_key`) that beat's daily fan-out runs in every ready,
 # active NGO's schema.
 TENANT_DAILY_TASKS = [
@@ -170,9 +178,13 @@ GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
 MIDDLEWARE = [
     # Outermost: NUL characters in addresses get 400, errors under /api/ the JSON error format.
     "ngo_platform.middleware.RequestGuardMiddleware",
-    "tenants.middleware.NGOTenantMiddleware",  # picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
+    # Static files are the same for every NGO: served before the host's tenant is looked up
+    # (no database query per stylesheet).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and API bodies gzip-compressed (Django's middleware pads against BREACH).
+    "django.middleware.gzip.GZipMiddleware",
+    "tenants.middleware.NGOTenantMiddleware",  # picks the schema from the host
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -276,20 +288,27 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static")))
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
+# Hashed, gzip-compressed static files served by whitenoise with a cache lifetime of a year
+# (its manifest storage, filled by collectstatic): always in production, and under `make run`,
+# whose devserver runs collectstatic and sets STATIC_MANIFEST=1 so a phone on a slow connection
+# gets what production sends. Tests and a bare runserver serve the files from the finders.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     # Uploaded files are stored under MEDIA_ROOT/<schema>/...: tenant-keyed.
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "ngo_platform.storage.HashedStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
-WHITENOISE_USE_FINDERS = DEBUG
-WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
+# Files served at the site's root (favicon.ico, asked for by every browser's first load).
+WHITENOISE_ROOT = BASE_DIR / "ngo_platform" / "root"
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 

@@ -284,9 +284,13 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    # The text in the request's language, rendered from the stored code and parameters.
+    message = serializers.CharField(source="text", read_only=True)
+
     class Meta:
         model = Notification
-        fields = ["id", "case", "message", "created_at", "read_at"]
+        fields = ["id", "case", "code", "params", "message", "created_at", "read_at"]
+        read_only_fields = fields
 
 
 class NGOSettingsSerializer(serializers.ModelSerializer):

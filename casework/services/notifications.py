@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import messages
 from casework.models import (
     Notification,
 )
@@ -24,22 +27,20 @@ def notification_mark_read(*, actor: User, notification_id: int) -> Notification
     return notification
 
 
-def notification_send(*, user: User, case_id: int | None, key: str, message: str) -> Notification:
-    """An in-app message to `user`, once per `key` (a repeat returns the first)."""
+def notification_send(
+    *, user: User, case_id: int | None, key: str, code: str, params: dict[str, Any]
+) -> Notification:
+    """An in-app message to `user` (a code with its parameters, rendered in the reader's
+    language when shown), once per `key` (a repeat returns the first)."""
     notification, _created = Notification.objects.get_or_create(
-        user=user, key=key, defaults={"case_id": case_id, "message": message[:255]}
+        user=user, key=key, defaults={"case_id": case_id, "code": code, "params": params}
     )
     return notification
 
 
 def notify_returned(*, user: User, case_id: int, reference: str, what: str, key: str) -> None:
-    """Tell `user` that their assessment or plan (`what`) was returned with a comment, in the
-    language of their profile."""
-    profile = getattr(user, "staff_profile", None)
-    with translation.override(getattr(profile, "language", "") or "id"):
-        texts = {
-            "assessment": _("Assessment for case %(reference)s was returned: see the comment."),
-            "plan": _("The plan for case %(reference)s was returned: see the comment."),
-        }
-        message = texts[what] % {"reference": reference}
-    notification_send(user=user, case_id=case_id, key=key, message=message)
+    """Tell `user` that their assessment or plan (`what`) was returned with a comment."""
+    code = {"assessment": messages.ASSESSMENT_RETURNED, "plan": messages.PLAN_RETURNED}[what]
+    notification_send(
+        user=user, case_id=case_id, key=key, code=code, params={"reference": reference}
+    )

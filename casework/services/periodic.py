@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import messages
 from casework.models import (
     Case,
     FollowUp,
@@ -40,23 +41,24 @@ def followups_mark_overdue(*, today: date | None = None) -> int:
     for followup in newly:
         followup.is_overdue = True
         followup.overdue_notified_at = timezone.now()
-        message = _("Overdue %(kind)s for case %(reference)s (due %(due_on)s)") % {
-            "kind": followup.get_kind_display().lower(),
+        params = {
+            "kind": followup.kind,
             "reference": followup.case.reference,
-            "due_on": f"{followup.due_on:%d/%m/%Y}",
+            "due_on": followup.due_on.isoformat(),
         }
         notification, created = Notification.objects.get_or_create(
             user=followup.assigned_worker,
             key=f"overdue:{followup.pk}",
-            defaults={"case": followup.case, "message": message[:255]},
+            defaults={"case": followup.case, "code": messages.FOLLOWUP_OVERDUE, "params": params},
         )
         if created and followup.assigned_worker.email and getattr(settings, "EMAIL_URL", None):
             # partial binds this iteration's address and text (a closure would see the last).
+            # Mail is text once sent: rendered now, in the active language.
             transaction.on_commit(
                 partial(
                     send_mail,
                     _("Terpadu: overdue follow-up"),
-                    message,
+                    notification.text,
                     None,
                     [followup.assigned_worker.email],
                     fail_silently=True,

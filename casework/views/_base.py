@@ -49,19 +49,9 @@ def extension_panels(setting: str, **kwargs) -> list[str]:
     return [panel for panel in panels if panel]
 
 
-def nav_items(request) -> list[tuple[str, str]]:
-    """(url, label) links other apps add to the navigation (settings.NAV_ITEMS)."""
-    return [
-        item
-        for path in getattr(settings, "NAV_ITEMS", ())
-        for item in import_string(path)(request=request)
-    ]
-
-
 def _render(request, template: str, context: dict | None = None, status: int = 200):
     context = {
         "caps": capabilities_of(request.user),
-        "nav_extra": nav_items(request),
         **(context or {}),
     }
     return render(request, template, context, status=status)

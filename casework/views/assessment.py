@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from casework import forms, selectors, services
 from casework.models import Assessment
 from casework.views._base import _render, staff_required
-from casework.views.case import _case_form_view
+from casework.views.case import _assessment_sections, _case_form_view
 
 
 @staff_required
@@ -57,10 +57,11 @@ def assessment_new(request, case_id: int):
             "risk_level": "medium",
             **{name: 3 for name in Assessment.SCORE_FIELDS},
         },
-        extra_context={
+        extra_context=lambda form: {
+            **_assessment_sections(form),
             "suggestion": suggestion_for(
                 request, case_id, request.POST if request.method == "POST" else None
-            )
+            ),
         },
         call=lambda data: services.assessment_create(actor=request.user, case_id=case_id, **data),
     )
@@ -83,7 +84,8 @@ def assessment_edit(request, case_id: int, assessment_id: int):
         title=_("Correct the assessment"),
         template="casework/assessment_form.html",
         initial=initial,
-        extra_context={
+        extra_context=lambda form: {
+            **_assessment_sections(form),
             "assessment": assessment,
             "suggestion": suggestion_for(request, case_id, data),
         },

@@ -9,15 +9,17 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from casework import forms, regions, selectors, services
+from casework import forms, navigation, regions, selectors, services
 from casework.models import Assessment, Case
 from casework.views._base import FORM_TOKEN_FIELD, _render, extension_panels, staff_required
 from core.errors import ApplicationError, PermissionDeniedError
 
 
 def _timeline(case: Case) -> list[dict]:
-    """Everything that happened on the case, newest first."""
+    """What happened on the case, newest first: by the day it happened, then, within a day, by
+    when it was recorded. Planned visits are not history: the page lists them apart."""
     items: list[dict[str, Any]] = []
     previous_scores: dict[str, int] | None = None
     for assessment in sorted(case.assessments.all(), key=lambda a: (a.assessed_on, a.pk)):
@@ -39,9 +41,8 @@ def _timeline(case: Case) -> list[dict]:
     for intervention in case.interventions.all():
         items.append({"kind": "intervention", "on": intervention.delivered_on, "obj": intervention})
     for followup in case.followups.all():
-        items.append(
-            {"kind": "followup", "on": followup.completed_on or followup.due_on, "obj": followup}
-        )
+        if followup.completed_on is not None:
+            items.append({"kind": "followup", "on": followup.completed_on, "obj": followup})
     for verification in case.verifications.all():
         items.append({"kind": "verification", "on": verification.visited_on, "obj": verification})
     for note in case.notes.all():
@@ -56,17 +57,17 @@ def _timeline(case: Case) -> list[dict]:
                 "obj": attachment,
             }
         )
-    # Entries from other apps (each step of the case's referrals) carry a date-time: they
-    # order among themselves by it, after the day's own records.
+    # Entries from other apps (each step of the case's referrals) carry a date-time.
     for entry in selectors.case_timeline_entries(case_id=case.pk):
         items.append(
             {"kind": "external", "on": timezone.localdate(entry.at), "obj": entry, "at": entry.at}
         )
+    # Rows of different tables: their ids say nothing about which came first, their times do.
     items.sort(
         key=lambda item: (
             item["on"],
-            1 if "at" in item else 0,
-            item["at"].timestamp() if "at" in item else item["obj"].pk,
+            (item.get("at") or item["obj"].created_at).timestamp(),
+            item["kind"],
         ),
         reverse=True,
     )
@@ -87,7 +88,9 @@ def case_detail(request, case_id: int):
             "household": case.child.household,
             "plan": plan,
             "timeline": _timeline(case),
-            "allowed_next": services.allowed_next(case),
+            "actions": navigation.case_actions(
+                user=request.user, case=case, allowed_next=services.allowed_next(case)
+            ),
             "province": regions.province(case.province_code) if case.province_code else None,
             "regency": regions.regency(case.regency_code) if case.regency_code else None,
             "pending_assessments": [
@@ -158,10 +161,79 @@ def _case_form_view(
             "form": form,
             "title": title,
             "form_token": token or services.form_token_new(),
-            **(extra_context or {}),
+            **(extra_context(form) if callable(extra_context) else (extra_context or {})),
         },
         status=status,
     )
+
+
+# The assessment form's parts, each a collapsible section; the date and the risk level the
+# worker sets stay on top.
+ASSESSMENT_TOP = ("assessed_on", "risk_level")
+ASSESSMENT_SECTIONS = (
+    (
+        gettext_lazy("Work"),
+        (
+            "works",
+            "sector",
+            "tasks",
+            "employer_type",
+            "hours_per_week",
+            "night_work",
+            "monthly_wage",
+        ),
+    ),
+    (gettext_lazy("Hazards and worst forms"), ("hazards", "worst_forms")),
+    (
+        gettext_lazy("School, health and family"),
+        (
+            "schooling_notes",
+            "health_notes",
+            "psychosocial_notes",
+            "family_economy_notes",
+            "safety_notes",
+        ),
+    ),
+    (gettext_lazy("Scores (1 worst - 5 best)"), Assessment.SCORE_FIELDS),
+)
+
+
+def _assessment_sections(form) -> dict[str, Any]:
+    """The form's top fields and its sections, each with a one-line summary of what it holds;
+    a section with an error opens by itself."""
+
+    def value(name: str):
+        return form[name].value()
+
+    def brief(names: tuple[str, ...]) -> str:
+        if names == Assessment.SCORE_FIELDS:
+            return " · ".join(str(value(name) or "—") for name in names)
+        if "hazards" in names:
+            count = len(value("hazards") or []) + len(value("worst_forms") or [])
+            return ngettext("%(count)s marked", "%(count)s marked", count) % {"count": count}
+        if "sector" in names:
+            parts = [str(value("sector") or "")]
+            if value("hours_per_week"):
+                parts.append(_("%(hours)s h/week") % {"hours": value("hours_per_week")})
+            return " · ".join(part for part in parts if part) or _("not filled in")
+        filled = sum(1 for name in names if value(name))
+        return ngettext("%(count)s of %(total)s noted", "%(count)s of %(total)s noted", filled) % {
+            "count": filled,
+            "total": len(names),
+        }
+
+    return {
+        "top_fields": [form[name] for name in ASSESSMENT_TOP],
+        "sections": [
+            {
+                "title": title,
+                "fields": [form[name] for name in names],
+                "open": any(form[name].errors for name in names),
+                "brief": brief(tuple(names)),
+            }
+            for title, names in ASSESSMENT_SECTIONS
+        ],
+    }
 
 
 @staff_required
@@ -287,6 +359,7 @@ def attachment_new(request, case_id: int):
         case_id,
         form_class=forms.AttachmentForm,
         title=_("Add a document or photo"),
+        extra_context=lambda form: {"size_limit_field": form["file"]},
         call=lambda data: services.attachment_upload(
             actor=request.user, case_id=case_id, kind=data["kind"], uploaded_file=data["file"]
         ),

@@ -53,7 +53,7 @@ def case_list(request):
         }
     queryset = selectors.case_list(actor=request.user, **filters).order_by("-id")
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "query": request.GET.urlencode()}
+    context = {"form": form, "page": page, "query": _without_page(request.GET)}
     if request.headers.get("HX-Request"):
         return _render(request, "casework/_case_results.html", context)
     return _render(request, "casework/case_list.html", context)
@@ -88,3 +88,10 @@ def tasks(request):
     return _render(
         request, "casework/tasks.html", {"tasks": selectors.worker_tasks(actor=request.user)}
     )
+
+
+def _without_page(params) -> str:
+    """The query string without `page`, for the pagination links to add their own."""
+    query = params.copy()
+    query.pop("page", None)
+    return query.urlencode()

@@ -93,7 +93,7 @@ def audit(request):
     params = request.GET
     events = selectors.audit_events(
         actor=request.user,
-        actor_username=params.get("actor") or None,
+        actor_search=params.get("actor") or None,
         action=params.get("action") or None,
         object_type=params.get("object_type") or None,
         case_id=int(params["case"]) if params.get("case", "").isdigit() else None,
@@ -107,6 +107,7 @@ def audit(request):
             "rows": presenters.audit_rows(page.object_list),
             "params": params,
             "actions": AuditAction.choices,
+            "object_types": presenters.object_type_choices(),
             "query": _without_page(params),
         },
     )

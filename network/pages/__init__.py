@@ -3,4 +3,4 @@ referral page with its timeline and actions, the refer form reached from the cas
 printable letter, the agency directory with proposals, and the NGO's own agreements.
 
 They render inside casework's layout and call network's services and selectors; casework shows
-their panels through its settings hooks (CASE_PAGE_PANELS, HOME_PAGE_PANELS, NAV_ITEMS)."""
+their panels through its settings hooks (CASE_PAGE_PANELS, HOME_PAGE_PANELS, CASEWORK_NAV_ITEMS)."""

@@ -1,5 +1,5 @@
 """What the network adds to casework's pages through its settings hooks (CASE_PAGE_PANELS,
-HOME_PAGE_PANELS, NAV_ITEMS): casework calls these without importing network."""
+HOME_PAGE_PANELS, CASEWORK_NAV_ITEMS): casework calls these without importing network."""
 
 from __future__ import annotations
 
@@ -8,18 +8,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from casework.access import role_of
+from casework.navigation import Link
 from network import access
 from network.pages._common import mark_overdue
 from network.referrals import selectors
 
 
-def nav_items(*, request) -> list[tuple[str, str]]:
-    """Referrals for staff who refer; the directory for every staff member."""
-    if role_of(request.user) is None:
+def nav_items(*, user, capabilities) -> list[Link]:
+    """The header menu's link (casework's CASEWORK_NAV_ITEMS hook): referrals for staff who
+    refer, the directory for every other staff member."""
+    if role_of(user) is None:
         return []
-    if access.may_refer(request.user):
-        return [(reverse("referral-inbox"), _("Referrals"))]
-    return [(reverse("network-directory"), _("Directory"))]
+    if access.may_refer(user):
+        return [Link(reverse("referral-inbox"), _("Referrals"), 35)]
+    return [Link(reverse("network-directory"), _("Directory"), 35)]
 
 
 def home_panel(*, request) -> str:

@@ -105,6 +105,34 @@ def login(page, username: str, *, password: str = ADMIN_PASSWORD, switch_to: str
     return submit(page)
 
 
+def nav_to(page, href: str) -> None:
+    """Follow a link of the header's menu (collapsed behind its button until opened)."""
+    menu = page.locator("header details.nav-menu")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    page.locator(f"header nav a[href='{href}']").click()
+    page.wait_for_url(f"**{href}")
+
+
+def case_action(page, href: str) -> None:
+    """Follow one of the case page's actions: the next step's button, else the other actions'
+    menu, opened first."""
+    link = page.locator(f"main nav.case-actions a[href='{href}']")
+    if not link.is_visible():
+        page.locator("main details.case-more > summary").click()
+    link.click()
+    page.wait_for_url(f"**{href}")
+
+
+def open_sections(page) -> None:
+    """Open every collapsed part of a long form (the assessment), as a worker filling it does."""
+    sections = page.locator("main details.form-section")
+    for index in range(sections.count()):
+        section = sections.nth(index)
+        if section.get_attribute("open") is None:
+            section.locator("summary").click()
+
+
 def case_id_from(url: str) -> int:
     match = re.search(r"/cases/(\d+)/", url)
     assert match, url
@@ -178,8 +206,7 @@ def test_case_lifecycle_on_a_phone(lang, site, new_page, casework_data):
         assert page.locator("form.lang-switch button[name=language][value=en]").count() == 1
 
     # Registration wizard: child -> household -> consent and assent -> review -> save.
-    page.locator("nav a[href='/register/?new=1']").click()
-    page.wait_for_url("**/register/?new=1")
+    nav_to(page, "/register/?new=1")
     check_page(page, lang, "register-child")
     page.fill("#id_full_name", full_name)
     page.fill("#id_known_as", full_name.split()[0])
@@ -224,11 +251,10 @@ def test_case_lifecycle_on_a_phone(lang, site, new_page, casework_data):
     assert case_status(casework_data, case_id) == "registered"
 
     # The case list finds both children by name; htmx swaps the results without a reload.
-    page.locator("nav a[href='/cases/']").click()
-    page.wait_for_url("**/cases/")
+    nav_to(page, "/cases/")
     check_page(page, lang, "case-list")
     page.evaluate("window.sameDocument = true")
-    page.locator("form[role=search] summary").click()
+    page.locator("form.case-filters summary").click()
     page.locator("#id_search").press_sequentially(full_name.split()[0])
     page.wait_for_url("**/cases/?*search=*")
     results = page.locator("#results")
@@ -239,10 +265,10 @@ def test_case_lifecycle_on_a_phone(lang, site, new_page, casework_data):
 
     # Assessment.
     page.goto(case_path)
-    page.locator(f"main a[href='{case_path}assessment/']").click()
-    page.wait_for_url(f"**{case_path}assessment/")
+    case_action(page, f"{case_path}assessment/")
     check_page(page, lang, "assessment")
     assert page.input_value("#id_assessed_on") == today.isoformat()
+    open_sections(page)
     page.fill("#id_sector", "perikanan")
     page.fill("#id_tasks", "menyortir ikan")
     page.select_option("#id_employer_type", "informal")
@@ -257,8 +283,7 @@ def test_case_lifecycle_on_a_phone(lang, site, new_page, casework_data):
     boss = new_page("en-US" if lang == "en" else "id-ID")
     login(boss, "supervisor-a")
     check_page(boss, lang, "supervisor-home")
-    boss.locator("nav a[href='/approvals/']").click()
-    boss.wait_for_url("**/approvals/")
+    nav_to(boss, "/approvals/")
     check_page(boss, lang, "approvals")
     boss.locator(f"main a[href^='{case_path}assessment/']").click()
     boss.wait_for_url(f"**{case_path}assessment/*/")
@@ -270,8 +295,7 @@ def test_case_lifecycle_on_a_phone(lang, site, new_page, casework_data):
 
     # Plan: one goal with a planned service, sent for approval.
     page.goto(case_path)
-    page.locator(f"main a[href='{case_path}plan/']").click()
-    page.wait_for_url(f"**{case_path}plan/")
+    case_action(page, f"{case_path}plan/")
     check_page(page, lang, "plan")
     page.fill("#id_goals-0-description", "Kembali ke sekolah dan berhenti bekerja")
     page.fill("#id_goals-0-target_date", (today + timedelta(days=90)).isoformat())
@@ -292,8 +316,7 @@ def test_case_lifecycle_on_a_phone(lang, site, new_page, casework_data):
 
     # Service delivered.
     page.goto(case_path)
-    page.locator(f"main a[href='{case_path}service/']").click()
-    page.wait_for_url(f"**{case_path}service/")
+    case_action(page, f"{case_path}service/")
     check_page(page, lang, "service")
     page.select_option("#id_type", "school_return")
     page.fill("#id_provider", "SD Negeri 1 Tanjung Mas")
@@ -303,8 +326,7 @@ def test_case_lifecycle_on_a_phone(lang, site, new_page, casework_data):
     assert case_status(casework_data, case_id) == "in_service"
 
     # Follow-up visit scheduled.
-    page.locator(f"main a[href='{case_path}followup/']").click()
-    page.wait_for_url(f"**{case_path}followup/")
+    case_action(page, f"{case_path}followup/")
     check_page(page, lang, "followup")
     page.select_option("#id_kind", "visit")
     page.fill("#id_due_on", (today + timedelta(days=14)).isoformat())
@@ -314,8 +336,7 @@ def test_case_lifecycle_on_a_phone(lang, site, new_page, casework_data):
     assert page.locator("section[aria-labelledby=open-title] li").count() == 1
 
     # Verification: left work and in school.
-    page.locator(f"main a[href='{case_path}verification/']").click()
-    page.wait_for_url(f"**{case_path}verification/")
+    case_action(page, f"{case_path}verification/")
     check_page(page, lang, "verification")
     assert page.input_value("#id_visited_on") == today.isoformat()
     page.check("#id_left_work")
@@ -325,8 +346,7 @@ def test_case_lifecycle_on_a_phone(lang, site, new_page, casework_data):
     assert case_status(casework_data, case_id) == "monitoring"
 
     # Closure request.
-    page.locator(f"main a[href='{case_path}close/']").click()
-    page.wait_for_url(f"**{case_path}close/")
+    case_action(page, f"{case_path}close/")
     check_page(page, lang, "closure-request")
     page.select_option("#id_reason", "withdrawn_child_labour")
     page.fill("#id_outcome", "Berhenti bekerja, bersekolah lagi")
@@ -343,9 +363,9 @@ def test_case_lifecycle_on_a_phone(lang, site, new_page, casework_data):
     # closing, is the supervisor's.
     page.goto(case_path)
     check_page(page, lang, "case-closed")
-    assert page.locator("main nav.actions a[role=button]").count() == 0
+    assert page.locator("main nav.case-actions a").count() == 0
     boss.goto(case_path)
-    actions = boss.locator("main nav.actions a[role=button]")
+    actions = boss.locator("main nav.case-actions a")
     assert actions.count() == 1
     assert actions.first.get_attribute("href") == f"{case_path}reopen/"
     assert page.locator("section[aria-labelledby=open-title]").count() == 0  # visits dropped
@@ -405,6 +425,7 @@ def test_future_assessment_date_is_shown_on_the_field_and_keeps_the_rest(
     case = register_by_service(casework_data, site.team["worker"].user, unique_name("Tanggal"))
     page = new_page(user="worker-a")
     page.goto(f"/cases/{case.pk}/assessment/")
+    open_sections(page)
     tomorrow = timezone.localdate() + timedelta(days=1)
     page.fill("#id_assessed_on", tomorrow.isoformat())
     page.fill("#id_sector", "pertanian")

@@ -106,21 +106,36 @@ def test_one_notification_per_followup_for_its_worker(team, no_email):
     )
     services.followups_mark_overdue()
     rows = list(
-        Notification.objects.order_by("id").values_list("user_id", "case_id", "key", "message")
+        Notification.objects.order_by("id").values_list(
+            "user_id", "case_id", "key", "code", "params", "message"
+        )
     )
+    # Stored as a code with parameters (rendered in the reader's language), no text.
     assert rows == [
         (
             worker.pk,
             case.pk,
             f"overdue:{visit.pk}",
-            f"Overdue follow-up visit for case {case.reference} (due {visit.due_on:%d/%m/%Y})",
+            "followup_overdue",
+            {"kind": "visit", "reference": case.reference, "due_on": visit.due_on.isoformat()},
+            "",
         ),
         (
             other.pk,
             case.pk,
             f"overdue:{check.pk}",
-            f"Overdue verification visit for case {case.reference} (due {check.due_on:%d/%m/%Y})",
+            "followup_overdue",
+            {
+                "kind": "verification",
+                "reference": case.reference,
+                "due_on": check.due_on.isoformat(),
+            },
+            "",
         ),
+    ]
+    assert [row.text for row in Notification.objects.order_by("id")] == [
+        f"Overdue follow-up visit for case {case.reference} (due {visit.due_on:%d/%m/%Y})",
+        f"Overdue verification visit for case {case.reference} (due {check.due_on:%d/%m/%Y})",
     ]
 
 

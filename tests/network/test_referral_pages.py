@@ -621,7 +621,7 @@ def test_casework_pages_show_nothing_of_the_network_without_the_hooks(
     assert b'id="case-referrals-title"' in client.get(case_path).content
     settings.CASE_PAGE_PANELS = []
     settings.HOME_PAGE_PANELS = []
-    settings.NAV_ITEMS = []
+    settings.CASEWORK_NAV_ITEMS = []
     case_page = client.get(case_path)
     home = client.get("/")
     assert (case_page.status_code, home.status_code) == (200, 200)
