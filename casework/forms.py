@@ -388,6 +388,15 @@ class ConsentWithdrawForm(RuleChecked, forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ConsentReconfirmForm(forms.Form):
+    """A consent carried over on referral, reconfirmed with the guardian at first contact."""
+
+    guardian_name = forms.CharField(label=_("Guardian's name"), max_length=200)
+    guardian_relationship = forms.CharField(label=_("Relationship to the child"), max_length=50)
+    child_assented = forms.BooleanField(label=_("The child assents"), required=False)
+    reconfirmed_on = forms.DateField(label=_("Reconfirmed on"), widget=DateInput)
+
+
 class AssignForm(forms.Form):
     worker = forms.TypedChoiceField(label=_("Case worker"), coerce=int)
     shared_with = forms.TypedMultipleChoiceField(

@@ -51,6 +51,11 @@ urlpatterns = [
         views.consent_withdraw,
         name="consent-withdraw",
     ),
+    path(
+        "cases/<int:case_id>/consent/<int:consent_id>/reconfirm/",
+        views.consent_reconfirm,
+        name="consent-reconfirm",
+    ),
     path("cases/<int:case_id>/assign/", views.case_assign, name="case-assign"),
     path("cases/<int:case_id>/attachment/", views.attachment_new, name="attachment-new"),
     path("cases/<int:case_id>/close/", views.closure_request, name="closure-request"),

@@ -159,6 +159,16 @@ def _notify_sender(referral) -> None:
     )
 
 
+def partner_key_ensure(*, ngo: NGO, agency) -> str:
+    """The NGO's current referral key pair, created in its own schema on first use and its
+    public half published on its directory entry, so others can refer to it at once.
+    Returns the key id."""
+    from network.referrals.keys import agency_key_ensure
+
+    with schema_context(ngo.schema_name):
+        return agency_key_ensure(agency=agency).key_id
+
+
 def ngo_counts(*, ngo: NGO) -> dict[str, int]:
     """The NGO's active staff accounts and cases, counted in its own schema (for the console's
     summary row: counts only, nothing about a child or an account leaves the schema)."""

@@ -122,6 +122,10 @@ def _public_schema_after_test():
     """Each test starts on the public schema whatever the previous one left behind."""
     yield
     from django.conf import settings
+    from django.utils import translation
 
     if settings.configured:
         connection.set_schema_to_public()
+        # A request through the test client leaves its language active in this thread
+        # (LocaleMiddleware activates, nothing deactivates): back to LANGUAGE_CODE.
+        translation.deactivate()

@@ -384,6 +384,23 @@ def consent_withdraw(request, case_id: int, consent_id: int):
 
 
 @staff_required
+def consent_reconfirm(request, case_id: int, consent_id: int):
+    """Reconfirm, at first contact, a consent carried over from the referring agency."""
+    consent = selectors.consent_of_case(actor=request.user, case_id=case_id, consent_id=consent_id)
+    return _case_form_view(
+        request,
+        case_id,
+        form_class=forms.ConsentReconfirmForm,
+        title=_("Reconfirm the consent"),
+        initial={"reconfirmed_on": timezone.localdate()},
+        extra_context={"consent": consent},
+        call=lambda data: services.consent_reconfirm(
+            actor=request.user, consent_id=consent.pk, **data
+        ),
+    )
+
+
+@staff_required
 def case_assign(request, case_id: int):
     """Give the case to a worker and share it with others (supervisors)."""
     case = selectors.case_for_assigning(actor=request.user, case_id=case_id)

@@ -49,7 +49,9 @@ def ngo_onboard(
         contact_phone=contact_phone,
         region=region,
     )
-    partner_agency_ensure(ngo=result.ngo)
+    agency = partner_agency_ensure(ngo=result.ngo)
+    # Its key pair now, so that a partner can refer a child to it from the first day.
+    bridge.partner_key_ensure(ngo=result.ngo, agency=agency)
     ngo_id = result.ngo.pk
 
     def queue_summary() -> None:

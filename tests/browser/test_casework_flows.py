@@ -17,11 +17,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.browser.test_casework_pages import case_id_from, check_page, submit, unique_name
 
 pytestmark = pytest.mark.browser
+
+
+def case_action(page, href: str) -> None:
+    """Click a case page's action as a person does: the next step is a button, the others
+    sit in the "Other actions" menu, opened first."""
+    link = page.locator(f"main nav.case-actions a[href='{href}']")
+    if not link.is_visible():
+        page.locator("main details.case-more > summary").click()
+    link.click()
 
 SHOTS = Path(os.environ.get("TERPADU_FLOWS_SHOTS", "/work/shots/flows"))
 
@@ -95,10 +104,13 @@ def test_a_case_workers_day_on_a_phone(site, new_page, casework_data):
     assert correction[0]["full_name"] == [typo_name, right_name]
 
     # An assessment; the risk field shows the age and the suggested risk, with why.
-    worker.locator(f"main a[href='{case_path}assessment/']").click()
+    case_action(worker, f"{case_path}assessment/")
     worker.wait_for_url(f"**{case_path}assessment/")
     suggestion = worker.locator("#risk-suggestion")
     assert f"Usia pada hari asesmen: {age}" in suggestion.inner_text()
+    # The form's parts start closed: the worker opens each one they fill in.
+    for field in ("sector", "schooling_notes", "score_education"):
+        worker.locator(f"details.form-section:has(#id_{field}) > summary").click()
     worker.fill("#id_sector", "perikanan")
     worker.fill("#id_tasks", "menjemur ikan asin")
     worker.select_option("#id_employer_type", "family")
@@ -133,9 +145,12 @@ def test_a_case_workers_day_on_a_phone(site, new_page, casework_data):
 
     # The worker is told, reads the comment, fixes the hours and sends it again (not retyped).
     worker.goto("/")
-    notification = casework_data(
-        lambda: Notification.objects.filter(case_id=case_id).values_list("message", flat=True)[0]
-    )
+
+    def notification_text() -> str:
+        with translation.override("id"):
+            return Notification.objects.get(case_id=case_id).text
+
+    notification = casework_data(notification_text)
     reference = casework_data(lambda: Case.objects.get(pk=case_id).reference)
     assert notification == f"Asesmen kasus {reference} dikembalikan: lihat komentarnya."
     assert worker.locator("main").get_by_text(notification).count() == 1
@@ -148,6 +163,7 @@ def test_a_case_workers_day_on_a_phone(site, new_page, casework_data):
     assert worker.input_value("#id_tasks") == "menjemur ikan asin"
     assert worker.is_checked("#id_night_work")
     shot(worker, "08-assessment-correct")
+    worker.locator("details.form-section:has(#id_hours_per_week) > summary").click()
     worker.fill("#id_hours_per_week", "30")
     submit(worker, "main form[method=post] > button[type=submit]")
     assert worker.url == site.url(case_path)
@@ -159,7 +175,7 @@ def test_a_case_workers_day_on_a_phone(site, new_page, casework_data):
     assert resubmitted["tasks"] == "menjemur ikan asin"
 
     # A draft plan before the assessment is approved; "add a goal" keeps what was typed.
-    worker.locator(f"main nav a[href='{case_path}plan/']").click()
+    case_action(worker, f"{case_path}plan/")
     worker.wait_for_url(f"**{case_path}plan/")
     worker.fill("#id_goals-0-description", "Kembali ke sekolah")
     worker.fill("#id_goals-0-target_date", (today + timedelta(days=60)).isoformat())
@@ -177,7 +193,7 @@ def test_a_case_workers_day_on_a_phone(site, new_page, casework_data):
     assert goals.count() == 2
 
     # A service delivered towards the first goal; the goal shows its progress.
-    worker.locator(f"main a[href='{case_path}service/']").click()
+    case_action(worker, f"{case_path}service/")
     worker.wait_for_url(f"**{case_path}service/")
     worker.select_option("#id_type", "school_return")
     worker.fill("#id_provider", "SD Negeri Tambak Lorok")
@@ -191,7 +207,7 @@ def test_a_case_workers_day_on_a_phone(site, new_page, casework_data):
     shot(worker, "11-case-plan-progress")
 
     # A visit in three days, then the week's tasks.
-    worker.locator(f"main a[href='{case_path}followup/']").click()
+    case_action(worker, f"{case_path}followup/")
     worker.fill("#id_due_on", (today + timedelta(days=3)).isoformat())
     worker.fill("#id_purpose", "Cek pendaftaran sekolah")
     submit(worker)
@@ -217,7 +233,7 @@ def test_share_a_case_and_renew_consent_on_a_phone(site, new_page, casework_data
 
     boss = new_page("id-ID", user="supervisor-a")
     boss.goto(case_path)
-    boss.locator(f"main a[href='{case_path}assign/']").click()
+    boss.locator(f"main a[href='{case_path}assign/']").click()  # beside the worker's name
     boss.wait_for_url(f"**{case_path}assign/")
     other_id = str(site.team["other_worker"].user.pk)
     boss.check(f"input[name=shared_with][value='{other_id}']")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
 from casework import rules, services
@@ -302,9 +302,20 @@ def test_returned_assessment_notifies_shows_the_comment_and_is_corrected(env):
     )
     assert response.status_code == 302
     notification = Notification.objects.get(user=env.users["worker"], case=env.case)
-    assert notification.message == (
-        f"Asesmen kasus {env.case.reference} dikembalikan: lihat komentarnya."
+    # Stored as a code with its parameters, rendered in the reader's language.
+    assert (notification.code, notification.params, notification.message) == (
+        "assessment_returned",
+        {"reference": env.case.reference},
+        "",
     )
+    with translation.override("id"):
+        assert notification.text == (
+            f"Asesmen kasus {env.case.reference} dikembalikan: lihat komentarnya."
+        )
+    with translation.override("en"):
+        assert notification.text == (
+            f"Assessment for case {env.case.reference} was returned: see the comment."
+        )
     case_page = env.get("worker", f"/cases/{env.case.pk}/").content.decode()
     assert "Cek jam kerja" in case_page
     assert f'href="/cases/{env.case.pk}/assessment/{assessment.pk}/edit/"' in case_page
@@ -453,7 +464,7 @@ def test_a_draft_plan_is_saved_before_the_assessment_is_approved(env):
 
     response = env.post("worker", path, _plan_body(_goal("Kembali ke SD"), submit=True))
     assert response.status_code == 400
-    assert response.context["form"].non_field_errors() == ["Belum ada asesmen yang disetujui."]
+    assert response.context["form"].non_field_errors() == ["Belum ada asesmen yang disahkan."]
     assert CasePlan.objects.get(case=env.case).status == "draft"
 
 
@@ -598,9 +609,15 @@ def test_returned_plan_keeps_the_comment_and_notifies_the_worker(env):
     assert response.status_code == 302
     plan = CasePlan.objects.get(case=env.case)
     assert (plan.status, plan.review_comment) == ("revision_needed", "Tambah konseling")
-    assert Notification.objects.get(user=env.users["worker"], case=env.case).message == (
-        f"Rencana penanganan kasus {env.case.reference} dikembalikan: lihat komentarnya."
+    notification = Notification.objects.get(user=env.users["worker"], case=env.case)
+    assert (notification.code, notification.params) == (
+        "plan_returned",
+        {"reference": env.case.reference},
     )
+    with translation.override("id"):
+        assert notification.text == (
+            f"Rencana penanganan kasus {env.case.reference} dikembalikan: lihat komentarnya."
+        )
     assert "Tambah konseling" in env.get("worker", f"/cases/{env.case.pk}/plan/").content.decode()
 
 

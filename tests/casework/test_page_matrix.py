@@ -263,6 +263,10 @@ PAGES: dict[str, list[Page]] = {
             {"withdrawn_on": "{today}", "reason": "Keluarga pindah"},
         ),
     ],
+    # Only a consent carried over on referral takes a POST: tests/network/test_referral_accept.py.
+    "cases/<int:case_id>/consent/<int:consent_id>/reconfirm/": [
+        _case_page(CASE + "/consent/{consent_id}/reconfirm/")
+    ],
     "cases/<int:case_id>/assign/": [
         Page(CASE + "/assign/", ASSIGNERS_OWN, ASSIGNERS_OTHER),
         Page(

@@ -181,7 +181,7 @@ def test_approval_queue_sizes_use_plural_forms(ngo_a, team_a, language, expected
 
 def test_header_menu_lists_the_roles_pages_in_a_details(ngo_a, team_a):
     """The header's navigation sits in a <details> menu; the admin's holds staff and audit,
-    the worker's does not."""
+    the worker's does not; the network's Referrals link comes through CASEWORK_NAV_ITEMS."""
     admin_html = _client(ngo_a, team_a["admin"].user).get("/").content.decode()
     worker_html = _client(ngo_a, team_a["worker"].user).get("/").content.decode()
     assert '<details class="nav-menu"><summary>Menu</summary>' in admin_html
@@ -189,12 +189,13 @@ def test_header_menu_lists_the_roles_pages_in_a_details(ngo_a, team_a):
         "/",
         "/cases/",
         "/register/?new=1",
+        "/referrals/",
         "/approvals/",
         "/staff/",
         "/settings/",
         "/audit/",
     ]
-    assert _links(worker_html, "Menu utama") == ["/", "/cases/", "/register/?new=1"]
+    assert _links(worker_html, "Menu utama") == ["/", "/cases/", "/register/?new=1", "/referrals/"]
     assert 'aria-current="page">Beranda</a>' in worker_html
 
 

@@ -252,6 +252,15 @@ def test_onboarding_creates_the_ngo_shows_the_password_once_and_queues_the_count
     assert (ngo.consortium_id, ngo.status, ngo.is_ready) == (network.consortium.pk, "active", True)
     agency = Agency.objects.get(ngo=ngo)
     assert (agency.kind, agency.name, agency.status) == ("partner_ngo", "Yayasan Baru", "approved")
+    # Referable from the first day: its key's public half is in the directory, the key pair in
+    # its own schema.
+    from django_tenants.utils import schema_context
+
+    from network.referrals.models import AgencyKey
+
+    with schema_context(ngo.schema_name):
+        key = AgencyKey.objects.get(status="current")
+    assert (agency.key_id, agency.public_key) == (key.key_id, key.public_key)
     assert len(callbacks) == 1
     [event] = _events(mark, object_type="ngo", action="create")
     assert (event.actor_id, event.object_id) == (network.coordinator.pk, str(ngo.pk))

@@ -321,6 +321,50 @@ def test_accept_carries_the_senders_consent_over_for_reconfirmation(
         assert Case.objects.get(pk=accepted.case_id).status == "registered"
 
 
+def test_the_receiver_reconfirms_the_carried_over_consent_from_the_case_page(
+    referrable, team_a, team_b, ngo_a, ngo_b
+):
+    """The case page links a carried-over consent to its reconfirmation form; a missing
+    guardian name is a field error that changes nothing; the filled form makes the consent
+    count and registers the case, and the link is gone."""
+    referral = _received(referrable, team_a, ngo_a)
+    worker_b = team_b["worker"].user
+    with schema_context(ngo_b.ngo.schema_name):
+        accepted = services.referral_accept(actor=worker_b, referral_uuid=referral.uuid)
+        consent = Consent.objects.get(child__cases=accepted.case_id)
+        client = host_client(ngo_b.host)
+        client.force_login(worker_b)
+        client.cookies["terpadu_language"] = "en"
+        case_path = f"/cases/{accepted.case_id}/"
+        path = f"{case_path}consent/{consent.pk}/reconfirm/"
+        assert f'href="{path}"' in client.get(case_path).content.decode()
+        form = client.get(path)
+        assert form.status_code == 200
+        token = form.context["form_token"]
+        body = {
+            "form_token": token,
+            "guardian_name": "",
+            "guardian_relationship": "mother",
+            "child_assented": "on",
+            "reconfirmed_on": clock.today().isoformat(),
+        }
+        refused = client.post(path, body)
+        assert refused.status_code == 400
+        assert refused.context["form"].errors["guardian_name"] == ["This field is required."]
+        consent.refresh_from_db()
+        assert (consent.is_active, consent.reconfirmed_on) == (False, None)
+        done = client.post(path, body | {"guardian_name": "Ibu Lestari"})
+        assert (done.status_code, done["Location"]) == (302, case_path)
+        consent.refresh_from_db()
+        assert (consent.is_active, consent.guardian_name, consent.reconfirmed_by_id) == (
+            True,
+            "Ibu Lestari",
+            worker_b.pk,
+        )
+        assert Case.objects.get(pk=accepted.case_id).status == "registered"
+        assert f'href="{path}"' not in client.get(case_path).content.decode()
+
+
 def test_the_payload_is_purged_once_accepted(referrable, team_a, team_b, ngo_a, ngo_b):
     """After acceptance the envelope holds no ciphertext; opening shows no fields (the case
     holds them) and the metadata stays for the coordinator."""
