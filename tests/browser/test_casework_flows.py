@@ -7,7 +7,7 @@ links a service to a goal, and sees the week's tasks.
 "The next day" happens later in the same test: the live server answers from its own threads,
 where `core.clock.as_of` (a context variable of the test's thread) cannot move the date.
 
-Each page is saved to /work/shots/flows/ (or $TERPADU_FLOWS_SHOTS) to look at the layout.
+Each page is saved to test-results/shots/flows/ (or $TERPADU_FLOWS_SHOTS) to look at the layout.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def case_action(page, href: str) -> None:
         page.locator("main details.case-more > summary").click()
     link.click()
 
-SHOTS = Path(os.environ.get("TERPADU_FLOWS_SHOTS", "/work/shots/flows"))
+
+SHOTS = Path(os.environ.get("TERPADU_FLOWS_SHOTS", "test-results/shots/flows"))
 
 
 def shot(page, label: str) -> None:

@@ -3,7 +3,7 @@
 Each page is checked the same way: nothing wider than the screen (every element's box, every
 button's box within the 360 px viewport), and the header no taller than HEADER_MAX_PX with the
 navigation collapsed behind its menu button. Screenshots of every page go to SHOTS_DIR
-(`/work/shots/polish/after` unless TERPADU_SHOTS_DIR says otherwise).
+(`test-results/shots/phone-layout` unless TERPADU_SHOTS_DIR says otherwise).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tests.browser.test_casework_pages import LAYOUT_JS, register_by_service, un
 
 pytestmark = pytest.mark.browser
 
-SHOTS_DIR = Path(os.environ.get("TERPADU_SHOTS_DIR", "/work/shots/polish/after"))
+SHOTS_DIR = Path(os.environ.get("TERPADU_SHOTS_DIR", "test-results/shots/phone-layout"))
 # The collapsed header: one row (brand, NGO name, menu button), 740 px screen.
 HEADER_MAX_PX = 64
 

@@ -1,7 +1,7 @@
 """The referral network's pages in a real browser at 360x740, in Bahasa Indonesia and English:
 a worker of NGO A refers a consented child from the case page and sees the shared fields
 before sending; NGO B's supervisor opens the inbox item and accepts it; a referral to an
-outside clinic prints as a letter. Screenshots go to /work/shots/ngopages/ (or
+outside clinic prints as a letter. Screenshots go to test-results/shots/referrals/ (or
 $TERPADU_SHOTS_DIR) for a person to look at.
 
 Elements are found by id, name, URL and role; only the language checks read text.
@@ -23,7 +23,7 @@ from tests.support import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(os.environ.get("TERPADU_SHOTS_DIR", "/work/shots/ngopages"))
+SHOTS = Path(os.environ.get("TERPADU_SHOTS_DIR", "test-results/shots/referrals"))
 VIEWPORT = {"width": 360, "height": 740}
 FITS_JS = """() => {
   const width = document.documentElement.clientWidth;
