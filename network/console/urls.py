@@ -14,6 +14,7 @@ urlpatterns = [
     path(CONSORTIUM + "reports/", views.reports, name="reports"),
     path(CONSORTIUM + "ngos/", views.members, name="members"),
     path(CONSORTIUM + "ngos/new/", views.onboard, name="onboard"),
+    path(CONSORTIUM + "ngos/new/<uuid:token>/", views.onboarded, name="onboarded"),
     path(CONSORTIUM + "ngos/<slug:slug>/status/", views.ngo_status, name="ngo-status"),
     path(CONSORTIUM + "directory/", views.directory, name="directory"),
     path(CONSORTIUM + "directory/new/", views.agency_new, name="agency-new"),

@@ -5,11 +5,14 @@ counts come from their summary rows (`network.NGOSummary`)."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -158,14 +161,52 @@ def members(request, consortium, *, error: str = "", status: int = 200):
     )
 
 
+# The onboarding answer holds the first admin's password, shown once. The form carries a
+# one-time token: the first POST claims it in the cache and leaves its answer there for the
+# result page, which shows it once and forgets it. A repeat of the same form (a double tap,
+# whose first answer the browser drops) waits for the first and is sent to the same result
+# page instead of failing with "slug already taken" and losing the password.
+ONBOARD_RESULT_SECONDS = 600
+_PENDING = "pending"
+
+
+def _onboard_key(request, token: str) -> str:
+    return f"console-onboard:{request.user.pk}:{token}"
+
+
+def _onboard_token(request) -> str | None:
+    token = request.POST.get("form_token", "")
+    try:
+        return str(uuid.UUID(token))
+    except ValueError:
+        return None
+
+
+def _await_first(key: str) -> bool:
+    """True once the first submission of this form left its answer; False if it failed."""
+    for _attempt in range(150):
+        value = cache.get(key)
+        if value is None:
+            return False
+        if value != _PENDING:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 @never_cache
 @coordinator_page
 @require_http_methods(["GET", "POST"])
 def onboard(request, consortium):
-    """Onboard a partner NGO; the first admin's password is shown once, on the answer to the
-    POST (never stored for display, the page is not cached)."""
+    """Onboard a partner NGO; the first admin's password is shown once, on the result page
+    (kept only until then, never stored for display, no page cached)."""
     form = forms.OnboardForm(request.POST or None, base_domain=settings.BASE_DOMAIN)
     status = 200
+    token = _onboard_token(request) if request.method == "POST" else None
+    if token and not cache.add(_onboard_key(request, token), _PENDING, ONBOARD_RESULT_SECONDS):
+        if _await_first(_onboard_key(request, token)):
+            return redirect("console:onboarded", consortium.pk, token)
+        cache.add(_onboard_key(request, token), _PENDING, ONBOARD_RESULT_SECONDS)
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
@@ -184,19 +225,57 @@ def onboard(request, consortium):
             except ApplicationError as error:
                 apply_error(form, error)
             else:
-                return _render(
-                    request,
-                    "onboarded.html",
-                    consortium,
-                    {
-                        "result": result,
-                        "generated": not data["admin_password"],
-                        "login_url": _ngo_login_url(request, result.domain),
-                    },
-                    section="members",
-                )
+                answer = {
+                    "ngo_id": result.ngo.pk,
+                    "admin_username": result.admin_username,
+                    "admin_password": result.admin_password if not data["admin_password"] else "",
+                    "login_url": _ngo_login_url(request, result.domain),
+                }
+                if token is None:  # an old page without a token: answer at once
+                    return _onboarded(request, consortium, answer)
+                cache.set(_onboard_key(request, token), answer, ONBOARD_RESULT_SECONDS)
+                return redirect("console:onboarded", consortium.pk, token)
         status = 400
-    return _render(request, "onboard.html", consortium, {"form": form}, status=status)
+    if token:
+        cache.delete(_onboard_key(request, token))  # nothing saved: the form may be sent again
+    return _render(
+        request,
+        "onboard.html",
+        consortium,
+        {"form": form, "form_token": str(uuid.uuid4())},
+        status=status,
+    )
+
+
+def _onboarded(request, consortium, answer: dict):
+    ngo = NGO.objects.get(pk=answer["ngo_id"])
+    return _render(
+        request,
+        "onboarded.html",
+        consortium,
+        {
+            "ngo": ngo,
+            "admin_username": answer["admin_username"],
+            "admin_password": answer["admin_password"],
+            "generated": bool(answer["admin_password"]),
+            "login_url": answer["login_url"],
+        },
+        section="members",
+    )
+
+
+@never_cache
+@coordinator_page
+@require_http_methods(["GET"])
+def onboarded(request, consortium, token):
+    """The onboarding's answer, once: shown, then forgotten."""
+    key = _onboard_key(request, str(token))
+    answer = cache.get(key)
+    if not isinstance(answer, dict):
+        messages.info(request, _("The onboarding's answer was shown once and is no longer kept."))
+        return redirect("console:members", consortium.pk)
+    cache.delete(key)
+    return _onboarded(request, consortium, answer)
 
 
 def _ngo_login_url(request, domain: str) -> str:

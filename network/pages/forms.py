@@ -97,7 +97,7 @@ class ReferForm(forms.Form):
     service_type = forms.ChoiceField(label=_("Service needed"))
     to_agency = forms.UUIDField(label=_("Agency"), widget=forms.HiddenInput, required=False)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
-    reason = forms.CharField(label=_("Reason for referral"), widget=REASON_WIDGET)
+    reason = forms.CharField(label=_("Reason for referral"), widget=REASON_WIDGET, max_length=2000)
 
     def __init__(self, *args, options_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,26 +116,30 @@ class ReferForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), required=False, widget=REASON_WIDGET)
+    note = forms.CharField(label=_("Note"), required=False, widget=REASON_WIDGET, max_length=2000)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=REASON_WIDGET)
+    reason = forms.CharField(label=_("Reason"), widget=REASON_WIDGET, max_length=2000)
 
 
 class OutcomeForm(forms.Form):
-    outcome_note = forms.CharField(label=_("Outcome for the referring NGO"), widget=REASON_WIDGET)
+    outcome_note = forms.CharField(
+        label=_("Outcome for the referring NGO"), widget=REASON_WIDGET, max_length=2000
+    )
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("Why it is withdrawn"), required=False, widget=REASON_WIDGET)
+    reason = forms.CharField(
+        label=_("Why it is withdrawn"), required=False, widget=REASON_WIDGET, max_length=2000
+    )
 
 
 class RecordResponseForm(forms.Form):
     """The sender writes down an outside agency's answer (by phone or letter)."""
 
     state = forms.ChoiceField(label=_("The agency's answer"))
-    note = forms.CharField(label=_("Note"), required=False, widget=REASON_WIDGET)
+    note = forms.CharField(label=_("Note"), required=False, widget=REASON_WIDGET, max_length=2000)
 
     def __init__(self, *args, allowed: list[str], **kwargs):
         super().__init__(*args, **kwargs)

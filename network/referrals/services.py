@@ -107,6 +107,17 @@ def _outbox_put(*, kind: str, referral_uuid, body: dict | None = None) -> Outbox
     return message
 
 
+NOTE_LIMIT = 2000
+
+
+def _note(field: str, value: str | None) -> str:
+    """A free-text note, stripped; longer than NOTE_LIMIT is a field error (never cut)."""
+    text = (value or "").strip()
+    if len(text) > NOTE_LIMIT:
+        raise _invalid(field, _("At most 2,000 characters."))
+    return text
+
+
 def _schedule_delivery(message: OutboxMessage) -> None:
     from network.tasks import referral_outbox_deliver
 
@@ -317,6 +328,7 @@ def _change(
 @transaction.atomic
 def referral_withdraw(*, actor, referral_uuid, reason: str = "") -> Referral:
     """The sender takes back a referral not yet accepted; its payload is purged."""
+    reason = _note("reason", reason)
     referral = _referral_for(actor, referral_uuid, Referral.Direction.OUTGOING)
     return _withdraw(referral, actor=actor, reason=reason)
 
@@ -330,7 +342,7 @@ def _withdraw(referral: Referral, *, actor, reason: str) -> Referral:
         referral,
         ReferralState.WITHDRAWN,
         actor=actor,
-        note=(reason or "").strip()[:2000],
+        note=(reason or "").strip(),
         audit_case_id=referral.case_id,
     )
     if never_delivered:
@@ -346,22 +358,23 @@ def _withdraw(referral: Referral, *, actor, reason: str) -> Referral:
 def referral_decline(*, actor, referral_uuid, reason: str) -> Referral:
     """The receiver declines, with a reason the sender will read."""
     referral = _referral_for(actor, referral_uuid, Referral.Direction.INCOMING)
-    reason = (reason or "").strip()
+    reason = _note("reason", reason)
     if not reason:
         raise _invalid("reason", _("Say why the referral is declined."))
-    referral.decline_reason = reason[:2000]
+    referral.decline_reason = reason
     return _change(referral, ReferralState.DECLINED, actor=actor, note=referral.decline_reason)
 
 
 @transaction.atomic
 def referral_progress(*, actor, referral_uuid, note: str = "") -> Referral:
     """The receiver reports that the service has started."""
+    note = _note("note", note)
     referral = _referral_for(actor, referral_uuid, Referral.Direction.INCOMING)
     return _change(
         referral,
         ReferralState.IN_PROGRESS,
         actor=actor,
-        note=(note or "").strip()[:2000],
+        note=note,
         audit_case_id=referral.case_id,
     )
 
@@ -370,10 +383,10 @@ def referral_progress(*, actor, referral_uuid, note: str = "") -> Referral:
 def referral_complete(*, actor, referral_uuid, outcome_note: str) -> Referral:
     """The receiver reports the service done, with an outcome note for the sender."""
     referral = _referral_for(actor, referral_uuid, Referral.Direction.INCOMING)
-    outcome_note = (outcome_note or "").strip()
+    outcome_note = _note("outcome_note", outcome_note)
     if not outcome_note:
         raise _invalid("outcome_note", _("Describe the outcome for the referring NGO."))
-    referral.outcome_note = outcome_note[:2000]
+    referral.outcome_note = outcome_note
     return _change(
         referral,
         ReferralState.COMPLETED,
@@ -411,7 +424,7 @@ def referral_record_response(*, actor, referral_uuid, state: str, note: str = ""
         raise _invalid(
             "state", _("A partner NGO answers in Terpadu itself."), code="partner_answers"
         )
-    note = (note or "").strip()[:2000]
+    note = _note("note", note)
     if state == ReferralState.DECLINED:
         referral.decline_reason = note
     if state == ReferralState.COMPLETED:

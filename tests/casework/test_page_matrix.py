@@ -482,6 +482,7 @@ PUBLIC_PAGES: dict[str, list[tuple[str, int | None]]] = {
             ("<int:consortium_id>/reports/", "1/reports/"),
             ("<int:consortium_id>/ngos/", "1/ngos/"),
             ("<int:consortium_id>/ngos/new/", "1/ngos/new/"),
+            ("<int:consortium_id>/ngos/new/<uuid:token>/", f"1/ngos/new/{UUID}/"),
             ("<int:consortium_id>/ngos/<slug:slug>/status/", "1/ngos/yayasan-a/status/"),
             ("<int:consortium_id>/directory/", "1/directory/"),
             ("<int:consortium_id>/directory/new/", "1/directory/new/"),

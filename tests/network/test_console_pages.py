@@ -5,6 +5,7 @@ content, the audit trail of each action, and no tenant schema opened by a consol
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -101,6 +102,22 @@ def test_every_coordinator_page_answers_each_role(network, clients, settings, tm
         response = clients["anonymous"].get(path)
         assert (name, response.status_code) == (name, 302)
         assert response["Location"] == f"/accounts/login/?next={path}"
+
+
+def test_the_onboarding_answer_page_answers_each_role(network, clients):
+    """An answer that is not (or no longer) kept sends the coordinator back to the NGOs; the
+    page is another consortium's coordinator's and the funder's 404, anonymous gets the login."""
+    path = f"/console/{network.consortium.pk}/ngos/new/{uuid.uuid4()}/"
+    for role in ("coordinator", "operator"):
+        response = clients[role].get(path)
+        assert (role, response.status_code, response["Location"]) == (
+            role,
+            302,
+            f"/console/{network.consortium.pk}/ngos/",
+        )
+    for role in ("outsider", "funder"):
+        assert (role, clients[role].get(path).status_code) == (role, 404)
+    assert clients["anonymous"].get(path)["Location"] == f"/accounts/login/?next={path}"
 
 
 def test_a_missing_consortium_is_a_404_even_for_the_operator(clients):
@@ -229,19 +246,25 @@ def test_onboarding_creates_the_ngo_shows_the_password_once_and_queues_the_count
     form = clients["coordinator"].get(path)
     assert form.status_code == 200
     assert 'name="slug"' in form.content.decode()
+    token = form.context["form_token"]
+    body = {
+        "form_token": token,
+        "name": "Yayasan Baru",
+        "slug": "yayasan-baru",
+        "admin_email": "Admin@Baru.example.org",
+        "contact_name": "Bu Ani",
+    }
     with django_capture_on_commit_callbacks() as callbacks:
-        response = clients["coordinator"].post(
-            path,
-            {
-                "name": "Yayasan Baru",
-                "slug": "yayasan-baru",
-                "admin_email": "Admin@Baru.example.org",
-                "contact_name": "Bu Ani",
-            },
-        )
+        created = clients["coordinator"].post(path, body)
+    result_path = f"{path}{token}/"
+    assert (created.status_code, created["Location"]) == (302, result_path)
+    # The same form sent again (a double tap whose first answer the browser dropped) goes to
+    # the same answer instead of failing on the slug now taken, and creates nothing more.
+    repeat = clients["coordinator"].post(path, body)
+    assert (repeat.status_code, repeat["Location"]) == (302, result_path)
+    assert NGO.objects.filter(slug="yayasan-baru").count() == 1
+    response = clients["coordinator"].get(result_path)
     assert response.status_code == 200
-    assert response["Cache-Control"].startswith("max-age=0")
-    assert "no-store" in response["Cache-Control"]
     text = response.content.decode()
     password = re.search(r'<code class="secret">([^<]+)</code>', text).group(1)
     assert len(password) == 16
@@ -264,7 +287,12 @@ def test_onboarding_creates_the_ngo_shows_the_password_once_and_queues_the_count
     assert len(callbacks) == 1
     [event] = _events(mark, object_type="ngo", action="create")
     assert (event.actor_id, event.object_id) == (network.coordinator.pk, str(ngo.pk))
-    # Not retrievable afterwards: neither the members page nor the form shows it.
+    # Not retrievable afterwards: neither the answer again, the members page nor the form.
+    again = clients["coordinator"].get(result_path)
+    assert (again.status_code, again["Location"]) == (
+        302,
+        f"/console/{network.consortium.pk}/ngos/",
+    )
     for page in (f"/console/{network.consortium.pk}/ngos/", path):
         assert password not in clients["coordinator"].get(page).content.decode()
 

@@ -20,7 +20,7 @@ from core import clock
 from network.models import Agency
 from network.referrals import services
 from network.referrals.delivery import outbox_drain
-from network.referrals.models import Referral
+from network.referrals.models import Referral, ReferralEvent
 from tests.support import host_client
 
 pytestmark = pytest.mark.django_db
@@ -592,6 +592,31 @@ def test_progress_and_completion_with_an_outcome_note(referrable, team_a, team_b
     sender_page = _text(_client(team_a["worker"]).get(base))
     assert "Outcome Six sessions, back in school" in sender_page
     assert "Completed" in sender_page
+
+
+def test_a_note_over_2000_characters_is_a_field_error_not_cut(
+    referrable, team_a, team_b, ngo_a, ngo_b
+):
+    """A progress note longer than 2,000 characters is refused on its field; the state and the
+    history stay as they were (nothing is saved cut short)."""
+    referral = _send(referrable, team_a, ngo_a)
+    _drain(ngo_a)
+    with schema_context(_schema(ngo_b)):
+        services.referral_accept(
+            actor=team_b["supervisor"].user,
+            referral_uuid=referral.uuid,
+            assign_to_id=team_b["worker"].user.pk,
+        )
+        events_before = ReferralEvent.objects.count()
+    client = _client(team_b["supervisor"])
+    base = f"/referrals/{referral.uuid}/"
+    token = _token(client.get(base))
+    refused = client.post(base + "progress/", {"form_token": token, "progress-note": "x" * 2001})
+    assert refused.status_code == 400
+    assert "2000" in _text(refused).replace(",", "").replace(".", "")
+    assert _referrals(ngo_b) == [("incoming", "accepted")]
+    with schema_context(_schema(ngo_b)):
+        assert ReferralEvent.objects.count() == events_before
 
 
 def test_the_receivers_page_is_not_the_senders_ngo_c_sees_nothing(
