@@ -30,34 +30,55 @@ def inbox_deliver(*, ngo: NGO, referral_uuid, values: dict[str, Any], new: bool 
     """Write the incoming referral into `ngo`'s inbox, once (keyed by the referral's UUID).
     Runs inside the caller's transaction. True when the row was created now. `new`: the caller
     knows there is no such row yet (skips the look-up; the unique UUID still guards)."""
+    return inbox_deliver_many(ngo=ngo, items=[(referral_uuid, new, values)]) == 1
+
+
+def inbox_deliver_many(*, ngo: NGO, items: list[tuple[Any, bool, dict[str, Any]]]) -> int:
+    """Write several incoming referrals into `ngo`'s inbox, each once, in a few statements
+    whatever their number (rows, their first event, audit events, notifications in bulk).
+    `items`: (referral UUID, known to be new, the row's values). Runs inside the caller's
+    transaction; returns how many rows were created now."""
+    from casework.audit import audit_record_many
     from network.referrals.models import Referral, ReferralEvent
 
     with schema_context(ngo.schema_name):
-        if new:
-            referral = Referral.objects.create(
-                uuid=referral_uuid, direction=Referral.Direction.INCOMING, **values
-            )
-            created = True
-        else:
-            referral, created = Referral.objects.get_or_create(
-                uuid=referral_uuid,
-                defaults={"direction": Referral.Direction.INCOMING, **values},
-            )
-        if created:
-            ReferralEvent.objects.create(
-                referral=referral,
-                state=referral.state,
-                by_agency_uuid=values["from_agency_uuid"],
-                at=values["sent_at"],
-            )
-            _audit_arrival(
-                referral,
+        maybe_there = [referral_uuid for referral_uuid, new, _values in items if not new]
+        there = (
+            set(Referral.objects.filter(uuid__in=maybe_there).values_list("uuid", flat=True))
+            if maybe_there
+            else set()
+        )
+        rows = Referral.objects.bulk_create(
+            [
+                Referral(uuid=referral_uuid, direction=Referral.Direction.INCOMING, **values)
+                for referral_uuid, _new, values in items
+                if referral_uuid not in there
+            ]
+        )
+        if not rows:
+            return 0
+        ReferralEvent.objects.bulk_create(
+            [
+                ReferralEvent(
+                    referral=row,
+                    state=row.state,
+                    by_agency_uuid=row.from_agency_uuid,
+                    at=row.sent_at,
+                )
+                for row in rows
+            ]
+        )
+        audit_record_many(
+            _arrival_event(
+                row,
                 action=AuditAction.CREATE,
-                changed_fields={"state": [None, referral.state]},
+                changed_fields={"state": [None, row.state]},
                 details={"via": "referral_delivery"},
             )
-            _notify_supervisors(referral)
-    return created
+            for row in rows
+        )
+        _notify_supervisors(rows)
+    return len(rows)
 
 
 def state_apply(*, ngo: NGO, referral_uuid, event: dict[str, Any]) -> bool:
@@ -106,30 +127,39 @@ def state_apply(*, ngo: NGO, referral_uuid, event: dict[str, Any]) -> bool:
     return True
 
 
+def _arrival_event(referral, *, action: AuditAction, changed_fields: dict, details: dict) -> dict:
+    """A change the other agency made to this NGO's copy of a referral, as an audit event of
+    this NGO's trail (the actor is the other agency, by name)."""
+    return {
+        "actor": referral.counterpart_name,
+        "action": action,
+        "object_type": "referral",
+        "object_id": str(referral.uuid),
+        "case_id": referral.case_id,
+        "changed_fields": changed_fields,
+        "details": details,
+    }
+
+
 def _audit_arrival(referral, *, action: AuditAction, changed_fields: dict, details: dict) -> None:
-    """A change the other agency made to this NGO's copy of a referral, in this NGO's audit
-    trail (the actor is the other agency, by name)."""
     from casework.audit import audit_record
 
     audit_record(
-        actor=referral.counterpart_name,
-        action=action,
-        object_type="referral",
-        object_id=str(referral.uuid),
-        case_id=referral.case_id,
-        changed_fields=changed_fields,
-        details=details,
+        **_arrival_event(referral, action=action, changed_fields=changed_fields, details=details)
     )
 
 
-def _notify_supervisors(referral) -> None:
-    """A code with parameters (network/referrals/messages.py), shown in each reader's language."""
+def _notify_supervisors(referrals) -> None:
+    """A code with parameters (network/referrals/messages.py), shown in each reader's language:
+    each supervisor and admin, once per arrived referral."""
     from casework.models import Notification, StaffProfile
     from network.referrals.messages import REFERRAL_RECEIVED
 
-    supervisors = StaffProfile.objects.filter(
-        role__in=[StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMIN], user__is_active=True
-    ).values_list("user_id", flat=True)
+    supervisors = list(
+        StaffProfile.objects.filter(
+            role__in=[StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMIN], user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
     Notification.objects.bulk_create(
         [
             Notification(
@@ -138,6 +168,7 @@ def _notify_supervisors(referral) -> None:
                 params={"agency": referral.counterpart_name},
                 key=f"referral-in:{referral.uuid}",
             )
+            for referral in referrals
             for user_id in supervisors
         ],
         ignore_conflicts=True,

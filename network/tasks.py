@@ -9,11 +9,22 @@ from core import clock
 
 @shared_task(acks_late=True, ignore_result=True, max_retries=3, default_retry_delay=10)
 def referral_outbox_deliver(message_uuid: str) -> bool:
-    """Deliver one outbox message of the schema the task was sent from (tenant-schemas-celery
-    carries it). Safe to run twice or concurrently: the outbox row is locked and marked."""
-    from network.referrals.delivery import outbox_deliver
+    """Deliver an outbox message of the schema the task was sent from (tenant-schemas-celery
+    carries it), and everything else waiting there: messages committed while this task was
+    queued did not queue their own. Safe to run twice or concurrently: the outbox rows are
+    locked and marked."""
+    from network.referrals.delivery import (
+        delivery_task_started,
+        outbox_deliver,
+        outbox_drain,
+        outbox_has_pending,
+    )
 
-    return outbox_deliver(message_uuid=message_uuid)
+    delivery_task_started()
+    delivered = outbox_deliver(message_uuid=message_uuid)
+    if outbox_has_pending():
+        outbox_drain()
+    return delivered
 
 
 @shared_task(acks_late=True, ignore_result=True)

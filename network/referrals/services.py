@@ -31,7 +31,7 @@ from network.models import (
     Urgency,
 )
 from network.referrals.access import referral_for_actor
-from network.referrals.delivery import outbox_mark_pending
+from network.referrals.delivery import delivery_task_claim, outbox_mark_pending
 from network.referrals.keys import agency_key_for
 from network.referrals.models import OutboxMessage, Referral, ReferralEvent
 from network.referrals.payload import (
@@ -107,6 +107,12 @@ def _outbox_put(*, kind: str, referral_uuid, body: dict | None = None) -> Outbox
     return message
 
 
+def _actor_name(actor) -> str:
+    """How a referral's history names the staff member who acted: their name, else their
+    login (the other agency reads it too)."""
+    return (actor.get_full_name() or actor.get_username())[:150]
+
+
 NOTE_LIMIT = 2000
 
 
@@ -126,6 +132,11 @@ def _schedule_delivery(message: OutboxMessage) -> None:
     def enqueue() -> None:
         # If Redis is down the message stays in the outbox and the sweep delivers it.
         try:
+            # One task per schema at a time: while one is queued and not started, it will
+            # deliver this message too (it drains the outbox once it starts), so under load
+            # the worker delivers in batches instead of paying a task per referral.
+            if not delivery_task_claim(schema):
+                return
             # The schema of the outbox, not the connection's at commit time: an outer
             # transaction (seed_demo, a script) may commit from another schema, and
             # tenant-schemas-celery would stamp that one.
@@ -248,7 +259,7 @@ def referral_send(
         response_due_on=clock.today() + timedelta(days=agreement.response_days),
         sent_by=actor,
     )
-    _event(referral, ReferralState.SENT, agency=sender, actor_name=actor.get_username())
+    _event(referral, ReferralState.SENT, agency=sender, actor_name=_actor_name(actor))
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -275,7 +286,12 @@ def _envelope_move(referral: Referral, to_state: str) -> None:
     current = envelope.state if envelope else referral.state
     allowed = REFERRAL_TRANSITIONS[ReferralState(current)]
     if to_state not in allowed:
-        raise InvalidTransitionError(current=current, requested=to_state, allowed=list(allowed))
+        raise InvalidTransitionError(
+            current=current,
+            requested=to_state,
+            allowed=list(allowed),
+            labels=dict(ReferralState.choices),
+        )
     if envelope is not None:
         envelope.state = to_state
         envelope.state_changed_at = timezone.now()
@@ -312,7 +328,7 @@ def _change(
         else referral.to_agency_uuid
     )
     agency = Agency(uuid=agency_uuid)
-    event = _event(referral, to_state, agency=agency, actor_name=actor.get_username(), note=note)
+    event = _event(referral, to_state, agency=agency, actor_name=_actor_name(actor), note=note)
     audit_record(
         actor=actor,
         action=AuditAction.TRANSITION,
@@ -518,7 +534,10 @@ def referral_accept(*, actor, referral_uuid, assign_to_id: int | None = None) ->
     allowed = REFERRAL_TRANSITIONS[ReferralState(current)]
     if ReferralState.ACCEPTED not in allowed:
         raise InvalidTransitionError(
-            current=current, requested=ReferralState.ACCEPTED, allowed=list(allowed)
+            current=current,
+            requested=ReferralState.ACCEPTED,
+            allowed=list(allowed),
+            labels=dict(ReferralState.choices),
         )
     if assign_to_id is None and not can(actor, Capability.HOLD_CASES):
         raise _invalid("assign_to_id", _("Choose the worker who will hold the case."))

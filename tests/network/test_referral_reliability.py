@@ -394,3 +394,33 @@ raise SystemExit("not reached")
 
     assert outbox_sweep() >= 1
     assert _counts(pair) == (1, 1, 0)
+
+
+def test_one_task_delivers_the_waiting_referrals_in_one_batch(pair):
+    """The on-commit task of one referral (its id a string, as Celery carries it) delivers
+    every referral waiting in the sender's outbox, each once; the tasks behind it find theirs
+    delivered. The batch's statements do not grow with its size."""
+    from django.test.utils import CaptureQueriesContext
+
+    from network.referrals.delivery import outbox_deliver
+    from network.referrals.models import OutboxMessage
+
+    def send_and_deliver(case_ids) -> tuple[list, int]:
+        for case_id in case_ids:
+            _send(pair, case_id)
+        with schema_context(pair.sender.schema_name):
+            waiting = OutboxMessage.objects.filter(delivered_at__isnull=True).order_by("id")
+            uuids = [str(value) for value in waiting.values_list("uuid", flat=True)]
+            with CaptureQueriesContext(connection) as queries:
+                first = outbox_deliver(message_uuid=uuids[0])
+            rest = [outbox_deliver(message_uuid=value) for value in uuids[1:]]
+        return [first, *rest], len(queries.captured_queries)
+
+    assert send_and_deliver(pair.case_ids[:1])[0] == [True]  # warms the agreement-id cache
+    results, statements_for_2 = send_and_deliver(pair.case_ids[1:3])
+    assert results == [True, True]
+    assert _counts(pair) == (3, 3, 0)
+    results, statements_for_6 = send_and_deliver(pair.case_ids[3:9])
+    assert results == [True] * 6
+    assert _counts(pair) == (9, 9, 0)
+    assert statements_for_6 == statements_for_2
