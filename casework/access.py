@@ -139,6 +139,5 @@ def case_for_actor(actor: User, case_id: int, *, for_update: bool = False) -> Ca
 def case_for_editing(actor: User, case_id: int) -> Case:
     """A visible case, locked, that `actor` may change (edit capability). Closed cases are
     returned too (reopening needs them): writes call `_ensure_open`."""
-    case = case_for_actor(actor, case_id, for_update=True)
-    require(actor, Capability.EDIT_CASES)
-    return case
+    require(actor, Capability.EDIT_CASES)  # first: the same answer for any case id
+    return case_for_actor(actor, case_id, for_update=True)

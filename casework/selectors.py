@@ -156,8 +156,10 @@ def case_list(
 def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
     """One case with everything the case page shows, for roles that see identity; viewing a
     child's full record is audited."""
-    case = case_for_actor(actor, case_id)
+    # The capability first: a role that never sees identity gets the same answer for every
+    # case id, existing or not (no existence oracle).
     require(actor, Capability.VIEW_IDENTITY)
+    case = case_for_actor(actor, case_id)
     case = (
         Case.objects.select_related(
             "child", "child__household", "assigned_worker", "closed_by", "closure_requested_by"
@@ -203,8 +205,10 @@ def case_for_form(*, actor: User, case_id: int) -> Case:
 
 def case_plan(*, actor: User, case_id: int) -> CasePlan:
     """The case's plan with goals and planned services."""
-    case = case_for_actor(actor, case_id)
+    # The capability first: a role that never sees identity gets the same answer for every
+    # case id, existing or not (no existence oracle).
     require(actor, Capability.VIEW_IDENTITY)
+    case = case_for_actor(actor, case_id)
     plan = (
         CasePlan.objects.filter(case=case)
         .prefetch_related(
@@ -222,8 +226,10 @@ def case_plan(*, actor: User, case_id: int) -> CasePlan:
 
 def case_children_of(*, actor: User, case_id: int, model: type[ModelT]) -> QuerySet[ModelT]:
     """Assessments, interventions, follow-ups, verifications or notes of a visible case."""
-    case = case_for_actor(actor, case_id)
+    # The capability first: a role that never sees identity gets the same answer for every
+    # case id, existing or not (no existence oracle).
     require(actor, Capability.VIEW_IDENTITY)
+    case = case_for_actor(actor, case_id)
     return model._default_manager.filter(case=case)
 
 
@@ -501,8 +507,10 @@ def registration_open(*, actor: User) -> None:
 
 def attachment_list(*, actor: User, case_id: int) -> QuerySet[Attachment]:
     """Files of a visible case's child (roles that see identity)."""
-    case = case_for_actor(actor, case_id)
+    # The capability first: a role that never sees identity gets the same answer for every
+    # case id, existing or not (no existence oracle).
     require(actor, Capability.VIEW_IDENTITY)
+    case = case_for_actor(actor, case_id)
     return Attachment.objects.filter(child_id=case.child_id)
 
 
@@ -524,8 +532,10 @@ def attachment_for_download(*, actor: User, attachment_uuid: UUID | str) -> Atta
 def assessment_detail(*, actor: User, case_id: int, assessment_id: int) -> Assessment:
     """One assessment of a visible case with its assessor and reviewer (roles that see
     identity); reading it is audited like the case's record."""
-    case = case_for_actor(actor, case_id)
+    # The capability first: a role that never sees identity gets the same answer for every
+    # case id, existing or not (no existence oracle).
     require(actor, Capability.VIEW_IDENTITY)
+    case = case_for_actor(actor, case_id)
     assessment = (
         Assessment.objects.select_related("case", "case__child", "assessor", "reviewed_by")
         .filter(pk=assessment_id, case=case)
@@ -552,8 +562,8 @@ def assessment_suggestion(*, actor: User, case_id: int, values: dict[str, Any]) 
     suggested risk with the answers that decided it (the rules the service applies on save)."""
     from casework.rules import age_on, assessment_statuses, suggest_risk_explained
 
+    require(actor, Capability.EDIT_CASES)  # first: the same answer for any case id
     case = case_for_actor(actor, case_id)
-    require(actor, Capability.EDIT_CASES)
     child = case.child
     day = values.get("assessed_on") or clock.today()
     age = age_on(day, date_of_birth=child.date_of_birth, birth_year=child.birth_year)
@@ -589,8 +599,10 @@ def child_age(*, actor: User, case_id: int) -> int:
     birth is not known)."""
     from casework.rules import age_on
 
-    case = case_for_actor(actor, case_id)
+    # The capability first: a role that never sees identity gets the same answer for every
+    # case id, existing or not (no existence oracle).
     require(actor, Capability.VIEW_IDENTITY)
+    case = case_for_actor(actor, case_id)
     child = case.child
     return age_on(clock.today(), date_of_birth=child.date_of_birth, birth_year=child.birth_year)
 
@@ -598,8 +610,10 @@ def child_age(*, actor: User, case_id: int) -> int:
 def plan_with_progress(*, actor: User, case_id: int) -> CasePlan | None:
     """The case's plan (None without one), each goal with its planned services and the
     services delivered towards it, for the progress the case page shows."""
-    case = case_for_actor(actor, case_id)
+    # The capability first: a role that never sees identity gets the same answer for every
+    # case id, existing or not (no existence oracle).
     require(actor, Capability.VIEW_IDENTITY)
+    case = case_for_actor(actor, case_id)
     return (
         CasePlan.objects.filter(case=case)
         .prefetch_related(
@@ -620,8 +634,10 @@ def plan_with_progress(*, actor: User, case_id: int) -> CasePlan | None:
 
 def plan_goal_choices(*, actor: User, case_id: int) -> list[tuple[int, str]]:
     """The goals a delivered service may be linked to: the case's plan's goals."""
-    case = case_for_actor(actor, case_id)
+    # The capability first: a role that never sees identity gets the same answer for every
+    # case id, existing or not (no existence oracle).
     require(actor, Capability.VIEW_IDENTITY)
+    case = case_for_actor(actor, case_id)
     return [
         (goal.pk, goal.description[:80])
         for goal in PlanGoal.objects.filter(plan__case=case).order_by("target_date", "id")

@@ -5,6 +5,9 @@ optional per-field messages; the API turns it into `{"code", "message", "fields"
 (or the subclass's status), forms show the field messages next to their fields.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 
@@ -38,13 +41,31 @@ class ConflictError(ApplicationError):
 
 
 class InvalidTransitionError(ApplicationError):
-    """A status change that the current state does not allow; names the allowed next states."""
+    """A status change that the current state does not allow; names the allowed next states.
+
+    `labels` maps each state's code to what a person reads (a TextChoices' `choices`, in the
+    request's language), so the message never shows a raw code; `current`, `requested` and
+    `allowed` keep the codes for callers."""
 
     code = "invalid_transition"
 
-    def __init__(self, *, current: str, requested: str, allowed: list[str]):
-        allowed_text = ", ".join(allowed) if allowed else _("none")
-        values = {"current": current, "requested": requested, "allowed": allowed_text}
+    def __init__(
+        self,
+        *,
+        current: str,
+        requested: str,
+        allowed: list[str],
+        labels: Mapping[str, Any] | None = None,
+    ):
+        def label(code: str) -> str:
+            return str((labels or {}).get(code, code))
+
+        allowed_text = ", ".join(label(code) for code in allowed) if allowed else _("none")
+        values = {
+            "current": label(current),
+            "requested": label(requested),
+            "allowed": allowed_text,
+        }
         super().__init__(
             _("Cannot change status from '%(current)s' to '%(requested)s'. Allowed: %(allowed)s.")
             % values,

@@ -389,7 +389,12 @@ def ngo_set_status(*, actor: User | str | None, ngo: NGO, status: str) -> NGO:
     if status == ngo.status:
         return ngo
     if status not in allowed:
-        raise InvalidTransitionError(current=ngo.status, requested=status, allowed=list(allowed))
+        raise InvalidTransitionError(
+            current=ngo.status,
+            requested=status,
+            allowed=list(allowed),
+            labels=dict(NGO.Status.choices),
+        )
     before = snapshot(ngo, ["status", "status_changed_at"])
     ngo.status = status
     ngo.status_changed_at = timezone.now()

@@ -162,6 +162,7 @@ def assessment_review(
             current=assessment.status,
             requested="approved" if approve else "returned",
             allowed=[],
+            labels=dict(Assessment.Status.choices),
         )
     if not approve and not comment.strip():
         raise _invalid("comment", _("Say what needs to change."))

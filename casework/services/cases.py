@@ -97,6 +97,7 @@ def case_closure_review(*, actor: User, case_id: int, approve: bool, comment: st
             current=case.status,
             requested=Status.CLOSED if approve else "(reject closure)",
             allowed=allowed_next(case),
+            labels={**dict(Status.choices), "(reject closure)": _("(reject closure)")},
         )
     if approve:
         _transition(case, Status.CLOSED, actor=actor, reason=comment.strip())
@@ -148,7 +149,10 @@ def case_reopen(*, actor: User, case_id: int, reason: str) -> Case:
     require(actor, Capability.APPROVE)
     if case.status != Status.CLOSED:
         raise InvalidTransitionError(
-            current=case.status, requested="reopen", allowed=allowed_next(case)
+            current=case.status,
+            requested="reopen",
+            allowed=allowed_next(case),
+            labels={**dict(Status.choices), "reopen": _("reopen")},
         )
     if not reason or not reason.strip():
         raise _invalid("reason", _("Give the reason for reopening."))

@@ -134,6 +134,7 @@ def plan_review(*, actor: User, case_id: int, approve: bool, comment: str = "") 
             current=plan.status if plan else "none",
             requested="approved" if approve else "revision_needed",
             allowed=[],
+            labels=dict(CasePlan.Status.choices),
         )
     if not approve and not comment.strip():
         raise _invalid("comment", _("Say what needs to change."))

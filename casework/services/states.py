@@ -67,7 +67,12 @@ def allowed_next(case: Case) -> list[str]:
 def _transition(case: Case, to_status: str, *, actor: User, reason: str = "") -> Case:
     allowed = allowed_next(case)
     if to_status not in allowed:
-        raise InvalidTransitionError(current=case.status, requested=to_status, allowed=allowed)
+        raise InvalidTransitionError(
+            current=case.status,
+            requested=to_status,
+            allowed=allowed,
+            labels=dict(Case.Status.choices),
+        )
     before = case.status
     case.status = to_status
     case.save(update_fields=["status", "updated_at"])
@@ -87,5 +92,5 @@ def _ensure_open(case: Case) -> None:
         raise ApplicationError(
             _("This case is closed and read-only; reopen it with a reason first."),
             code="case_closed",
-            fields={"status": [_("Allowed next states: %(allowed)s.") % {"allowed": "reopen"}]},
+            fields={"status": [_("Allowed next states: %(allowed)s.") % {"allowed": _("reopen")}]},
         )

@@ -54,7 +54,13 @@ def review(request, case_id: int, what: str, object_id: int | None = None):
     except PermissionDeniedError:
         raise  # the role may not review: the 403 page, nothing changed
     except ApplicationError as error:
-        messages.error(request, error.message)
+        # The decision's answer comes back on the page it was sent from: a comment that is
+        # missing is named with its field's label (the box the supervisor has to fill in).
+        if error.fields.get("comment"):
+            label = forms.ReviewForm.base_fields["comment"].label
+            messages.error(request, f"{label}: {error.fields['comment'][0]}")
+        else:
+            messages.error(request, error.message)
     else:
         messages.success(request, _("Approved.") if approve else _("Returned."))
     return redirect(safe_next(request, reverse("case-detail", args=[case_id])))

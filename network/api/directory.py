@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from casework.api.base import IsNGOStaff, validated
 from network import access, selectors, services
 from network.api import serializers as s
-from network.api.base import ByNameCursorPagination, text
+from network.api.base import ByNameCursorPagination, one_of, region, text
 from network.models import Agency, ServiceType
 from network.referrals.services import own_agency
 
@@ -39,9 +39,9 @@ class DirectoryListView(GenericAPIView):
         params = request.query_params
         queryset = selectors.agency_list(
             consortium=own_agency().consortium,
-            service_type=text(params.get("service_type"), 30),
-            region=text(params.get("region"), 10),
-            search=text(params.get("search")),
+            service_type=one_of(params.get("service_type"), ServiceType.values, "service_type"),
+            region=region(params.get("region")),
+            search=text(params.get("search"), "search"),
         )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(s.AgencyOutputSerializer(page, many=True).data)

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from casework.api.base import IsNGOStaff, NewestFirstCursorPagination, validated
 from network.api import serializers as s
 from network.api.base import choices, flag, validated_query
-from network.models import ReferralState, ServiceType
+from network.models import ReferralState
 from network.referrals import selectors, services
 from network.referrals.access import referral_for_actor
 from network.referrals.models import Referral
@@ -30,8 +30,8 @@ LIST_FILTERS = [
 def _list_filters(request) -> dict:
     params = request.query_params
     return {
-        "states": choices(params.get("state"), ReferralState.values),
-        "overdue": flag(params.get("overdue")),
+        "states": choices(params.get("state"), ReferralState.values, "state"),
+        "overdue": flag(params.get("overdue"), "overdue"),
     }
 
 
@@ -98,12 +98,7 @@ class OutgoingOptionsView(APIView):
     permission_classes = [IsNGOStaff]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("case_id", int, required=True, description="The case to refer"),
-            OpenApiParameter(
-                "service_type", str, enum=ServiceType.values, description="Only this service"
-            ),
-        ],
+        parameters=[s.ReferOptionsQuerySerializer],
         responses=s.ReferOptionsSerializer,
         tags=["referrals"],
         summary="Where a case's child may be referred and what each agency would receive",

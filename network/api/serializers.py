@@ -7,6 +7,7 @@ the services', so the API and the pages give the same message on the same field.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -108,7 +109,10 @@ class AgencyInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Agency.Kind.choices)
     name = serializers.CharField(max_length=1000)
     service_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=ServiceType.choices), max_length=50
+        child=serializers.ChoiceField(choices=ServiceType.choices),
+        min_length=1,
+        max_length=50,
+        error_messages={"min_length": _("Choose at least one.")},
     )
     province_codes = serializers.ListField(
         child=serializers.CharField(max_length=10, allow_blank=True),
@@ -208,10 +212,16 @@ class AgreementCreateInputSerializer(serializers.Serializer):
         default=ReferralAgreement.Direction.BOTH_WAYS,
     )
     service_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=ServiceType.choices), max_length=50
+        child=serializers.ChoiceField(choices=ServiceType.choices),
+        min_length=1,
+        max_length=50,
+        error_messages={"min_length": _("Choose at least one.")},
     )
     shared_fields = serializers.ListField(
-        child=serializers.ChoiceField(choices=SharedField.choices), max_length=50
+        child=serializers.ChoiceField(choices=SharedField.choices),
+        min_length=1,
+        max_length=50,
+        error_messages={"min_length": _("Choose at least one.")},
     )
     response_days = serializers.IntegerField(required=False, default=7, min_value=1, max_value=90)
     valid_from = serializers.DateField()
@@ -383,9 +393,15 @@ class ReferOptionSerializer(serializers.Serializer):
 
 
 class ReferOptionsQuerySerializer(serializers.Serializer):
-    case_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    case_id = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text="The case to refer"
+    )
     service_type = serializers.ChoiceField(
-        choices=ServiceType.choices, required=False, allow_null=True, default=None
+        choices=ServiceType.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only this service",
     )
 
 

@@ -111,8 +111,8 @@ def refer_options(*, actor, case_id: int, service_type: str | None = None) -> Re
     service, serving the child's regency), each with the exact fields it would share and its
     response time; `blocked_reason` when the case is closed or the child's active consent does
     not cover sharing for referral. NotFoundError alike for a missing or hidden case."""
+    require(actor, Capability.EDIT_CASES)  # first: the same answer for any case id
     case = case_for_actor(actor, case_id)
-    require(actor, Capability.EDIT_CASES)
     blocked_reason = None
     if case.status == Case.Status.CLOSED:
         blocked_reason = _("This case is closed.")

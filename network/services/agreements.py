@@ -151,7 +151,10 @@ def _move(
     allowed = TRANSITIONS[Status(agreement.status)]
     if to_status not in allowed:
         raise InvalidTransitionError(
-            current=agreement.status, requested=to_status, allowed=list(allowed)
+            current=agreement.status,
+            requested=to_status,
+            allowed=list(allowed),
+            labels=dict(Status.choices),
         )
     before = before or audited(agreement, ["mou", "status", "status_reason"])
     agreement.status = to_status

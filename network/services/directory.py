@@ -172,6 +172,7 @@ def agency_review(*, actor, agency_uuid, approve: bool, comment: str = "") -> Ag
             current=agency.status,
             requested=Agency.Status.APPROVED if approve else Agency.Status.REJECTED,
             allowed=[],
+            labels=dict(Agency.Status.choices),
         )
     if not approve and not comment.strip():
         raise invalid("comment", _("Say why the proposal is rejected."))

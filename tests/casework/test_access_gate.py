@@ -54,6 +54,15 @@ def test_me_home_lists_overdue_visits_without_names(world, pages):
     assert f"Siti · {world.own.reference}".encode() in supervisor.content
 
 
+def test_my_cases_is_on_the_home_of_those_who_hold_cases(world, pages):
+    """Workers and supervisors hold cases and see "My cases"; the M&E officer and the admin
+    hold none, so their home does not offer an always-empty list."""
+    for actor, shown in (("worker", True), ("supervisor", True), ("me", False), ("admin", False)):
+        home = pages.clients[actor].get("/")
+        assert home.status_code == 200
+        assert (b'id="cases-title"' in home.content) is shown, actor
+
+
 def test_lists_carry_the_selectors_label(world):
     """The selector decides what a list shows for a child: the name for roles with identity,
     nothing (the reference only) for the M&E officer; the API masks by the same rows."""

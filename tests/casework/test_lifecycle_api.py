@@ -133,7 +133,7 @@ def test_illegal_transition_is_400_with_allowed_states(team_a):
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid_transition"
-    assert body["fields"] == {"status": ["Allowed next states: assessed, closure_requested."]}
+    assert body["fields"] == {"status": ["Allowed next states: Assessed, Closure requested."]}
 
 
 def test_search_by_reference_and_by_name(team_a):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -1575,6 +1576,39 @@ def test_hidden_case_answers_like_a_missing_one(world, path):
             "fields": {},
         }
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cases/{id}/",
+        "/api/v1/cases/{id}/notes/",
+        "/api/v1/cases/{id}/plan/",
+        "/cases/{id}/",
+        "/cases/{id}/child/",
+    ],
+)
+def test_a_role_without_the_capability_gets_one_answer_for_any_case_id(world, path):
+    """The M&E officer may not open a case record: the answer for an existing case is the
+    answer for a missing id (the capability is checked before the look-up), so it tells
+    nothing about which ids exist."""
+    client = world.clients["me"]
+    if not path.startswith("/api/"):  # the pages: the officer's browser session
+        client = host_client(world.host)
+        client.force_login(world.users["me"])
+    with schema_context(world.schema):
+        missing = Case.objects.order_by("-id").values_list("id", flat=True).first() + 1000
+    existing = client.get(path.format(id=world.own.case_id))
+    absent = client.get(path.format(id=missing))
+    assert existing.status_code == absent.status_code == 403
+
+    def page(response, case_id) -> bytes:
+        """Without what differs by request: the logout form's fresh CSRF token and the
+        requested path (the language switch returns to it)."""
+        content = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+        return content.replace(f"/cases/{case_id}/".encode(), b"/cases/ID/")
+
+    assert page(existing, world.own.case_id) == page(absent, missing)
 
 
 # --- M&E officers never see identity ---------------------------------------------------------

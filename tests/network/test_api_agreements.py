@@ -187,8 +187,8 @@ def test_the_coordinator_drafts_activates_and_revokes(network, team_a):
     )
     assert again.json() == {
         "code": "invalid_transition",
-        "message": "Cannot change status from 'active' to 'active'. Allowed: expired, revoked.",
-        "fields": {"status": ["Allowed next states: expired, revoked."]},
+        "message": "Cannot change status from 'Active' to 'Active'. Allowed: Expired, Revoked.",
+        "fields": {"status": ["Allowed next states: Expired, Revoked."]},
     }
     assert again.status_code == 400
 

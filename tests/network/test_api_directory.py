@@ -111,13 +111,37 @@ def test_ngo_staff_list_the_directory_alphabetically(
         ("service_type=vocational&region=33.74", ["Lembaga Peduli Anak"]),
         ("search=puskesmas", ["Puskesmas Bandarharjo"]),
         ("region=99.99", []),
-        ("service_type=magic", []),
     ],
 )
 def test_directory_filters(network, team_a, query, expected):
     """service_type and region (a province or regency code; an agency listing no region serves
-    everywhere) narrow the directory; unknown values match nothing."""
+    everywhere) narrow the directory; a region nobody serves matches nothing."""
     assert _names(team_a["worker"].client().get(f"/api/v1/directory/?{query}")) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("service_type=magic", "service_type"),
+        ("service_type=health,education", "service_type"),
+        ("region=Semarang", "region"),
+        ("region=33.7", "region"),
+        ("search=" + "x" * 101, "search"),
+        ("page_size=true", "page_size"),
+        ("page_size=0", "page_size"),
+        ("page_size=201", "page_size"),
+        ("page_size=%C2%B2", "page_size"),
+        ("page_size=" + "9" * 5000, "page_size"),
+    ],
+)
+def test_a_bad_filter_is_a_400_naming_it(network, team_a, query, field):
+    """A filter value the list cannot use is refused with the parameter's name, never
+    silently dropped (which would answer a different question with a 200)."""
+    response = team_a["worker"].client().get(f"/api/v1/directory/?{query}")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert list(body["fields"]) == [field]
 
 
 def test_another_consortiums_agency_is_invisible(network, team_a):
@@ -331,7 +355,7 @@ def test_the_coordinator_reviews_proposals(network, team_a):
     assert again.status_code == 400
     assert again.json() == {
         "code": "invalid_transition",
-        "message": "Cannot change status from 'approved' to 'approved'. Allowed: none.",
+        "message": "Cannot change status from 'Approved' to 'Approved'. Allowed: none.",
         "fields": {"status": ["Allowed next states: none."]},
     }
 

@@ -449,7 +449,7 @@ def test_withdraw_then_no_further_transition(referrable, team_a, ngo_a):
         400,
         {
             "code": "invalid_transition",
-            "message": "Cannot change status from 'withdrawn' to 'withdrawn'. Allowed: none.",
+            "message": "Cannot change status from 'Withdrawn' to 'Withdrawn'. Allowed: none.",
             "fields": {"status": ["Allowed next states: none."]},
         },
     )
@@ -470,10 +470,10 @@ def test_the_sender_records_an_outside_agencys_answers(referrable, clinic_agreem
         {
             "code": "invalid_transition",
             "message": (
-                "Cannot change status from 'sent' to 'completed'. "
-                "Allowed: accepted, declined, withdrawn."
+                "Cannot change status from 'Sent' to 'Completed'. "
+                "Allowed: Accepted, Declined, Withdrawn."
             ),
-            "fields": {"status": ["Allowed next states: accepted, declined, withdrawn."]},
+            "fields": {"status": ["Allowed next states: Accepted, Declined, Withdrawn."]},
         },
     )
     assert _outgoing(ngo_a, uuid).state == "sent"
@@ -565,7 +565,7 @@ def test_progress_and_completion_flow_back(referrable, team_a, team_b, ngo_a, ng
     )
     assert (too_early.status_code, too_early.json()["fields"]) == (
         400,
-        {"status": ["Allowed next states: accepted, declined, withdrawn."]},
+        {"status": ["Allowed next states: Accepted, Declined, Withdrawn."]},
     )
     _post(team_b["worker"], f"/api/v1/referrals/incoming/{uuid}/accept/")
     progress = _post(

@@ -456,10 +456,10 @@ def test_ngo_home_in_indonesian_after_login(ngo_a):
     assert home.status_code == 200
     text = home.content.decode()
     assert "Halo, " in text
-    assert "Kasus saya" in text
+    assert "Notifikasi" in text
     assert "Kunjungan dan verifikasi yang terlambat" in text
     assert ">Daftarkan anak<" in text
-    assert "My cases" not in text
+    assert "Notifications" not in text
     assert "Overdue visits and verifications" not in text
     assert "Register a child" not in text
 
@@ -505,6 +505,24 @@ def test_service_error_in_english_keeps_the_english_text():
     with translation.override("id"):
         error = InvalidTransitionError(current="closed", requested="assessed", allowed=[])
     assert error.fields == {"status": ["Status berikutnya yang diizinkan: tidak ada."]}
+
+
+def test_a_refused_state_change_names_the_states_in_the_readers_language():
+    """The message shows each state as the pages name it, never its code (`sent`)."""
+    from network.models import ReferralState
+
+    with translation.override("id"):
+        error = InvalidTransitionError(
+            current="sent",
+            requested="completed",
+            allowed=["accepted", "declined", "withdrawn"],
+            labels=dict(ReferralState.choices),
+        )
+    assert error.message == (
+        "Status tidak dapat diubah dari 'Terkirim' menjadi 'Selesai'. "
+        "Yang diizinkan: Diterima, Ditolak, Ditarik."
+    )
+    assert error.allowed == ["accepted", "declined", "withdrawn"]  # the codes, for callers
 
 
 @pytest.mark.django_db

@@ -46,7 +46,7 @@ class CoordinatorAgreementListView(GenericAPIView):
         consortium = access.consortium_for_request(request.user, params.get("consortium"))
         queryset = selectors.agreements_in(
             consortium=consortium,
-            statuses=choices(params.get("status"), ReferralAgreement.Status.values),
+            statuses=choices(params.get("status"), ReferralAgreement.Status.values, "status"),
         )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(s.CoordinatorAgreementSerializer(page, many=True).data)

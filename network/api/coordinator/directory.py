@@ -11,9 +11,18 @@ from rest_framework.views import APIView
 from casework.api.base import validated
 from network import access, selectors, services
 from network.api import serializers as s
-from network.api.base import CONSORTIUM, ByNameCursorPagination, IsCoordinator, choices, flag, text
+from network.api.base import (
+    CONSORTIUM,
+    ByNameCursorPagination,
+    IsCoordinator,
+    choices,
+    flag,
+    one_of,
+    region,
+    text,
+)
 from network.api.directory import DIRECTORY_FILTERS
-from network.models import Agency
+from network.models import Agency, ServiceType
 
 
 def _agency_input(data: dict) -> services.AgencyInput:
@@ -51,13 +60,13 @@ class CoordinatorDirectoryListView(GenericAPIView):
     def get(self, request):
         params = request.query_params
         consortium = access.consortium_for_request(request.user, params.get("consortium"))
-        statuses = choices(params.get("status"), Agency.Status.values)
+        statuses = choices(params.get("status"), Agency.Status.values, "status")
         queryset = selectors.agency_list(
             consortium=consortium,
-            service_type=text(params.get("service_type"), 30),
-            region=text(params.get("region"), 10),
-            search=text(params.get("search")),
-            include_inactive=flag(params.get("include_inactive")),
+            service_type=one_of(params.get("service_type"), ServiceType.values, "service_type"),
+            region=region(params.get("region")),
+            search=text(params.get("search"), "search"),
+            include_inactive=flag(params.get("include_inactive"), "include_inactive"),
             statuses=tuple(statuses or [Agency.Status.APPROVED]),
         ).select_related("consortium", "proposed_by")
         page = self.paginate_queryset(queryset)

@@ -43,8 +43,8 @@ class CoordinatorReferralListView(GenericAPIView):
         consortium = access.consortium_for_request(request.user, params.get("consortium"))
         queryset = selectors.envelopes_for_coordinator(
             consortium=consortium,
-            overdue=flag(params.get("overdue")),
-            states=choices(params.get("state"), ReferralState.values),
+            overdue=flag(params.get("overdue"), "overdue"),
+            states=choices(params.get("state"), ReferralState.values, "state"),
         )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(s.EnvelopeMetadataSerializer(page, many=True).data)
