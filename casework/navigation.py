@@ -48,6 +48,7 @@ def nav_items(user: Any) -> list[Link]:
         items.append(Link(reverse("ngo-settings"), _("Settings"), 80))
     if caps["view_audit"]:
         items.append(Link(reverse("audit"), _("Audit"), 90))
+    items.append(Link(reverse("account"), _("My account"), 95))
     for hook in _hooks("CASEWORK_NAV_ITEMS"):
         items.extend(hook(user=user, capabilities=caps))
     return sorted(items, key=lambda item: item.order)

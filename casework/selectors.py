@@ -160,7 +160,18 @@ def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
     # case id, existing or not (no existence oracle).
     require(actor, Capability.VIEW_IDENTITY)
     case = case_for_actor(actor, case_id)
-    case = (
+    case = _case_with_history(case.pk)
+    # What with_identity() annotates on list rows, set on the one case.
+    case.child_label = str(case.child)  # type: ignore[attr-defined]
+    case.identity_visible = True  # type: ignore[attr-defined]
+    if audit_view:
+        audit_record(actor=actor, action=AuditAction.VIEW, instance=case.child, case_id=case.pk)
+    return case
+
+
+def _case_with_history(case_id: int) -> Case:
+    """One case with everything its page and its summary show, in a fixed number of queries."""
+    return (
         Case.objects.select_related(
             "child", "child__household", "assigned_worker", "closed_by", "closure_requested_by"
         )
@@ -175,14 +186,30 @@ def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
             Prefetch("verifications", queryset=Verification.objects.select_related("verified_by")),
             Prefetch("notes", queryset=Note.objects.select_related("author")),
         )
-        .get(pk=case.pk)
+        .get(pk=case_id)
     )
-    # What with_identity() annotates on list rows, set on the one case.
-    case.child_label = str(case.child)  # type: ignore[attr-defined]
-    case.identity_visible = True  # type: ignore[attr-defined]
-    if audit_view:
-        audit_record(actor=actor, action=AuditAction.VIEW, instance=case.child, case_id=case.pk)
-    return case
+
+
+def case_summary(*, actor: User, case_id: int) -> tuple[Case, bool]:
+    """A case for its printable summary, and whether the summary may show who the child is:
+    in full for roles that see identity (audited as a view of the record, like the case page);
+    masked (reference, statuses, dates, scores; no names, notes or other free text) for the
+    M&E officer, who sees every case but never a child's identity."""
+    if can(actor, Capability.VIEW_IDENTITY):
+        return case_detail(actor=actor, case_id=case_id), True
+    require(actor, Capability.VIEW_ALL_CASES)
+    case = _case_with_history(case_for_actor(actor, case_id).pk)
+    case.child_label = None  # type: ignore[attr-defined]
+    case.identity_visible = False  # type: ignore[attr-defined]
+    audit_record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        object_type="case",
+        object_id=case.pk,
+        case_id=case.pk,
+        details={"view": "summary", "identity": False},
+    )
+    return case, False
 
 
 def case_timeline_entries(*, case_id: int) -> list[Any]:

@@ -6,11 +6,24 @@ from casework import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The NGO's own login and language switch (before the ones every host has): both use the
+    # language stored on the staff member's account.
+    path("accounts/login/", views.LoginView.as_view()),
+    path("i18n/setlang/", views.language_switch),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("account/", views.account, name="account"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("cases/", views.case_list, name="case-list"),
+    path("cases/export.<str:fmt>", views.case_export, name="case-export"),
     path("register/", views.register, name="register"),
     path("register/<slug:step>/", views.register, name="register-step"),
     path("regions/regencies/", views.regency_options, name="regency-options"),
     path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
+    path("cases/<int:case_id>/summary/", views.case_summary, name="case-summary"),
     path("tasks/", views.tasks, name="tasks"),
     path("cases/<int:case_id>/child/", views.child_edit, name="child-edit"),
     path("cases/<int:case_id>/household/", views.household_edit, name="household-edit"),

@@ -61,6 +61,17 @@ def date_of_birth(value: date) -> str | None:
     return None
 
 
+NIK_DIGITS = 16
+
+
+def nik(value: str) -> str | None:
+    """A NIK (the national identity number) has exactly 16 digits; empty means none given."""
+    value = (value or "").strip()
+    if value and not (len(value) == NIK_DIGITS and value.isascii() and value.isdigit()):
+        return _("A NIK has exactly 16 digits.")
+    return None
+
+
 def birth_year(value: int) -> str | None:
     if not earliest_birth_year() <= value <= clock.today().year:
         return _("The birth year must be between %(year)s and now.") % {
@@ -120,6 +131,7 @@ CHILD: dict[str, list[Rule]] = {
     "known_as": [max_length(KNOWN_AS_MAX_LENGTH)],
     "date_of_birth": [date_of_birth],
     "birth_year": [birth_year],
+    "nik": [nik],
 }
 ASSESSMENT: dict[str, list[Rule]] = {
     "assessed_on": [not_in_future(gettext_lazy("The assessment date cannot be in the future."))],

@@ -14,6 +14,28 @@ def common_patterns(urlconf: str) -> list:
         path("healthz", healthz, name="healthz"),
         path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
         path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+        # A forgotten password: a one-time link by e-mail to the account's address (the
+        # console in development). On an NGO host casework's confirm view audits the change.
+        path(
+            "accounts/password/reset/",
+            auth_views.PasswordResetView.as_view(),
+            name="password_reset",
+        ),
+        path(
+            "accounts/password/reset/sent/",
+            auth_views.PasswordResetDoneView.as_view(),
+            name="password_reset_done",
+        ),
+        path(
+            "accounts/password/reset/<uidb64>/<token>/",
+            auth_views.PasswordResetConfirmView.as_view(),
+            name="password_reset_confirm",
+        ),
+        path(
+            "accounts/password/reset/done/",
+            auth_views.PasswordResetCompleteView.as_view(),
+            name="password_reset_complete",
+        ),
         path("i18n/", include("django.conf.urls.i18n")),
         path("api/v1/auth/token/", TokenObtainView.as_view(), name="api-token"),
         path("api/v1/me/", MeView.as_view(), name="api-me"),

@@ -1,6 +1,5 @@
 """Cases and everything recorded on them: /api/v1/cases/..."""
 
-import csv
 from collections.abc import Callable
 
 from django.db.models import Model
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from casework import selectors, services
+from casework import exports, selectors, services
 from casework.api import serializers as s
 from casework.api.base import IsNGOStaff, NewestFirstCursorPagination, validated
 from casework.models import Assessment, Case, FollowUp, Intervention, Note, Verification
@@ -77,45 +76,9 @@ class CaseExportView(APIView):
     )
     def get(self, request):
         queryset = selectors.case_export(actor=request.user, filters=_filters(request))
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        content, count = exports.as_csv(exports.case_rows(queryset.iterator(chunk_size=2000)))
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="cases.csv"'
-        writer = csv.writer(response)
-        columns = [
-            "reference",
-            "case_type",
-            "status",
-            "risk_level",
-            "child_labour_status",
-            "sex",
-            "birth_year",
-            "province_code",
-            "regency_code",
-            "opened_on",
-            "closed_on",
-            "closure_reason",
-            "has_overdue",
-        ]
-        writer.writerow(columns)
-        count = 0
-        for case in queryset.iterator(chunk_size=2000):
-            count += 1
-            writer.writerow(
-                [
-                    case.reference,
-                    case.case_type,
-                    case.status,
-                    case.risk_level,
-                    case.child_labour_status,
-                    case.child.sex,
-                    case.child.birth_year,
-                    case.province_code,
-                    case.regency_code,
-                    case.opened_on,
-                    case.closed_on or "",
-                    case.closure_reason,
-                    case.has_overdue,
-                ]
-            )
         selectors.case_export_record(
             actor=request.user, rows=count, filters=dict(request.query_params)
         )

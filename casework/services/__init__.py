@@ -58,7 +58,12 @@ from casework.services.notifications import (
 )
 from casework.services.periodic import followups_mark_overdue, task_run_record
 from casework.services.plans import goal_mark_achieved, plan_review, plan_save
-from casework.services.staff import staff_create, staff_update
+from casework.services.staff import (
+    own_language_set,
+    own_password_changed,
+    staff_create,
+    staff_update,
+)
 from casework.services.states import (
     ACTIVE_STATUSES,
     CONSENTED_STATUSES,
@@ -124,6 +129,8 @@ __all__ = [
     "notification_mark_read",
     "plan_review",
     "plan_save",
+    "own_language_set",
+    "own_password_changed",
     "staff_create",
     "submission_once",
     "submission_result",

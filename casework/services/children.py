@@ -25,7 +25,7 @@ from casework.models import (
     Child,
     Household,
 )
-from casework.services._common import NIK_RE, _case_worker_or_error, _full_clean, _invalid
+from casework.services._common import _case_worker_or_error, _full_clean, _invalid
 from casework.services.consents import ConsentInput, consent_record
 from casework.services.states import Status, _ensure_open
 from core import clock
@@ -80,8 +80,7 @@ def _nik_apply(child: Child, nik: str) -> None:
     if not nik:
         child.nik_encrypted = child.nik_hash = child.nik_last4 = ""
         return
-    if not NIK_RE.fullmatch(nik):
-        raise _invalid("nik", _("A NIK has exactly 16 digits."))
+    validation.check(validation.CHILD, {"nik": nik})
     child.nik_encrypted = crypto.encrypt(nik)
     child.nik_hash = crypto.lookup_hash(nik)
     child.nik_last4 = nik[-4:]

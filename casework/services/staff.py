@@ -168,3 +168,34 @@ def _ensure_another_admin(user: User, field_name: str) -> None:
             field_name,
             _("This is the last active admin: make someone else admin first."),
         )
+
+
+LANGUAGES = ("id", "en")
+
+
+@transaction.atomic
+def own_language_set(*, actor: User, language: str) -> StaffProfile:
+    """Store the language the staff member reads the pages in (used at every login, on any
+    device); audited as an update of their account."""
+    if language not in LANGUAGES:
+        raise _invalid("language", _("Choose Bahasa Indonesia or English."))
+    profile, _created = StaffProfile.objects.select_for_update().get_or_create(
+        user=actor, defaults={"role": _stored_role(actor)}
+    )
+    if profile.language != language:
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=actor,
+            object_type="staff",
+            changed_fields={"language": [profile.language, language]},
+        )
+        profile.language = language
+        profile.save(update_fields=["language"])
+    return profile
+
+
+def own_password_changed(*, actor: User, via: str) -> None:
+    """Record that a staff member set their own password (the change form, or a reset link
+    from the e-mail); never its value."""
+    audit_password_changed(actor=actor, user=actor, via=via)

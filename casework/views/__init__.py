@@ -1,6 +1,13 @@
 """Web pages on an NGO's host, one module per area; every page calls the services and
 selectors that the API calls too."""
 
+from casework.views.account import (
+    LoginView,
+    PasswordChangeView,
+    PasswordResetConfirmView,
+    account,
+    language_switch,
+)
 from casework.views.assessment import (
     assessment_detail,
     assessment_edit,
@@ -11,6 +18,7 @@ from casework.views.case import (
     attachment_new,
     case_assign,
     case_detail,
+    case_summary,
     closure_request,
     consent_new,
     consent_reconfirm,
@@ -23,13 +31,25 @@ from casework.views.case import (
     verification_new,
 )
 from casework.views.edit import child_edit, household_edit
-from casework.views.home import case_list, home, notification_read, regency_options, tasks
+from casework.views.home import (
+    case_export,
+    case_list,
+    home,
+    notification_read,
+    regency_options,
+    tasks,
+)
 from casework.views.manage import audit, ngo_settings, staff
 from casework.views.plan import goal_achieved, plan_edit
 from casework.views.registration import register
 from casework.views.review import approvals, review
 
 __all__ = [
+    "LoginView",
+    "PasswordChangeView",
+    "PasswordResetConfirmView",
+    "account",
+    "language_switch",
     "approvals",
     "assessment_detail",
     "assessment_edit",
@@ -45,6 +65,8 @@ __all__ = [
     "attachment_new",
     "audit",
     "case_detail",
+    "case_summary",
+    "case_export",
     "case_list",
     "closure_request",
     "consent_new",

@@ -106,6 +106,31 @@ def case_detail(request, case_id: int):
     )
 
 
+@staff_required
+def case_summary(request, case_id: int):
+    """The case on paper: who (masked for roles without identity), where it stands, the plan
+    and its progress, and the timeline; the browser's print prints it."""
+    case, identity = selectors.case_summary(actor=request.user, case_id=case_id)
+    return _render(
+        request,
+        "casework/case_summary.html",
+        {
+            "case": case,
+            "child": case.child,
+            "identity": identity,
+            "masked": not identity,
+            "plan": selectors.plan_with_progress(actor=request.user, case_id=case_id)
+            if identity
+            else None,
+            "age": selectors.child_age(actor=request.user, case_id=case_id) if identity else None,
+            "timeline": _timeline(case),
+            "province": regions.province(case.province_code) if case.province_code else None,
+            "regency": regions.regency(case.regency_code) if case.regency_code else None,
+            "printed_at": timezone.localtime(),
+        },
+    )
+
+
 def _case_form_view(
     request,
     case_id: int,

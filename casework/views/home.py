@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.html import format_html_join
 
-from casework import forms, regions, selectors, services
+from casework import exports, forms, regions, selectors, services
 from casework.models import Notification
 from casework.views._base import _render, extension_panels, staff_required
+from core import clock
 
 
 @staff_required
@@ -36,6 +37,17 @@ def home(request):
 @staff_required
 def case_list(request):
     """Cases with filters and search; htmx swaps only the results."""
+    form, filters = _case_filters(request)
+    queryset = selectors.case_list(actor=request.user, **filters).order_by("-id")
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "query": _without_page(request.GET)}
+    if request.headers.get("HX-Request"):
+        return _render(request, "casework/_case_results.html", context)
+    return _render(request, "casework/case_list.html", context)
+
+
+def _case_filters(request) -> tuple[forms.CaseFilterForm, dict]:
+    """The case list's filter form and the selector's filters it gives (none when invalid)."""
     form = forms.CaseFilterForm(
         request.GET or None,
         worker_choices=selectors.worker_choices(actor=request.user, assigning=False),
@@ -51,12 +63,36 @@ def case_list(request):
             "overdue": True if data.get("overdue") else None,
             "search": data.get("search") or None,
         }
-    queryset = selectors.case_list(actor=request.user, **filters).order_by("-id")
-    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "query": _without_page(request.GET)}
-    if request.headers.get("HX-Request"):
-        return _render(request, "casework/_case_results.html", context)
-    return _render(request, "casework/case_list.html", context)
+    return form, filters
+
+
+EXPORT_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", lambda rows: exports.as_csv(rows, bom=True)),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.as_xlsx,
+    ),
+}
+
+
+@staff_required
+def case_export(request, fmt: str):
+    """The case list as it is filtered, as a CSV or XLSX file without names, NIK, photos or
+    addresses (roles that may export); audited with the row count and filters."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    _form, filters = _case_filters(request)
+    queryset = selectors.case_export(actor=request.user, filters=filters)
+    content_type, write = EXPORT_FORMATS[fmt]
+    content, count = write(exports.case_rows(queryset.iterator(chunk_size=2000)))
+    selectors.case_export_record(
+        actor=request.user,
+        rows=count,
+        filters={key: value for key, value in filters.items() if value is not None},
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="cases-{clock.today()}.{fmt}"'
+    return response
 
 
 @staff_required

@@ -60,13 +60,19 @@ def delivery_task_claim(schema: str) -> bool:
     )
 
 
-def delivery_task_started() -> None:
-    """The task of this schema started: what commits from now on queues a new one. Called
-    before the task reads the outbox, so a message is either seen by it or queues its own."""
+def delivery_task_release(schema: str) -> None:
+    """No delivery task of `schema` is queued any more (it started, or queuing it failed):
+    what commits from now on queues a new one."""
     try:
-        _flags().delete(TASK_QUEUED_KEY.format(schema=connection.schema_name))
+        _flags().delete(TASK_QUEUED_KEY.format(schema=schema))
     except Exception:  # noqa: BLE001 - Redis gone: the key expires by itself
-        logger.warning("could not clear the delivery-queued key of %s", connection.schema_name)
+        logger.warning("could not clear the delivery-queued key of %s", schema)
+
+
+def delivery_task_started() -> None:
+    """The task of this schema started. Called before the task reads the outbox, so a message
+    is either seen by it or queues a task of its own."""
+    delivery_task_release(connection.schema_name)
 
 
 def outbox_mark_pending() -> None:

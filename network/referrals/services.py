@@ -31,7 +31,11 @@ from network.models import (
     Urgency,
 )
 from network.referrals.access import referral_for_actor
-from network.referrals.delivery import delivery_task_claim, outbox_mark_pending
+from network.referrals.delivery import (
+    delivery_task_claim,
+    delivery_task_release,
+    outbox_mark_pending,
+)
 from network.referrals.keys import agency_key_for
 from network.referrals.models import OutboxMessage, Referral, ReferralEvent
 from network.referrals.payload import (
@@ -140,9 +144,13 @@ def _schedule_delivery(message: OutboxMessage) -> None:
             # The schema of the outbox, not the connection's at commit time: an outer
             # transaction (seed_demo, a script) may commit from another schema, and
             # tenant-schemas-celery would stamp that one.
-            referral_outbox_deliver.apply_async(
-                kwargs={"message_uuid": str(message.uuid)}, headers={"_schema_name": schema}
-            )
+            try:
+                referral_outbox_deliver.apply_async(
+                    kwargs={"message_uuid": str(message.uuid)}, headers={"_schema_name": schema}
+                )
+            except Exception:
+                delivery_task_release(schema)  # nothing queued: the next commit may queue
+                raise
         except Exception:  # noqa: BLE001 - any broker failure: the sweep is the safety net
             import logging
 

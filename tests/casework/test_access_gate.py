@@ -441,3 +441,70 @@ def test_pages_and_api_share_the_case_gate(world):
     """The case selector refuses the M&E officer (403) for the page and the API alike."""
     with schema_context(world.schema), pytest.raises(PermissionDeniedError):
         selectors.case_detail(actor=world.users["me"], case_id=world.own.case_id)
+
+
+def test_the_case_list_downloads_as_csv_and_xlsx_with_its_filters(world, pages):
+    """The download links carry the list's filters; both files hold the same identity-free
+    rows (no name, guardian or village), and each download is audited with its row count."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from casework.models import AuditEvent
+
+    client = pages.clients["me"]
+    listing = client.get("/cases/?search=" + world.own.reference)
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert f'href="/cases/export.csv?search={world.own.reference}"' in html
+    assert f'href="/cases/export.xlsx?search={world.own.reference}"' in html
+    with schema_context(world.schema):
+        before = AuditEvent.objects.filter(action="export").count()
+    as_csv = client.get(f"/cases/export.csv?search={world.own.reference}")
+    as_xlsx = client.get(f"/cases/export.xlsx?search={world.own.reference}")
+    assert (as_csv.status_code, as_xlsx.status_code) == (200, 200)
+    assert as_csv["Content-Disposition"].startswith('attachment; filename="cases-')
+    text = as_csv.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    sheet = load_workbook(io.BytesIO(as_xlsx.content), read_only=True)["cases"]
+    cells = [["" if cell is None else str(cell) for cell in row] for row in sheet.values]
+    assert rows[0] == cells[0]
+    assert rows[0][0] == "reference"
+    assert [row[0] for row in rows[1:]] == [row[0] for row in cells[1:]] == [world.own.reference]
+    for secret in (OWN_NAME, "Siti", GUARDIAN, "Tanjung Mas"):
+        assert secret not in text
+    with schema_context(world.schema):
+        events = AuditEvent.objects.filter(action="export").order_by("id")[before:]
+        assert [event.details["rows"] for event in events] == [1, 1]
+    assert pages.clients["worker"].get("/cases/export.csv").status_code == 403
+    assert client.get("/cases/export.pdf").status_code == 404
+    # A worker has no download links (no export capability).
+    assert "/cases/export.csv" not in pages.clients["worker"].get("/cases/").content.decode()
+
+
+def test_the_printable_summary_is_full_for_identity_roles_and_masked_for_m_and_e(world, pages):
+    """The supervisor's summary names the child and shows notes; the M&E officer's shows the
+    reference, statuses and dates but no name, guardian, village or note text; both audited."""
+    from casework.models import AuditEvent
+
+    world.prepare(("note",), world.own)
+    path = f"/cases/{world.own.case_id}/summary/"
+    with schema_context(world.schema):
+        before = AuditEvent.objects.filter(action="view", case_id=world.own.case_id).count()
+    full = pages.clients["supervisor"].get(path)
+    masked = pages.clients["me"].get(path)
+    assert (full.status_code, masked.status_code) == (200, 200)
+    full_text, masked_text = full.content.decode(), masked.content.decode()
+    assert OWN_NAME in full_text
+    assert "Kunjungan pertama" in full_text
+    assert world.own.reference in masked_text
+    for secret in (OWN_NAME, "Siti", GUARDIAN, "Tanjung Mas", "Kunjungan pertama"):
+        assert secret not in masked_text
+    assert "window.print()" in masked_text
+    with schema_context(world.schema):
+        views = AuditEvent.objects.filter(action="view", case_id=world.own.case_id).count()
+    assert views == before + 2
+    # The M&E officer's case list links each reference to its summary.
+    listing = pages.clients["me"].get("/cases/").content.decode()
+    assert f'href="{path}"' in listing

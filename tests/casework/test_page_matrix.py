@@ -99,6 +99,10 @@ APPROVERS_POST = (302, 302, 403, 403, 403, 403, 302, 403, 302)
 ASSIGNERS_OWN = (200, 200, 403, 403, 404, 403, 302, 403, 302)
 ASSIGNERS_OTHER = (200, 200, 404, 404, 403, 403, 302, 403, 302)
 POST_ONLY = (405, 405, 405, 405, 405, 405, 302, 403, 302)
+EXPORTERS = (200, 200, 403, 403, 403, 200, 302, 403, 302)
+# Every role that sees the case; the M&E officer's copy is masked (the matrix checks no secret).
+SUMMARY_OWN = (200, 200, 200, 200, 404, 200, 302, 403, 302)
+SUMMARY_OTHER = (200, 200, 404, 404, 200, 200, 302, 403, 302)
 EVERYONE = (200,) * 9
 
 
@@ -165,6 +169,10 @@ PAGES: dict[str, list[Page]] = {
     # An overdue visit and a pending assessment: the home lists both (with names, for some).
     "": [Page("/", ANY_STAFF, ANY_STAFF, setup=("overdue_followup", "assessment"))],
     "cases/": [Page("/cases/", ANY_STAFF), Page("/cases/?search=rahayu", ANY_STAFF)],
+    "cases/export.<str:fmt>": [
+        Page("/cases/export.csv", EXPORTERS),
+        Page("/cases/export.xlsx?risk=high", EXPORTERS),
+    ],
     "register/": [Page("/register/", EDITORS)],
     "register/<slug:step>/": [
         Page("/register/child/", EDITORS),
@@ -185,6 +193,9 @@ PAGES: dict[str, list[Page]] = {
     "cases/<int:case_id>/": [_case_page(CASE + "/")],
     # The worker's week: an overdue visit on the own case (named for those who may see it).
     "tasks/": [Page("/tasks/", EDITORS, EDITORS, setup=("overdue_followup",))],
+    "cases/<int:case_id>/summary/": [
+        Page(CASE + "/summary/", SUMMARY_OWN, SUMMARY_OTHER, setup=("note",))
+    ],
     "cases/<int:case_id>/child/": [
         _case_page(CASE + "/child/"),
         _case_post(CASE + "/child/", CHILD_BODY),
@@ -419,6 +430,16 @@ PAGES: dict[str, list[Page]] = {
     "healthz": [Page("/healthz", (None,) * 9, login=None)],
     "accounts/login/": [Page("/accounts/login/", EVERYONE, login=None)],
     "accounts/logout/": [Page("/accounts/logout/", (405,) * 9, login=None)],
+    # A staff member's own account; a forgotten password (anyone may ask: the answer never
+    # tells whether the address has an account).
+    "account/": [Page("/account/", ANY_STAFF)],
+    "account/password/": [Page("/account/password/", ANY_STAFF)],
+    "accounts/password/reset/": [Page("/accounts/password/reset/", EVERYONE, login=None)],
+    "accounts/password/reset/sent/": [Page("/accounts/password/reset/sent/", EVERYONE, login=None)],
+    "accounts/password/reset/<uidb64>/<token>/": [
+        Page("/accounts/password/reset/MQ/not-a-token/", EVERYONE, login=None)
+    ],
+    "accounts/password/reset/done/": [Page("/accounts/password/reset/done/", EVERYONE, login=None)],
     "i18n/setlang/": [Page("/i18n/setlang/", (302,) * 9, login=None)],
     "api/v1/auth/token/": [Page("/api/v1/auth/token/", (405,) * 9, login=None)],
     # Who am I: any account (even without a role here) reads its own name and role.
@@ -466,6 +487,12 @@ PUBLIC_PAGES: dict[str, list[tuple[str, int | None]]] = {
     "healthz": [("/healthz", None)],
     "accounts/login/": [("/accounts/login/", 200)],
     "accounts/logout/": [("/accounts/logout/", 405)],
+    "accounts/password/reset/": [("/accounts/password/reset/", 200)],
+    "accounts/password/reset/sent/": [("/accounts/password/reset/sent/", 200)],
+    "accounts/password/reset/<uidb64>/<token>/": [
+        ("/accounts/password/reset/MQ/not-a-token/", 200)
+    ],
+    "accounts/password/reset/done/": [("/accounts/password/reset/done/", 200)],
     "i18n/setlang/": [("/i18n/setlang/", 302)],
     "api/v1/auth/token/": [("/api/v1/auth/token/", 405)],
     "api/v1/me/": [("/api/v1/me/", 401)],

@@ -396,3 +396,21 @@ def test_interval_of_zero_days_is_refused(team, team_a, ngo_a, name):
 def test_rules_check_only_what_is_given():
     """Absent or empty values are not the rules' business (required-ness is the form's)."""
     assert validation.errors(validation.CHILD, {"full_name": "", "birth_year": None}) == {}
+
+
+def test_a_long_form_lists_its_fields_in_error_at_the_top_and_each_message_once(team, page_client):
+    """Step 1 with a future date of birth and a 15-digit NIK: the summary at the top links to
+    both fields; each message appears once, next to its field."""
+    tomorrow = (_today() + timedelta(days=1)).isoformat()
+    response = page_client.post(
+        "/register/", _child_step(date_of_birth=tomorrow, nik="3374012345678901"[:15])
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    summary = html[
+        html.index('class="error-summary"') : html.index("</div>", html.index("error-summary"))
+    ]
+    assert 'href="#id_date_of_birth"' in summary
+    assert 'href="#id_nik"' in summary
+    assert html.count("The date of birth cannot be in the future.") == 1
+    assert page_client.session.get("registration_wizard", {}).get("child") is None

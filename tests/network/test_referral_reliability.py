@@ -424,3 +424,31 @@ def test_one_task_delivers_the_waiting_referrals_in_one_batch(pair):
     assert results == [True] * 6
     assert _counts(pair) == (9, 9, 0)
     assert statements_for_6 == statements_for_2
+
+
+def test_while_a_delivery_task_is_queued_a_new_commit_queues_none(pair):
+    """Two referrals sent while the schema's task waits in the broker queue one task; once it
+    starts (it then reads the outbox), the next commit queues a new one."""
+    import redis
+    from django.conf import settings
+
+    from network.referrals.delivery import TASK_QUEUED_KEY, delivery_task_started
+    from ngo_platform.celery import app
+    from ngo_platform.redis_urls import redis_url_for
+
+    broker = redis.Redis.from_url(redis_url_for(settings.REDIS_URL, offset=0))
+    queue = app.conf.task_default_queue
+    key = TASK_QUEUED_KEY.format(schema=pair.sender.schema_name)
+    flags = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    flags.delete(key)
+    before = broker.llen(queue)
+    _send(pair, pair.case_ids[0])
+    _send(pair, pair.case_ids[1])
+    assert broker.llen(queue) == before + 1
+    assert flags.exists(key)
+    with schema_context(pair.sender.schema_name):
+        delivery_task_started()
+    assert not flags.exists(key)
+    _send(pair, pair.case_ids[2])
+    assert broker.llen(queue) == before + 2
+    assert _counts(pair)[2] == 3  # all three wait in the outbox for the tasks (or the sweep)

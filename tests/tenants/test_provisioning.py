@@ -208,7 +208,8 @@ def test_archived_ngo_keeps_its_data_and_blocks_staff(ngo_b):
     with pytest.raises(ApplicationError) as caught:
         ngo_set_status(actor=None, ngo=ngo, status=NGO.Status.SUSPENDED)
     assert caught.value.code == "invalid_transition"
-    assert "active" in caught.value.message
+    assert caught.value.allowed == ["active"]
+    assert "Allowed: Active." in caught.value.message
 
 
 def test_unknown_host_is_a_clean_404():
