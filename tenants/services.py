@@ -337,7 +337,17 @@ def _ngo_create_with_schema(
         is_ready=False,
     )
     ngo.full_clean(validate_unique=False)
-    ngo.save()
+    try:
+        with transaction.atomic():
+            ngo.save()
+    except IntegrityError:
+        # The same slug onboarded at the same moment by someone else (the check before the
+        # schema work saw neither): their row won; this one is the ordinary "taken" answer.
+        raise ConflictError(
+            _("An NGO with slug '%(slug)s' already exists.") % {"slug": slug},
+            code=error_codes.SLUG_TAKEN,
+            fields={"slug": [_("This slug is already taken.")]},
+        ) from None
     host = host_for(slug)
     try:
         with transaction.atomic():

@@ -74,13 +74,22 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class LoginView(auth_views.LoginView):
-    """The NGO's login: afterwards the pages speak the language stored on the account."""
+    """The NGO's login. On a device that has no language chosen yet (a new phone), the pages
+    then speak the language stored on the account; on one where the person chose a language
+    (on the login page itself, say), that choice is kept and stored on the account."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        profile = getattr(form.get_user(), "staff_profile", None)
-        if profile is not None and profile.language:
-            language_cookie(response, profile.language)
+        user = form.get_user()
+        if role_of(user) is None:
+            return response
+        chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen in services.staff.LANGUAGES:
+            services.own_language_set(actor=user, language=chosen)
+        else:
+            profile = getattr(user, "staff_profile", None)
+            if profile is not None and profile.language:
+                language_cookie(response, profile.language)
         return response
 
 

@@ -21,6 +21,7 @@ from network.models import REFERRAL_TRANSITIONS, ReferralState
 from network.pages import data, forms
 from network.pages._common import mark_overdue
 from network.pages.fields import shared_rows
+from network.referrals import selectors as referral_selectors
 from network.referrals import services
 from network.referrals.models import Referral
 
@@ -109,6 +110,7 @@ def _page(request, referral: Referral, *, bound=None, status: int = 200):
                 else referral.to_agency_uuid
             ),
             "actions": actions,
+            "case_visible": referral_selectors.case_visible(actor=request.user, referral=referral),
             "forms": _forms(request, referral, actions, bound),
             "form_token": casework_services.form_token_new(),
         },

@@ -106,6 +106,15 @@ class ReferOptions:
     blocked_reason: str | None
 
 
+def case_visible(*, actor, referral: Referral) -> bool:
+    """May `actor` open the case the referral is linked to (the receiver's case created on
+    acceptance, held by the worker it was given to; or the sender's case)?"""
+    return (
+        referral.case_id is not None
+        and cases_visible_to(actor).filter(pk=referral.case_id).exists()
+    )
+
+
 def refer_options(*, actor, case_id: int, service_type: str | None = None) -> ReferOptions:
     """Agencies this NGO may refer the case's child to (an agreement in force covering the
     service, serving the child's regency), each with the exact fields it would share and its

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
@@ -124,8 +125,13 @@ class NGOStatusView(APIView):
         ngo = get_object_or_404(ngos_for_user(request.user), slug=slug)
         serializer = NGOStatusInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if ngo.status == NGO.Status.ARCHIVED and not request.user.is_superuser:
-            raise PermissionDeniedError("Only the platform operator can restore an archived NGO.")
+        requested = serializer.validated_data["status"]
+        if not request.user.is_superuser and NGO.Status.ARCHIVED in (ngo.status, requested):
+            # As in the console: coordinators suspend and reactivate; archiving (which they
+            # could not undo) and restoring are the operator's.
+            raise PermissionDeniedError(
+                _("Only the platform operator can archive an NGO or restore an archived one.")
+            )
         ngo = services.ngo_set_status(
             actor=request.user, ngo=ngo, status=serializer.validated_data["status"]
         )

@@ -287,7 +287,13 @@ def _signed_in_state(config: pytest.Config, browser, site: Site, username: str) 
             with page.expect_navigation():
                 page.locator("main form button[type=submit]").click()
             assert page.url == site.url("/"), f"{username} could not log in"
-            states[username] = context.storage_state()
+            state = context.storage_state()
+            # Only the session: the login also sets the account's stored language, and each
+            # test chooses its language itself (the browser's locale, or the header's switch).
+            state["cookies"] = [
+                cookie for cookie in state["cookies"] if cookie["name"] != "terpadu_language"
+            ]
+            states[username] = state
         finally:
             context.close()
     return states[username]

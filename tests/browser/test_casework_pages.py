@@ -599,3 +599,47 @@ def test_regency_choices_follow_the_province(site, new_page):
         "document.querySelectorAll('#id_regency_code option').length > 1", timeout=2_000
     )
     page.select_option("#id_regency_code", "33.74")
+
+
+# --- My account, the printable summary, the list's downloads --------------------------------
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_account_summary_and_downloads_on_a_phone(lang, site, new_page, casework_data):
+    """A supervisor finds the list's downloads and a case's printable summary; the M&E officer
+    opens a masked summary from the list; a worker stores the language on "My account"."""
+    full_name = unique_name("Cetak")
+    case = register_by_service(casework_data, site.team["worker"].user, full_name)
+    locale = "id-ID" if lang == "id" else "en-US"
+
+    supervisor = new_page(locale, user="supervisor-a")
+    supervisor.goto("/cases/")
+    check_page(supervisor, lang, "case-list-downloads")
+    assert supervisor.locator("main a[href^='/cases/export.csv']").is_visible()
+    assert supervisor.locator("main a[href^='/cases/export.xlsx']").is_visible()
+    supervisor.goto(f"/cases/{case.pk}/")
+    supervisor.locator(f"main a[href='/cases/{case.pk}/summary/']").click()
+    supervisor.wait_for_url(f"**/cases/{case.pk}/summary/")
+    check_page(supervisor, lang, "case-summary")
+    assert full_name in supervisor.content()
+
+    officer = new_page(locale, user="me-a")
+    officer.goto("/cases/?search=" + case.reference)
+    officer.locator(f"main a[href='/cases/{case.pk}/summary/']").click()
+    officer.wait_for_url(f"**/cases/{case.pk}/summary/")
+    check_page(officer, lang, "case-summary-masked")
+    content = officer.content()
+    assert case.reference in content
+    assert full_name.split()[0] not in content
+
+    worker = new_page(locale, user="worker-a")
+    worker.goto("/")
+    nav_to(worker, "/account/")
+    check_page(worker, lang, "account")
+    other = "en" if lang == "id" else "id"
+    worker.select_option("#id_language", other)
+    submit(worker)
+    assert worker.get_attribute("html", "lang") == other
+    worker.select_option("#id_language", lang)
+    submit(worker)
+    assert worker.get_attribute("html", "lang") == lang

@@ -37,6 +37,17 @@ def test_the_language_is_stored_on_the_account_and_used_at_every_login(ngo_a, te
         assert event.changed_fields == {"language": ["id", "en"]}
     _laptop, again = _login(ngo_a.host, worker.username)
     assert again.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    # Choosing a language on the login page of a device keeps it and stores it.
+    tablet = host_client(ngo_a.host)
+    tablet.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    kept = tablet.post(
+        "/accounts/login/", {"username": worker.username, "password": ADMIN_PASSWORD}
+    )
+    assert kept.status_code == 302
+    assert settings.LANGUAGE_COOKIE_NAME not in kept.cookies  # the device's choice stays
+    with schema_context(ngo_a.ngo.schema_name):
+        assert StaffProfile.objects.get(user=worker).language == "id"
+    phone.post("/account/", {"language": "en"})
     # The header's switch stores it too.
     switched = phone.post("/i18n/setlang/", {"language": "id", "next": "/"})
     assert switched.status_code == 302

@@ -705,3 +705,31 @@ def test_the_lists_queries_do_not_grow_with_the_rows(
     with django_assert_max_num_queries(len(one_out)):
         page = sent_client.get("/referrals/sent/")
     assert "30 referrals" in _text(page)
+
+
+def test_the_accepted_case_is_a_link_only_for_those_who_may_open_it(
+    referrable, team_a, team_b, ngo_a, ngo_b
+):
+    """The receiver's case is held by the worker it was given to: another case worker of the
+    receiving NGO reads its reference and who holds it, not a link to a page they cannot open."""
+    from django.contrib.auth import get_user_model
+
+    from casework.models import StaffProfile
+    from tests.casework.conftest import Staff
+
+    referral = _send(referrable, team_a, ngo_a)
+    _drain(ngo_a)
+    with schema_context(_schema(ngo_b)):
+        accepted = services.referral_accept(
+            actor=team_b["worker"].user, referral_uuid=referral.uuid
+        )
+        colleague = get_user_model().objects.create_user(username="rekan-b", password="x")
+        StaffProfile.objects.create(user=colleague, role=StaffProfile.Role.CASE_WORKER)
+    path = f"/referrals/{referral.uuid}/"
+    case_link = f'href="/cases/{accepted.case_id}/"'
+    holder = _client(team_b["worker"]).get(path)
+    other = _client(Staff(colleague, team_b["worker"].host, "")).get(path)
+    assert (holder.status_code, other.status_code) == (200, 200)
+    assert case_link in holder.content.decode()
+    assert case_link not in other.content.decode()
+    assert "held by worker-b" in _text(other)

@@ -127,6 +127,23 @@ def test_coordinator_lists_and_suspends_ngo(consortium, ngo_a, ngo_b):
 
 
 @pytest.mark.django_db
+def test_a_coordinator_cannot_archive_what_only_the_operator_can_restore(consortium, ngo_a):
+    """Archiving through the API is the operator's, as in the console (a coordinator could not
+    undo it); the refusal speaks the reader's language."""
+    client = _token_client("coordinator@example.org")
+    refused = client.post(
+        "/api/v1/ngos/yayasan-a/status/",
+        {"status": "archived"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="id",
+    )
+    assert refused.status_code == 403
+    assert refused.json()["message"].startswith("Hanya operator platform")
+    ngo_a.ngo.refresh_from_db()
+    assert ngo_a.ngo.status == "active"
+
+
+@pytest.mark.django_db
 def test_unknown_status_is_400_and_tokens_stay_in_their_schema(consortium, ngo_a):
     """An unknown status is a field error; the coordinator's token lives in public only."""
     client = _token_client("coordinator@example.org")
