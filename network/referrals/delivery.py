@@ -295,13 +295,20 @@ def outbox_deliver_batch(*, include=None, exclude=(), size: int = BATCH_SIZE) ->
         if not messages:
             return {}
         try:
-            with transaction.atomic():  # a savepoint: on a clash, one by one below
+            with transaction.atomic():  # a savepoint: on any failure, one by one below
                 return _mark(messages, _deliver_referrals(messages))
         except IntegrityError as clash:
             logger.warning("a referral batch clashed with another delivery (%s); one by one", clash)
+        except Exception:
+            logger.exception("a referral batch failed; delivering its messages one by one")
+    # Alone, each message succeeds or fails by itself (one broken message blocks nothing else).
     result = {}
     for message in messages:
-        result[message.uuid] = _deliver_one(message.uuid)
+        try:
+            result[message.uuid] = _deliver_one(message.uuid)
+        except Exception:
+            logger.exception("referral outbox message %s failed", message.uuid)
+            result[message.uuid] = False
     return result
 
 

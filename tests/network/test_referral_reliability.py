@@ -452,3 +452,22 @@ def test_while_a_delivery_task_is_queued_a_new_commit_queues_none(pair):
     _send(pair, pair.case_ids[2])
     assert broker.llen(queue) == before + 2
     assert _counts(pair)[2] == 3  # all three wait in the outbox for the tasks (or the sweep)
+
+
+def test_a_broken_message_in_a_batch_blocks_none_of_the_others(pair):
+    """A waiting message whose referral row is gone fails alone: the batch falls back to one
+    by one, the others are delivered, the broken one stays in the outbox for a person to see."""
+    from network.referrals.delivery import outbox_drain
+    from network.referrals.models import OutboxMessage, Referral
+
+    sent = [_send(pair, case_id) for case_id in pair.case_ids[:3]]
+    with schema_context(pair.sender.schema_name):
+        Referral.objects.filter(uuid=sent[1].uuid).delete()
+        assert outbox_drain() == 2
+        waiting = list(
+            OutboxMessage.objects.filter(delivered_at__isnull=True).values_list(
+                "referral_uuid", flat=True
+            )
+        )
+    assert waiting == [sent[1].uuid]
+    assert _counts(pair)[:2] == (2, 2)
