@@ -77,7 +77,8 @@ class StaffProfile(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    language = models.CharField(_("language"), max_length=5, default="id")
+    # The language the staff member chose to read in ("": none chosen; the browser decides).
+    language = models.CharField(_("language"), max_length=5, blank=True, default="")
 
     class Meta:
         verbose_name = _("staff profile")

@@ -188,7 +188,7 @@ def own_language_set(*, actor: User, language: str) -> StaffProfile:
             action=AuditAction.UPDATE,
             instance=actor,
             object_type="staff",
-            changed_fields={"language": [profile.language, language]},
+            changed_fields={"language": [profile.language or None, language]},
         )
         profile.language = language
         profile.save(update_fields=["language"])

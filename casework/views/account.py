@@ -75,8 +75,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class LoginView(auth_views.LoginView):
     """The NGO's login. On a device that has no language chosen yet (a new phone), the pages
-    then speak the language stored on the account; on one where the person chose a language
-    (on the login page itself, say), that choice is kept and stored on the account."""
+    then speak the language stored on the account (none stored: the browser's, as before);
+    on one where the person chose a language (on the login page itself, say), that choice is
+    kept and stored on the account."""
 
     def form_valid(self, form):
         response = super().form_valid(form)

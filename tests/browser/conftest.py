@@ -268,6 +268,14 @@ def _db_unblocked(django_db_blocker) -> Iterator[None]:
 
 @pytest.fixture
 def site(browser_server, browser) -> Site:
+    """The NGO's live server; each test starts with no staff member's language stored (the
+    database outlives tests: one that chose English must not make the next one English)."""
+    from django_tenants.utils import schema_context
+
+    from casework.models import StaffProfile
+
+    with schema_context(browser_server.schema):
+        StaffProfile.objects.exclude(language="").update(language="")
     return browser_server
 
 

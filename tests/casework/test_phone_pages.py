@@ -194,8 +194,15 @@ def test_header_menu_lists_the_roles_pages_in_a_details(ngo_a, team_a):
         "/staff/",
         "/settings/",
         "/audit/",
+        "/account/",
     ]
-    assert _links(worker_html, "Menu utama") == ["/", "/cases/", "/register/?new=1", "/referrals/"]
+    assert _links(worker_html, "Menu utama") == [
+        "/",
+        "/cases/",
+        "/register/?new=1",
+        "/referrals/",
+        "/account/",
+    ]
     assert 'aria-current="page">Beranda</a>' in worker_html
 
 
