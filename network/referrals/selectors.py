@@ -179,6 +179,12 @@ class ReferralLetter:
     agency_phone: str
     agency_address: str
     sender_name: str
+    # How the agency answers: the sending NGO's contact (its directory entry, else what it gave
+    # at onboarding) and the staff member who sent the referral.
+    reply_phone: str
+    reply_email: str
+    reply_address: str
+    sent_by_name: str
     sent_on: date
     service: str
     urgency: str
@@ -214,6 +220,7 @@ def referral_letter(*, actor, referral_uuid) -> ReferralLetter:
         agency_phone=agency.phone if agency else "",
         agency_address=agency.address if agency else "",
         sender_name=_sender_name(),
+        **_reply_contact(referral),
         sent_on=timezone.localdate(referral.sent_at),
         service=str(ServiceType(referral.service_type).label),
         urgency=str(Urgency(referral.urgency).label),
@@ -221,6 +228,20 @@ def referral_letter(*, actor, referral_uuid) -> ReferralLetter:
         fields=shared_fields_display(data, shown),
         reason=str(data.get(SharedField.REASON, "")),
     )
+
+
+def _reply_contact(referral: Referral) -> dict[str, str]:
+    own = (
+        Agency.objects.filter(ngo__schema_name=connection.schema_name).select_related("ngo").first()
+    )
+    ngo = own.ngo if own is not None else None
+    sender = referral.sent_by
+    return {
+        "reply_phone": (own.phone if own else "") or (ngo.contact_phone if ngo else ""),
+        "reply_email": (own.email if own else "") or (ngo.contact_email if ngo else ""),
+        "reply_address": own.address if own else "",
+        "sent_by_name": (sender.get_full_name() or sender.get_username()) if sender else "",
+    }
 
 
 def _sender_name() -> str:

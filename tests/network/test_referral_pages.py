@@ -421,6 +421,16 @@ def test_the_letter_prints_the_agencys_contact_only_agreed_fields_and_a_signatur
         "Phone +62 24 3541234"
     ) in text
     assert "We refer the child below to you for: Health ." in text
+    # How the clinic answers: who sent it and the sending NGO's own contact.
+    with schema_context(_schema(ngo_a)):
+        own = Agency.objects.get(ngo__schema_name=_schema(ngo_a))
+    reply = response.content.decode().split('id="reply-to"', 1)[1].split("</p>", 1)[0]
+    assert "Reply to" in _text(response)
+    assert team_a["worker"].user.username in reply
+    assert own.name in reply
+    contact = own.email or own.phone
+    assert contact
+    assert contact in reply
     rows = re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', response.content.decode())
     assert rows == [("Full name", "Dewi Lestari")]
     assert f"Reason for referral {REASON}" in text
