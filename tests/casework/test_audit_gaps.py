@@ -77,7 +77,7 @@ def test_role_cannot_be_changed_in_ngo_admin_and_other_edits_are_audited(ngo_adm
     start = _last_id()
     response = client.post(
         f"/admin/casework/staffprofile/{profile.pk}/change/",
-        {"user": worker.pk, "role": "supervisor", "phone": "0811", "language": "id"},
+        {"user": worker.pk, "role": "supervisor", "phone": "0811", "language": profile.language},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     profile.refresh_from_db()
