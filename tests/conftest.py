@@ -14,6 +14,18 @@ from django.db import connection
 from tests.support import ADMIN_PASSWORD
 
 
+def pytest_configure(config):
+    """A fast password hasher for the suite: a production hash costs ~0.5 s on a CI machine and
+    the suite makes hundreds (accounts, logins, provisioning). test_seed_demo keeps the
+    production hasher for its logins. PBKDF2 stays accepted, so any hash verifies."""
+    from django.conf import global_settings, settings
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *global_settings.PASSWORD_HASHERS,
+    ]
+
+
 @dataclass
 class ProvisionedNGO:
     ngo: object

@@ -10,9 +10,11 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import global_settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -49,10 +51,19 @@ from tests.support import host_client
 pytestmark = pytest.mark.django_db
 
 
+# Django's default list (PBKDF2 first), and the suite's fast hasher so fixtures' accounts log in.
+PRODUCTION_HASHERS = [
+    *global_settings.PASSWORD_HASHERS,
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+]
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, ngo_a, ngo_b):
-    """The demo consortium, seeded once for this module and rolled back afterwards."""
-    with django_db_blocker.unblock():
+    """The demo consortium, seeded once for this module and rolled back afterwards, with the
+    production password hasher (the rest of the suite uses a fast one; older hashes still
+    verify)."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=PRODUCTION_HASHERS):
         with transaction.atomic():
             assert seed_consortium() is True
             connection.set_schema_to_public()
