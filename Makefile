@@ -11,7 +11,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck format install install-dev lock messages clean-data browsers
+.PHONY: run test lint typecheck format install install-dev lock messages clean-data browsers css
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -68,6 +68,10 @@ messages: $(STAMP_DEV)
 			--ignore=.venv --ignore=.data --ignore=tests --ignore=bench --ignore=deploy && \
 		DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=.data; \
 	else echo "gettext (msgfmt) not installed: skipping; apt-get install gettext"; fi
+
+# Pico without the rules no page can match (ngo_platform/csspurge.py); a test fails when stale.
+css: $(STAMP_DEV)
+	$(BIN)/python -m ngo_platform.csspurge
 
 clean-data:
 	-$(BIN)/python -m ngo_platform.embedded stop

@@ -102,7 +102,7 @@ class Household(models.Model):
     guardian_relationship = models.CharField(_("relationship to child"), max_length=60)
     guardian_phone = models.CharField(_("guardian phone"), max_length=40, blank=True)
     head_of_household = models.CharField(_("head of household"), max_length=200, blank=True)
-    member_count = models.PositiveSmallIntegerField(_("household members"), default=1)
+    member_count = models.PositiveSmallIntegerField(_("number of household members"), default=1)
     income_source = models.CharField(_("main income source"), max_length=200, blank=True)
     monthly_income_band = models.CharField(
         _("monthly income"), max_length=10, choices=IncomeBand.choices, default=IncomeBand.UNKNOWN

@@ -46,6 +46,7 @@ from casework.models import (
     Child,
     Consent,
     FollowUp,
+    HouseholdMember,
     Intervention,
     NGOSettings,
     Note,
@@ -177,6 +178,7 @@ def _case_with_history(case_id: int) -> Case:
         )
         .prefetch_related(
             "shared_with",
+            Prefetch("child__household__members", queryset=HouseholdMember.objects.order_by("id")),
             Prefetch("child__consents", queryset=Consent.objects.order_by("-consented_on", "-id")),
             Prefetch("assessments", queryset=Assessment.objects.select_related("assessor")),
             Prefetch(

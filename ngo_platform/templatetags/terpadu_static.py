@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
-STYLESHEETS = ("vendor/pico-2.1.1.min.css", "css/terpadu.css")
+STYLESHEETS = ("vendor/pico-2.1.1.terpadu.min.css", "css/terpadu.css")
 COOKIE_NAME = "terpadu_css"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 365
 

@@ -224,6 +224,26 @@ def test_household_edit_saves_address_and_members_and_moves_the_case(env):
     assert event["members"] == [0, 1]
 
 
+def test_case_page_lists_household_members_by_name(env):
+    """After the edit the case page names each member with relationship, birth year and
+    occupation, in the order they were entered."""
+    form = {
+        **HOUSEHOLD_FORM,
+        "members-TOTAL_FORMS": "2",
+        "members-1-name": "Bu Sumiati",
+        "members-1-relationship": "ibu",
+        "members-1-birth_year": "",
+        "members-1-occupation": "buruh pabrik",
+    }
+    assert env.post("worker", f"/cases/{env.case.pk}/household/", form).status_code == 302
+    page = env.get("worker", f"/cases/{env.case.pk}/").content.decode()
+    listed = page.split('id="household-members"', 1)[1].split("</ul>", 1)[0]
+    assert "Anggota keluarga" in page
+    assert listed.index("Pak Rahmat") < listed.index("Bu Sumiati")
+    assert "ayah, lahir 1980" in listed
+    assert "(ibu, buruh pabrik)" in listed
+
+
 def test_household_edit_with_an_unknown_regency_is_a_field_error(env):
     """A regency outside the province is refused on its field; nothing changes."""
     response = env.post(
