@@ -48,6 +48,7 @@ FAST_3G = {
     "uploadThroughput": 675 * 1000 / 8,
 }
 CPU_SLOWDOWN = 4
+KNOBS = {"cpu_slowdown": CPU_SLOWDOWN}  # --cpu-slowdown sets it for the whole run
 TARGETS = {"first_login_s": 1.2, "cached_page_s": 0.8, "first_load_kb": 40.0}
 
 
@@ -72,7 +73,7 @@ def _throttled_page(context):
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": False})
     cdp.send("Network.emulateNetworkConditions", FAST_3G)
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": KNOBS["cpu_slowdown"]})
     sizes: dict[str, int] = {}
     cdp.on(
         "Network.loadingFinished",
@@ -141,7 +142,9 @@ def _git_commit() -> str:
 
 
 def report(figures: Figures, runs: int) -> None:
-    print(f"\nFast 3G (562.5 ms, 1.44 Mbit/s), CPU x{CPU_SLOWDOWN}, 360x740, {runs} runs")
+    print(
+        f"\nFast 3G (562.5 ms, 1.44 Mbit/s), CPU x{KNOBS['cpu_slowdown']}, 360x740, {runs} runs"
+    )
     print(f"{'page':<34} {'load median':>11} {'max':>7} {'transfer':>9} {'requests':>8}")
     for label, loads in figures.loads.items():
         seconds = [load.seconds for load in loads]
@@ -195,8 +198,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    global CPU_SLOWDOWN  # noqa: PLW0603 - one knob for the whole run
-    CPU_SLOWDOWN = options.cpu_slowdown
+    KNOBS["cpu_slowdown"] = options.cpu_slowdown
 
     figures = Figures()
     with sync_playwright() as playwright:

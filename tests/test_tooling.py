@@ -219,3 +219,23 @@ def test_pre_commit_runs_ruff_and_mypy_from_the_project_venv():
     assert {hooks[name]["language"] for name in entries} == {"system"}
     # mypy checks the configured tree, not only the staged files (callers break too).
     assert hooks["mypy"]["pass_filenames"] is False
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "bench").glob("*.py")))
+def test_benchmark_scripts_compile_and_explain_themselves(script):
+    """Every bench script compiles (a `global` after use is a SyntaxError ruff does not
+    report) and `--help` works without a server or a database."""
+    path = ROOT / "bench" / script
+    compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    if script.startswith("_"):
+        return
+    result = subprocess.run(
+        [sys.executable, str(path), "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "usage:" in result.stdout
