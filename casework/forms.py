@@ -155,7 +155,9 @@ class HouseholdForm(RuleChecked, forms.Form):
     head_of_household = forms.CharField(
         label=_("Head of household"), max_length=200, required=False
     )
-    member_count = forms.IntegerField(label=_("Number of household members"), min_value=1, max_value=50)
+    member_count = forms.IntegerField(
+        label=_("Number of household members"), min_value=1, max_value=50
+    )
     income_source = forms.CharField(label=_("Main income source"), max_length=200, required=False)
     monthly_income_band = forms.ChoiceField(
         label=_("Monthly income"), choices=Household.IncomeBand.choices

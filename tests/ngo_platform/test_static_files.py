@@ -132,7 +132,9 @@ def test_first_visit_gets_the_css_inline_and_later_pages_link_the_cached_files(n
     first = client.get("/accounts/login/").content.decode()
     assert first.count("<style>") == 1
     assert ".site-header" in first.split("<style>")[1].split("</style>")[0]
-    assert '<link rel="prefetch" href="/static/vendor/pico-2.1.1.terpadu.min.css" as="style">' in first
+    assert (
+        '<link rel="prefetch" href="/static/vendor/pico-2.1.1.terpadu.min.css" as="style">' in first
+    )
     assert '<link rel="stylesheet"' not in first
     version = terpadu_static.version()
     assert f'document.cookie="terpadu_css={version}; max-age=31536000; path=/;' in first
