@@ -142,9 +142,7 @@ def _git_commit() -> str:
 
 
 def report(figures: Figures, runs: int) -> None:
-    print(
-        f"\nFast 3G (562.5 ms, 1.44 Mbit/s), CPU x{KNOBS['cpu_slowdown']}, 360x740, {runs} runs"
-    )
+    print(f"\nFast 3G (562.5 ms, 1.44 Mbit/s), CPU x{KNOBS['cpu_slowdown']}, 360x740, {runs} runs")
     print(f"{'page':<34} {'load median':>11} {'max':>7} {'transfer':>9} {'requests':>8}")
     for label, loads in figures.loads.items():
         seconds = [load.seconds for load in loads]
