@@ -240,3 +240,32 @@ def outbox_sweep(*, limit_per_ngo: int = 500) -> int:
             if outbox_has_pending():  # blocked (receiver suspended, lock held) or over limit
                 outbox_mark_pending()
     return delivered
+
+
+def ngo_rollup_counts(*, ngo: NGO, months: list) -> tuple[list[dict], list[tuple[str, list]]]:
+    """The NGO's indicator cells for `months`, counted by SQL in its own schema
+    (network.reporting.counting), and the keyed hash of each child with a case open in them
+    with those months. Hashes are made here, inside the NGO's schema: no name leaves it."""
+    from network.reporting.counting import count_cells, open_children
+    from network.reporting.linkage import child_link_hash, linkage_key
+
+    consortium_id = ngo.consortium_id
+    if consortium_id is None:  # pragma: no cover - the public tenant is never rolled up
+        raise ValueError(f"{ngo.schema_name} belongs to no consortium")
+    with schema_context(ngo.schema_name):
+        cells = count_cells(months)
+        key = linkage_key(consortium_id)
+        hashes = [
+            (
+                child_link_hash(
+                    consortium_id=consortium_id,
+                    full_name=full_name,
+                    birth_year=birth_year or 0,
+                    guardian_name=guardian_name,
+                    key=key,
+                ),
+                list(open_months),
+            )
+            for full_name, birth_year, guardian_name, open_months in open_children(months)
+        ]
+    return cells, hashes

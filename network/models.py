@@ -300,3 +300,7 @@ class OutboxPending(models.Model):
 
     def __str__(self):
         return self.schema_name
+
+
+# The reporting tables live with the reporting code; Django finds models in this module.
+from network.reporting.models import AggregateCell, LinkageHash, Rollup  # noqa: E402, F401

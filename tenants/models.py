@@ -1,6 +1,7 @@
 """Consortia, their partner NGOs (one PostgreSQL schema each) and the hosts that route to them."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
@@ -13,6 +14,21 @@ class Consortium(models.Model):
 
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    # What the consortium's reports publish (network.reporting): counts below the threshold
+    # are suppressed; published counts may be rounded to a base (e.g. 5) after suppression.
+    suppression_threshold = models.PositiveSmallIntegerField(
+        _("small-cell threshold"),
+        default=5,
+        validators=[MinValueValidator(3), MaxValueValidator(50)],
+        help_text=_("Counts from 1 to one less than this are never published."),
+    )
+    rounding_base = models.PositiveSmallIntegerField(
+        _("round published counts to"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2), MaxValueValidator(10)],
+        help_text=_("Empty: exact counts. 5: every published count is a multiple of 5."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

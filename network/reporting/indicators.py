@@ -242,7 +242,40 @@ _STATUS_DIMENSIONS = tuple(
     code for code in CHILD_DIMENSIONS if code not in ("status_ilo", "status_bps")
 )
 REFERRAL_DIMENSIONS = ("month", "service_type", "urgency")
-ROLLUP = "network.reporting.rollup."
+# Which function counts each indicator (network.reporting.counting runs in the NGO's schema;
+# the linkage count reads the public schema's hashes).
+_COUNTED_BY = {
+    "count_stocks": (
+        "active_cases",
+        "children_in_child_labour",
+        "children_in_hazardous_work",
+        "children_in_worst_forms",
+    ),
+    "count_case_flows": ("children_identified", "new_cases", "closed_cases"),
+    "count_monitoring": (
+        "children_back_in_school",
+        "children_withdrawn",
+        "children_prevented",
+        "children_relapsed",
+    ),
+    "count_domain_scores": ("domain_score_change",),
+    "count_services": ("services_delivered", "children_served", "days_to_first_service"),
+    "count_followups": ("followups",),
+    "count_referrals": (
+        "referrals_sent",
+        "referrals_received",
+        "referrals_accepted",
+        "referrals_declined",
+        "referrals_completed",
+        "referrals_overdue",
+    ),
+}
+COUNTED_BY = {
+    code: f"network.reporting.counting.{function}"
+    for function, codes in _COUNTED_BY.items()
+    for code in codes
+}
+COUNTED_BY["children_served_by_several_ngos"] = "network.reporting.selectors.linkage_counts"
 
 
 def _referral(code: str, name: Label, description: Label, computation: str, **extra) -> Indicator:
@@ -251,9 +284,9 @@ def _referral(code: str, name: Label, description: Label, computation: str, **ex
         name=name,
         description=description,
         unit=Unit.REFERRALS,
-        source=Source.PUBLIC,
+        source=Source.TENANT,
         dimensions=REFERRAL_DIMENSIONS,
-        computed_by=ROLLUP + code,
+        computed_by=COUNTED_BY[code],
         computation=computation,
         **extra,
     )
@@ -267,7 +300,7 @@ _INDICATORS = (
         unit=Unit.CHILDREN,
         source=Source.TENANT,
         dimensions=CHILD_DIMENSIONS,
-        computed_by=ROLLUP + "children_identified",
+        computed_by=COUNTED_BY["children_identified"],
         computation="Children whose earliest Case.opened_on falls in the month.",
     ),
     Indicator(
@@ -282,7 +315,7 @@ _INDICATORS = (
         dimensions=("standard", *_STATUS_DIMENSIONS),
         required=("standard",),
         non_additive=("standard", "month"),
-        computed_by=ROLLUP + "children_in_child_labour",
+        computed_by=COUNTED_BY["children_in_child_labour"],
         computation=(
             "At the month's end: children with a case not closed whose latest approved "
             "Assessment has status_ilo (standard=ilo) or status_bps (standard=bps) other "
@@ -301,7 +334,7 @@ _INDICATORS = (
         dimensions=("standard", *_STATUS_DIMENSIONS),
         required=("standard",),
         non_additive=("standard", "month"),
-        computed_by=ROLLUP + "children_in_hazardous_work",
+        computed_by=COUNTED_BY["children_in_hazardous_work"],
         computation=(
             "As children_in_child_labour, with the status 'hazardous' or 'worst_form' "
             "(the classification ranks a worst form above hazardous work)."
@@ -319,7 +352,7 @@ _INDICATORS = (
         dimensions=("standard", *_STATUS_DIMENSIONS),
         required=("standard",),
         non_additive=("standard", "month"),
-        computed_by=ROLLUP + "children_in_worst_forms",
+        computed_by=COUNTED_BY["children_in_worst_forms"],
         computation="As children_in_child_labour, with the status 'worst_form'.",
     ),
     Indicator(
@@ -330,7 +363,7 @@ _INDICATORS = (
         source=Source.TENANT,
         dimensions=CHILD_DIMENSIONS,
         non_additive=("month",),
-        computed_by=ROLLUP + "active_cases",
+        computed_by=COUNTED_BY["active_cases"],
         computation=(
             "At the month's end: cases with opened_on on or before it and not closed by then "
             "(closed_on empty or later; a reopened case counts again)."
@@ -343,7 +376,7 @@ _INDICATORS = (
         unit=Unit.CASES,
         source=Source.TENANT,
         dimensions=CHILD_DIMENSIONS,
-        computed_by=ROLLUP + "new_cases",
+        computed_by=COUNTED_BY["new_cases"],
         computation="Cases whose opened_on falls in the month.",
     ),
     Indicator(
@@ -353,24 +386,25 @@ _INDICATORS = (
         unit=Unit.CASES,
         source=Source.TENANT,
         dimensions=("closure_reason", *CHILD_DIMENSIONS),
-        computed_by=ROLLUP + "closed_cases",
+        computed_by=COUNTED_BY["closed_cases"],
         computation="Cases with status 'closed' whose closed_on falls in the month.",
     ),
     Indicator(
         code="children_back_in_school",
         name=_("Children back in school or training"),
         description=_(
-            "Children out of school when their case opened whom a verification visit in the "
-            "period found in school or training."
+            "Children out of school at their previous visit (or at registration) whom a "
+            "verification visit in the period found in school or training."
         ),
         unit=Unit.CHILDREN,
         source=Source.TENANT,
         dimensions=CHILD_DIMENSIONS,
         non_additive=("month",),
-        computed_by=ROLLUP + "children_back_in_school",
+        computed_by=COUNTED_BY["children_back_in_school"],
         computation=(
-            "Children whose first assessment's school status was not in school and whose "
-            "latest Verification in the month has in_school_or_training."
+            "Children whose latest Verification in the month has in_school_or_training, where "
+            "the case's previous verification did not (or, for the first one, the child's "
+            "school_status is not in_school)."
         ),
     ),
     Indicator(
@@ -384,7 +418,7 @@ _INDICATORS = (
         unit=Unit.CHILDREN,
         source=Source.TENANT,
         dimensions=CHILD_DIMENSIONS,
-        computed_by=ROLLUP + "children_withdrawn",
+        computed_by=COUNTED_BY["children_withdrawn"],
         computation=(
             "Children on a child_labour case whose first Verification with left_work and not "
             "seen_back_at_work falls in the month."
@@ -400,7 +434,7 @@ _INDICATORS = (
         unit=Unit.CHILDREN,
         source=Source.TENANT,
         dimensions=CHILD_DIMENSIONS,
-        computed_by=ROLLUP + "children_prevented",
+        computed_by=COUNTED_BY["children_prevented"],
         computation=(
             "Children on a prevention case whose first Verification with in_school_or_training "
             "and not seen_back_at_work falls in the month."
@@ -417,7 +451,7 @@ _INDICATORS = (
         source=Source.TENANT,
         dimensions=CHILD_DIMENSIONS,
         non_additive=("month",),
-        computed_by=ROLLUP + "children_relapsed",
+        computed_by=COUNTED_BY["children_relapsed"],
         computation=(
             "Children with a Verification in the month with seen_back_at_work, after an "
             "earlier verification counted them withdrawn or prevented."
@@ -437,7 +471,7 @@ _INDICATORS = (
         required=("domain",),
         non_additive=("domain", "month"),
         basis="children with two or more approved assessments, in the same cell",
-        computed_by=ROLLUP + "domain_score_change",
+        computed_by=COUNTED_BY["domain_score_change"],
         computation=(
             "Per child with 2+ approved Assessments by the month's end: latest score minus "
             "first score per domain; the mean over the cell's children, with their count."
@@ -450,7 +484,7 @@ _INDICATORS = (
         unit=Unit.SERVICES,
         source=Source.TENANT,
         dimensions=("service_type", *CHILD_DIMENSIONS),
-        computed_by=ROLLUP + "services_delivered",
+        computed_by=COUNTED_BY["services_delivered"],
         computation="Interventions whose delivered_on falls in the month.",
     ),
     Indicator(
@@ -462,44 +496,46 @@ _INDICATORS = (
         dimensions=("service_type", *CHILD_DIMENSIONS),
         required=("service_type",),
         non_additive=("service_type", "month"),
-        computed_by=ROLLUP + "children_served",
+        computed_by=COUNTED_BY["children_served"],
         computation="Distinct children with an Intervention of the type in the month.",
     ),
     _referral(
         "referrals_sent",
         _("Referrals sent"),
         _("Referrals sent by partner NGOs in the period."),
-        "ReferralEnvelope rows whose sent_at falls in the month.",
+        "The NGO's outgoing referrals (network.referrals.Referral) whose sent_at falls in the "
+        "month.",
     ),
     _referral(
         "referrals_received",
         _("Referrals received"),
         _("Referrals delivered to the receiving NGO's inbox in the period."),
-        "ReferralEnvelope rows whose delivered_at falls in the month.",
+        "The NGO's incoming referrals whose inbox row was written (created_at) in the month.",
     ),
     _referral(
         "referrals_accepted",
         _("Referrals accepted"),
         _("Referrals the receiving NGO accepted in the period."),
-        "Envelopes whose change to 'accepted' (referral history) falls in the month.",
+        "Incoming referrals whose ReferralEvent 'accepted' (the NGO's answer) falls in the month.",
     ),
     _referral(
         "referrals_declined",
         _("Referrals declined"),
         _("Referrals the receiving NGO declined in the period."),
-        "Envelopes whose change to 'declined' falls in the month.",
+        "Incoming referrals whose ReferralEvent 'declined' falls in the month.",
     ),
     _referral(
         "referrals_completed",
         _("Referrals completed"),
         _("Referrals whose service was completed in the period."),
-        "Envelopes whose change to 'completed' falls in the month.",
+        "Incoming referrals whose ReferralEvent 'completed' falls in the month.",
     ),
     _referral(
         "referrals_overdue",
         _("Referrals overdue"),
         _("Referrals still awaiting an answer after their due date, at the end of the period."),
-        "At the month's end: envelopes in state 'sent' whose due_on is before that day.",
+        "At the month's end: incoming referrals received by then, with response_due_on before "
+        "that day and no answer (an event other than 'sent') by then.",
         non_additive=("month",),
     ),
     Indicator(
@@ -514,7 +550,7 @@ _INDICATORS = (
         kind=Kind.MEDIAN,
         dimensions=CHILD_DIMENSIONS,
         basis="cases whose first service falls in the period, in the same cell",
-        computed_by=ROLLUP + "days_to_first_service",
+        computed_by=COUNTED_BY["days_to_first_service"],
         computation=(
             "Cases whose earliest Intervention.delivered_on falls in the month: the median of "
             "delivered_on minus opened_on (days), with the count of cases."
@@ -530,7 +566,7 @@ _INDICATORS = (
         unit=Unit.FOLLOW_UPS,
         source=Source.TENANT,
         dimensions=("timeliness", "month", "province", "regency", "risk_level", "case_type"),
-        computed_by=ROLLUP + "followups",
+        computed_by=COUNTED_BY["followups"],
         computation=(
             "FollowUps whose due_on falls in the month, by completed_on <= due_on (on time), "
             "completed later (late) or not completed at the month's end (overdue)."
@@ -548,7 +584,7 @@ _INDICATORS = (
         source=Source.PUBLIC,
         dimensions=("month",),
         non_additive=("month",),
-        computed_by=ROLLUP + "children_served_by_several_ngos",
+        computed_by=COUNTED_BY["children_served_by_several_ngos"],
         computation=(
             "Each NGO uploads network.reporting.linkage.child_link_hash of every child with an "
             "open case in the month; hashes found for two or more NGOs of the consortium."
@@ -604,3 +640,18 @@ def age_band(age: int | None) -> str:
     if 15 <= age <= 17:
         return "15_17"
     return "other"
+
+
+def age_band_sql(date_of_birth: str, birth_year: str, on: str) -> str:
+    """`age_band` as an SQL expression over the given columns: the age in completed years on
+    the day `on` (from the date of birth, else the birth year)."""
+    age = (
+        f"(CASE WHEN {date_of_birth} IS NOT NULL"
+        f" THEN extract(year FROM age({on}, {date_of_birth}))::int"
+        f" WHEN {birth_year} IS NOT NULL THEN extract(year FROM {on})::int - {birth_year} END)"
+    )
+    return (
+        f"(CASE WHEN {age} IS NULL THEN '{UNKNOWN}' WHEN {age} BETWEEN 5 AND 11 THEN '5_11'"
+        f" WHEN {age} BETWEEN 12 AND 14 THEN '12_14' WHEN {age} BETWEEN 15 AND 17 THEN '15_17'"
+        " ELSE 'other' END)"
+    )

@@ -96,8 +96,10 @@ def child_link_hash(
     birth_year: int,
     guardian_name: str,
     secret: str | None = None,
+    key: bytes | None = None,
 ) -> str:
-    """The child's keyed hash for the consortium (64 hex digits)."""
+    """The child's keyed hash for the consortium (64 hex digits). `key`: the consortium's
+    `linkage_key`, when the caller hashes many children (it is derived once)."""
     message = "|".join(
         (
             name_normalize(full_name),
@@ -105,4 +107,5 @@ def child_link_hash(
             name_normalize(guardian_name, strip_titles=True),
         )
     ).encode()
-    return hmac.new(linkage_key(consortium_id, secret), message, hashlib.sha256).hexdigest()
+    key = linkage_key(consortium_id, secret) if key is None else key
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
