@@ -83,6 +83,27 @@ def consortium_for_reader(user, consortium_id: int) -> Consortium:
     return consortium
 
 
+def readable_consortia(user) -> QuerySet[Consortium]:
+    """Consortia whose published reports `user` may read: coordinated or funded."""
+    return (coordinated_consortia(user) | funded_consortia(user)).distinct()
+
+
+def consortium_for_reader_request(user, slug: str | None) -> Consortium:
+    """The consortium a reader's request is about (as `consortium_for_request`, for
+    coordinators and funders alike)."""
+    consortia = readable_consortia(user)
+    if slug:
+        consortium = consortia.filter(slug=slug).first()
+        if consortium is None:
+            raise NotFoundError(_("Consortium not found."))
+        return consortium
+    only = list(consortia.order_by("pk")[:2])
+    if len(only) != 1:
+        message = _("Choose the consortium (its slug).")
+        raise ApplicationError(message, fields={"consortium": [message]})
+    return only[0]
+
+
 def ngo_for_coordinator(user, consortium: Consortium, slug: str) -> NGO:
     """A member NGO of `consortium` that `user` coordinates; NotFoundError otherwise."""
     require_coordinator(user, consortium)

@@ -59,3 +59,28 @@ def ngo_summary_refresh(run_key: str | None = None, ngo_id: int | None = None) -
         if ngo_id is None:
             return False
     return refresh(ngo_id=ngo_id) is not None
+
+
+@shared_task(acks_late=True, ignore_result=True, max_retries=2, default_retry_delay=60)
+def reporting_rollup_ngo(ngo_id: int) -> int:
+    """Recount one NGO's indicators into the aggregate table (sent in the public schema; the
+    bridge enters the NGO's schema). Idempotent: a second run writes the same rows. Returns
+    the number of rows, 0 for an NGO that is gone, suspended or not ready."""
+    from network.reporting.rollup import ngo_rollup, ngos_to_roll_up
+
+    ngo = ngos_to_roll_up().filter(pk=ngo_id).first()
+    if ngo is None:
+        return 0
+    return ngo_rollup(ngo=ngo).rows
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def reporting_refresh_all(consortium_id: int | None = None) -> int:
+    """Nightly (beat), or when a coordinator asks: one rollup task per ready, active NGO (of
+    one consortium, or of all). Returns how many were queued."""
+    from network.reporting.rollup import ngos_to_roll_up
+
+    ngo_ids = list(ngos_to_roll_up(consortium_id).values_list("pk", flat=True))
+    for ngo_id in ngo_ids:
+        reporting_rollup_ngo.delay(ngo_id)
+    return len(ngo_ids)

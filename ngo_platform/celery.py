@@ -27,6 +27,11 @@ app.conf.beat_schedule = {
         "task": "network.tasks.referral_outbox_sweep",
         "schedule": 60.0,
     },
+    "reporting-refresh-nightly": {
+        # One rollup per ready, active NGO: the consortium's dashboard reads only their rows.
+        "task": "network.tasks.reporting_refresh_all",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "referral-agreements-expire": {
         "task": "network.tasks.agreements_expire_daily",
         "schedule": crontab(hour=0, minute=10),

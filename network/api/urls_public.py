@@ -3,9 +3,16 @@ and referral metadata of the consortia they coordinate."""
 
 from django.urls import path
 
-from network.api.coordinator import agreements, directory, referrals
+from network.api.coordinator import agreements, directory, referrals, reporting
 
 urlpatterns = [
+    path("indicators/", reporting.IndicatorListView.as_view(), name="api-indicators"),
+    path("aggregates/", reporting.AggregateView.as_view(), name="api-aggregates"),
+    path(
+        "aggregates/refresh/",
+        reporting.AggregateRefreshView.as_view(),
+        name="api-aggregates-refresh",
+    ),
     path(
         "directory/",
         directory.CoordinatorDirectoryListView.as_view(),

@@ -106,3 +106,21 @@ def ngo_rollup(*, ngo: NGO, months: list[dt.date] | None = None) -> Rollup:
             },
         )
         raise
+
+
+def rollups_request(*, actor, consortium) -> int:
+    """A coordinator asks for fresh figures now: one rollup task per ready, active NGO of the
+    consortium, queued when the transaction commits. Returns how many NGOs will be counted."""
+    from network.access import require_coordinator
+    from network.tasks import reporting_rollup_ngo
+
+    require_coordinator(actor, consortium)
+    ngo_ids = list(ngos_to_roll_up(consortium.pk).values_list("pk", flat=True))
+
+    def enqueue() -> None:
+        for ngo_id in ngo_ids:
+            reporting_rollup_ngo.delay(ngo_id)
+
+    transaction.on_commit(enqueue)
+    logger.info("rollup of %d NGOs of %s requested by %s", len(ngo_ids), consortium.slug, actor)
+    return len(ngo_ids)

@@ -367,3 +367,31 @@ def test_rows_belong_to_their_ngo_only(fixture_a, ngo_b):
     assert set(AggregateCell.objects.values_list("consortium_id", flat=True)) == {
         fixture_a.consortium_id
     }
+
+
+def test_a_child_served_by_two_ngos_is_counted_without_a_name(ngo_a, ngo_b, team_a, team_b):
+    """Soetjipto (NGO A) and Sucipto (NGO B), both born 2012, guardian "Ibu Sri Wahyuni" /
+    "Sri Wahyuni": one child in two NGOs in November; a different child is not counted."""
+    from network.reporting import selectors
+
+    for ngo, team, names in (
+        (ngo_a, team_a, ("Soetjipto", "Ibu Sri Wahyuni", "Ani")),
+        (ngo_b, team_b, ("Sucipto", "Sri Wahyuni", "Budi")),
+    ):
+        worker = team["worker"].user
+        with schema_context(ngo.ngo.schema_name):
+            household = Household.objects.create(
+                guardian_name=names[1], guardian_relationship="ibu", village="Tanjung Mas"
+            )
+            for index, name in enumerate((names[0], names[2])):
+                child = _child(name, "male", birth_year=2012, household=household, worker=worker)
+                _case(f"L-{ngo.ngo.pk}-{index}", child, "child_labour", "2026-11-03", worker=worker)
+        connection.set_schema_to_public()
+        rollup.ngo_rollup(ngo=ngo.ngo, months=MONTHS)
+    query = selectors.Query(
+        indicator="children_served_by_several_ngos", group_by=("month",), first=SEP, last=NOV
+    )
+    assert selectors.inner_counts(query, ngo_a.ngo.consortium_id)[0] == {("2026-11",): 1}
+    stored = set(LinkageHash.objects.values_list("hash", flat=True))
+    assert len(stored) == 3  # the shared child once, Ani and Budi
+    assert not any(name in value for value in stored for name in ("Sucipto", "sucipto"))
