@@ -38,7 +38,7 @@ from faker import Faker
 from core import clock
 from demo.network import seed_network
 from tenants.db import connection
-from tenants.models import NGO, Consortium
+from tenants.models import NGO, Consortium, ConsortiumMembership
 from tenants.services import consortium_create, host_for, ngo_provision
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ DEMO_PASSWORD = "terpadu-demo-2026"  # noqa: S105 - printed demo login, DEBUG on
 CONSORTIUM_SLUG = "pusat-kajian"
 OPERATOR_USERNAME = "operator@terpadu.test"
 COORDINATOR_USERNAME = "koordinator@terpadu.test"
+FUNDER_USERNAME = "donor@terpadu.test"
 CHILDREN_PER_NGO = 50
 FOLLOWUP_DAYS = 30
 
@@ -204,6 +205,15 @@ def demo_logins(port: int = 8000) -> list[DemoLogin]:
             DEMO_PASSWORD,
         ),
     ]
+    if get_user_model().objects.filter(username=FUNDER_USERNAME, is_active=True).exists():
+        logins.append(
+            DemoLogin(
+                "funder (reports only)",
+                _url(settings.BASE_DOMAIN, port),
+                FUNDER_USERNAME,
+                DEMO_PASSWORD,
+            )
+        )
     wanted = [("admin", "NGO admin")] + [(local, label) for local, _, label in STAFF]
     for ngo in NGO.objects.filter(slug__in=NGO_SLUGS, is_ready=True).order_by("slug"):
         url = _url(host_for(ngo.slug), port)
@@ -259,6 +269,12 @@ def seed_consortium(*, children_per_ngo: int = CHILDREN_PER_NGO) -> bool:
             user_model.objects.create_superuser(
                 username=OPERATOR_USERNAME, email=OPERATOR_USERNAME, password=DEMO_PASSWORD
             )
+        funder = user_model.objects.create_user(
+            username=FUNDER_USERNAME, email=FUNDER_USERNAME, password=DEMO_PASSWORD
+        )
+        ConsortiumMembership.objects.create(
+            consortium=consortium, user=funder, role=ConsortiumMembership.Role.FUNDER
+        )
         ngos = []
         for demo in DEMO_NGOS:
             province = regions.province(demo.province_code)
@@ -289,6 +305,11 @@ def seed_consortium(*, children_per_ngo: int = CHILDREN_PER_NGO) -> bool:
         for ngo in ngos:
             network_services.partner_agency_ensure(ngo=ngo)
             network_services.ngo_summary_refresh(ngo_id=ngo.pk)
+        # The consortium's reports: each NGO's indicators counted, as the nightly task does.
+        from network.reporting.rollup import ngo_rollup
+
+        for ngo in ngos:
+            ngo_rollup(ngo=ngo)
     return True
 
 
@@ -309,7 +330,7 @@ class _AheadPasswordHasher(PBKDF2PasswordHasher):
 
 
 # Passwords the seeding sets: operator, coordinator, and per NGO its admin and STAFF.
-_PASSWORDS_SET = 2 + len(DEMO_NGOS) * (1 + len(STAFF))
+_PASSWORDS_SET = 3 + len(DEMO_NGOS) * (1 + len(STAFF))
 
 
 @contextmanager

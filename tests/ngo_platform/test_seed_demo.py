@@ -266,7 +266,8 @@ def test_logins_are_listed_by_ngo_and_a_second_run_creates_nothing(demo):
         for local in ("admin", *(local for local, _, _ in STAFF)):
             assert staff_username(local, slug) in usernames
     groups = [login.group for login in logins]
-    assert groups[:2] == ["Platform", "Platform"]
+    assert groups[:3] == ["Platform", "Platform", "Platform"]  # operator, coordinator, funder
+    assert "donor@terpadu.test" in usernames
     assert len(set(groups)) == 1 + len(NGO_SLUGS)
 
     def counts():
@@ -445,3 +446,30 @@ def test_a_demo_worker_can_refer_a_child_to_another_demo_ngo(demo):
         assert outbox_drain() == 1
     with schema_context(second.schema_name):
         assert Referral.objects.get(uuid=referral.uuid).state == "sent"
+
+
+def test_the_reports_are_counted_on_first_start(demo):
+    """seed_demo rolls every demo NGO up: the coordinator's and the funder's report API has
+    figures at once, suppressed, without a tenant schema."""
+    from network.reporting.audit import audit_table
+    from network.reporting.models import AggregateCell, Rollup
+    from tests.network.conftest import public_client
+
+    connection.set_schema_to_public()
+    demo_ngos = NGO.objects.filter(slug__in=NGO_SLUGS)
+    assert Rollup.objects.filter(ngo__in=demo_ngos, status=Rollup.Status.OK).count() == len(
+        NGO_SLUGS
+    )
+    assert AggregateCell.objects.filter(ngo__in=demo_ngos).exists()
+    user_model = get_user_model()
+    for username in ("koordinator@terpadu.test", "donor@terpadu.test"):
+        client = public_client(user_model.objects.get(username=username))
+        response = client.get(
+            "/api/v1/aggregates/",
+            {"indicator": "active_cases", "group_by": "sex", "consortium": "pusat-kajian"},
+        )
+        assert response.status_code == 200, response.content
+        table = response.json()
+        total = next(cell for cell in table["cells"] if cell["sex"] is None)
+        assert total["value"] and total["value"] >= 5
+        assert audit_table(table).ok
