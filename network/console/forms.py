@@ -213,3 +213,91 @@ class DirectorySearchForm(forms.Form):
     )
     region = forms.ChoiceField(label=_("Region"), required=False, choices=region_filter_choices)
     search = forms.CharField(label=_("Name"), required=False, max_length=100)
+
+
+class ReportFilterForm(forms.Form):
+    """The dashboard's filters (GET): period, NGO, region, sex, age band, standard."""
+
+    period_from = forms.CharField(
+        label=_("From (month)"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-01"}),
+    )
+    period_to = forms.CharField(
+        label=_("To (month)"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-12"}),
+    )
+    ngo = forms.ChoiceField(label=_("NGO"), required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    sex = forms.ChoiceField(label=_("Sex"), required=False)
+    age_band = forms.ChoiceField(label=_("Age band"), required=False)
+    standard = forms.ChoiceField(
+        label=_("Child-labour rules"),
+        required=False,
+        choices=[
+            ("ilo", _("ILO (international statistics)")),
+            ("bps", _("BPS (Statistics Indonesia)")),
+        ],
+    )
+
+    def __init__(self, *args, consortium, **kwargs):
+        from network.reporting.indicators import AGE_BANDS, DIMENSIONS
+        from tenants.models import NGO
+
+        super().__init__(*args, **kwargs)
+        anything = [("", _("All"))]
+        self.fields["ngo"].choices = anything + list(
+            NGO.objects.filter(consortium=consortium, is_template=False)
+            .exclude(schema_name="public")
+            .order_by("name")
+            .values_list("slug", "name")
+        )
+        self.fields["province"].choices = anything + province_choices()
+        self.fields["sex"].choices = anything + [
+            (value.code, value.name) for value in DIMENSIONS["sex"].values or ()
+        ]
+        self.fields["age_band"].choices = anything + [(v.code, v.name) for v in AGE_BANDS]
+
+    def filters(self):
+        """The dashboard's Filters; a field error for a month that is not YYYY-MM or a period
+        that ends before it starts."""
+        from core.errors import ApplicationError
+        from network.reporting import dashboard, selectors
+        from network.reporting.rollup import months_back
+
+        data = self.cleaned_data
+        default = dashboard.default_filters()
+        try:
+            last = (
+                selectors.month_parse(data["period_to"], field_name="period_to")
+                if data.get("period_to")
+                else default.last
+            )
+            first = (
+                selectors.month_parse(data["period_from"], field_name="period_from")
+                if data.get("period_from")
+                else months_back(last, 12)[0]
+            )
+        except ApplicationError as error:
+            for name, messages in (error.fields or {}).items():
+                for message in messages:
+                    self.add_error(name, message)
+            return None
+        if first > last:
+            self.add_error("period_to", _("The period ends before it starts."))
+            return None
+        ngo_ids: tuple[int, ...] = ()
+        if data.get("ngo"):
+            from tenants.models import NGO
+
+            ngo_ids = tuple(NGO.objects.filter(slug=data["ngo"]).values_list("pk", flat=True))
+        return dashboard.Filters(
+            first=first,
+            last=last,
+            ngo_ids=ngo_ids,
+            province=data.get("province") or "",
+            sex=data.get("sex") or "",
+            age_band=data.get("age_band") or "",
+            standard=data.get("standard") or "ilo",
+        )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from network.console import views
+from network.console import reports, views
 
 app_name = "console"
 
@@ -11,7 +11,10 @@ CONSORTIUM = "<int:consortium_id>/"
 urlpatterns = [
     path("", views.console_index, name="index"),
     path(CONSORTIUM, views.home, name="home"),
-    path(CONSORTIUM + "reports/", views.reports, name="reports"),
+    path(CONSORTIUM + "reports/", reports.dashboard_page, name="reports"),
+    path(CONSORTIUM + "reports/export.<str:fmt>", reports.export, name="reports-export"),
+    path(CONSORTIUM + "reports/print/", reports.funder_report, name="reports-print"),
+    path(CONSORTIUM + "reports/refresh/", reports.refresh, name="reports-refresh"),
     path(CONSORTIUM + "ngos/", views.members, name="members"),
     path(CONSORTIUM + "ngos/new/", views.onboard, name="onboard"),
     path(CONSORTIUM + "ngos/new/<uuid:token>/", views.onboarded, name="onboarded"),

@@ -132,14 +132,6 @@ def home(request, consortium):
     return _render(request, "home.html", consortium, {"counts": counts}, section="home")
 
 
-@login_required
-@_guarded
-def reports(request, consortium_id: int):
-    """Funders and readers see only what the reporting will publish: for now, a placeholder."""
-    consortium = access.consortium_for_reader(request.user, consortium_id)
-    return _render(request, "reports.html", consortium, section="reports")
-
-
 # --- Member NGOs --------------------------------------------------------------------------------
 
 

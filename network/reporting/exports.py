@@ -6,6 +6,7 @@ written as "< k" with the suppressed column true, never its number.
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,9 +19,11 @@ from network.reporting.suppression import cell_display
 from network.reporting.tables import published_parse
 
 
-def _value_label(dimension: str, value: object) -> str:
+def _value_label(dimension: str, value: object, labels: Mapping | None = None) -> str:
     if value is None:
         return _("All")
+    if labels and value in labels.get(dimension, {}):
+        return str(labels[dimension][value])
     definition = DIMENSIONS.get(dimension)
     for known in (definition.values or ()) if definition else ():
         if known.code == value:
@@ -28,13 +31,17 @@ def _value_label(dimension: str, value: object) -> str:
     return str(value)
 
 
-def table_rows(table: Mapping[str, Any]) -> list[list[object]]:
+def table_rows(
+    table: Mapping[str, Any], labels: Mapping[str, Mapping] | None = None
+) -> list[list[object]]:
     """A header row, then one row per cell: dimension labels, the value (a number, or "< k"
-    when suppressed) and whether it is suppressed."""
+    when suppressed) and whether it is suppressed. `labels`: names of values the registry does
+    not know (an NGO's slug, an agency's UUID)."""
     parsed = published_parse(table)
     group_by = parsed.shape.group_by
     header: list[object] = [
-        str(DIMENSIONS[name].name) if name in DIMENSIONS else name for name in group_by
+        str(DIMENSIONS[name].name) if name in DIMENSIONS else _pseudo_names().get(name, name)
+        for name in group_by
     ]
     rows: list[list[object]] = [[*header, _("Value"), _("Suppressed")]]
     for key in parsed.shape.keys():
@@ -42,25 +49,78 @@ def table_rows(table: Mapping[str, Any]) -> list[list[object]]:
         shown: object = cell.value
         if cell.suppressed:
             shown = cell_display({"value": None, "suppressed": True}, parsed.threshold)
-        labels: list[object] = [
-            _value_label(name, value) for name, value in zip(group_by, key, strict=True)
+        names: list[object] = [
+            _value_label(name, value, labels) for name, value in zip(group_by, key, strict=True)
         ]
-        rows.append([*labels, shown, cell.suppressed])
+        rows.append([*names, shown, cell.suppressed])
     return rows
 
 
-def tables_xlsx(tables: Sequence[Mapping[str, Any]]) -> bytes:
-    """An Excel workbook with one sheet per published table, titled by its indicator."""
+def _pseudo_names() -> dict[str, str]:
+    """Headings of columns that are not registry dimensions, in the reader's language."""
+    return {"ngo": _("NGO"), "from_agency": _("From"), "to_agency": _("To")}
+
+
+def tables_xlsx(
+    tables: Sequence[Mapping[str, Any]],
+    *,
+    header: Sequence[tuple[str, str]] = (),
+    labels: Sequence[Mapping[str, Mapping] | None] = (),
+    titles: Sequence[str] = (),
+) -> bytes:
+    """An Excel workbook with one sheet per published table, titled by its indicator (or
+    `titles`), each starting with the `header` lines (period, threshold, standard, when)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for index, table in enumerate(tables, start=1):
         indicator = INDICATORS.get(table["indicator"])
         title = str(indicator.name) if indicator else str(table["indicator"])
+        if index <= len(titles):
+            title = titles[index - 1]
         # Excel sheet titles: at most 31 characters, none of []:*?/\ and unique.
         safe = "".join(char for char in title if char not in "[]:*?/\\")[:27]
         sheet = workbook.create_sheet(f"{index} {safe}"[:31])
-        for row in table_rows(table):
+        if header:
+            sheet.append([title])
+            for name, value in header:
+                sheet.append([name, value])
+            sheet.append([])
+        if not table.get("cells"):
+            sheet.append([_("Nothing to show for this period.")])
+            continue
+        for row in table_rows(table, labels[index - 1] if index <= len(labels) else None):
             sheet.append(row)
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+def table_csv(
+    table: Mapping[str, Any],
+    *,
+    header: Sequence[tuple[str, str]] = (),
+    labels: Mapping[str, Mapping] | None = None,
+    title: str = "",
+) -> str:
+    """One published table as CSV: the header lines, a blank line, then `table_rows`."""
+    output = io.StringIO()
+    writer = csv.writer(output)
+    if title:
+        writer.writerow([title])
+    for name, value in header:
+        writer.writerow([name, value])
+    if header or title:
+        writer.writerow([])
+    if not table.get("cells"):
+        writer.writerow([_("Nothing to show for this period.")])
+        return output.getvalue()
+    for row in table_rows(table, labels):
+        writer.writerow([_csv_safe(value) for value in row])
+    return output.getvalue()
+
+
+def _csv_safe(value: object) -> object:
+    """A label a spreadsheet would run as a formula (=, +, -, @ first) is quoted with '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

@@ -605,8 +605,12 @@ def indicator_get(code: str) -> Indicator:
         ) from None
 
 
-def group_by_check(indicator: Indicator, group_by: Sequence[str]) -> tuple[str, ...]:
-    """`group_by` if a table of `indicator` may be grouped so; ApplicationError otherwise."""
+def group_by_check(
+    indicator: Indicator, group_by: Sequence[str], fixed: Sequence[str] = ()
+) -> tuple[str, ...]:
+    """`group_by` if a table of `indicator` may be grouped so; ApplicationError otherwise.
+    `fixed`: dimensions the table is filtered on (one value), which a required dimension may
+    be instead of grouped by."""
     problems = []
     if not 1 <= len(group_by) <= MAX_DIMENSIONS:
         problems.append(gettext("Group by 1 to %(count)d dimensions.") % {"count": MAX_DIMENSIONS})
@@ -619,7 +623,7 @@ def group_by_check(indicator: Indicator, group_by: Sequence[str]) -> tuple[str, 
                 % {"indicator": indicator.code, "dimension": code}
             )
     for code in indicator.required:
-        if code not in group_by:
+        if code not in group_by and code not in fixed:
             problems.append(
                 gettext("%(indicator)s is always grouped by %(dimension)s.")
                 % {"indicator": indicator.code, "dimension": code}

@@ -18,14 +18,16 @@ def table_publish(
     counts: Mapping[Key, int],
     threshold: int = DEFAULT_THRESHOLD,
     rounding: int | None = None,
+    fixed: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The published table of an indicator's inner counts grouped by `group_by`.
+    """The published table of an indicator's inner counts grouped by `group_by` (`fixed`: the
+    dimensions the counts were filtered on, one value each).
 
     A dimension with a fixed list of values (sex, age band, status, ...) gets every value, zero
     or not; an open one (month, province, regency) the values present in `counts`.
     """
     definition = indicator_get(indicator)
-    group_by = group_by_check(definition, group_by)
+    group_by = group_by_check(definition, group_by, fixed)
     categories = _categories(group_by, [(group_by, counts)])
     return suppress(
         counts,
@@ -44,17 +46,24 @@ def tables_publish(
     tables: Sequence[tuple[Sequence[str], Mapping[Key, int]]],
     threshold: int = DEFAULT_THRESHOLD,
     rounding: int | None = None,
+    fixed: Sequence[str] = (),
+    values: Mapping[str, Sequence[Value]] | None = None,
 ) -> list[dict[str, Any]]:
     """Several tables of an indicator shown together (a page, an export), each given as
-    (group_by, inner counts): suppressed as a set, so that no table shows what another hides."""
+    (group_by, inner counts): suppressed as a set, so that no table shows what another hides.
+    `values`: values an open dimension must list even without counts (the period's months)."""
     definition = indicator_get(indicator)
-    checked = [(group_by_check(definition, group_by), counts) for group_by, counts in tables]
+    checked = [(group_by_check(definition, group_by, fixed), counts) for group_by, counts in tables]
     codes = sorted({code for group_by, _ in checked for code in group_by})
+    categories = _categories(codes, checked)
+    for code, listed in (values or {}).items():
+        if code in categories:  # e.g. every month of a period, counts or not
+            categories[code] = sorted(set(categories[code]) | set(listed), key=str)
     return suppress_linked(
         checked,
         indicator=indicator,
         threshold=threshold,
-        categories=_categories(codes, checked),
+        categories=categories,
         non_additive=[code for code in codes if code in definition.non_additive],
         rounding=rounding,
     )

@@ -61,7 +61,7 @@ class Query:
 
     def __post_init__(self) -> None:
         definition = indicator_get(self.indicator)
-        group_by_check(definition, self.group_by)
+        group_by_check(definition, self.group_by, fixed=tuple(self.filters))
         if self.first > self.last:
             message = gettext("The period ends before it starts.")
             raise ApplicationError(message, code="invalid_period", fields={"period_to": [message]})
@@ -213,6 +213,7 @@ def consortium_table(*, consortium: Consortium, query: Query) -> dict[str, Any]:
         counts=counts,
         threshold=consortium.suppression_threshold,
         rounding=consortium.rounding_base,
+        fixed=tuple(query.filters),
     )
     if query.definition.kind != Kind.COUNT:
         exact = _merge(list(query.group_by), counts, lambda a, b: (a or 0) + b)

@@ -133,17 +133,19 @@ def test_the_landing_page_sends_a_coordinator_to_their_consortium(network, clien
     assert clients["anonymous"].get("/").status_code == 200
 
 
-def test_the_funder_sees_only_the_reports_placeholder(network, clients):
-    """A funder lands on the reports page: no member list, no directory, no referrals link."""
+def test_the_funder_sees_only_the_reports(network, clients):
+    """A funder lands on the reports page: published figures (the per-NGO comparison names the
+    NGOs), but no member list, directory or referral links, and no rollup controls."""
     response = clients["funder"].get("/console/")
     reports = f"/console/{network.consortium.pk}/reports/"
     assert response["Location"] == reports
     page = clients["funder"].get(reports)
     assert page.status_code == 200
     text = page.content.decode()
-    assert "reports will be published here" in text
-    for hidden in ("Yayasan Anak Sejahtera", "Puskesmas", "/ngos/", "/directory/", "/referrals/"):
+    assert "Active cases at the end of each month" in text
+    for hidden in ("Puskesmas", "/ngos/", "/directory/", "/referrals/", "/reports/refresh/"):
         assert hidden not in text
+    assert "When each NGO was counted" not in text
     # Another consortium's funder-less reader: 404.
     assert clients["outsider"].get(reports).status_code == 404
     assert clients["coordinator"].get(reports).status_code == 200
