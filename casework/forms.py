@@ -136,11 +136,19 @@ class ChildEditForm(ChildForm):
     confirm_not_duplicate = forms.BooleanField(
         label=_("I checked: this is not the same child as the ones listed"), required=False
     )
+    # The record's version when the form was opened (services.child_version).
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["case_type"]
         self.fields["nik"].label = _("New NIK (empty: keep the one on record)")
+
+
+class VersionForm(forms.Form):
+    """The household's version when its edit page was opened (services.household_version)."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 class HouseholdForm(RuleChecked, forms.Form):
@@ -310,6 +318,7 @@ class PlanForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
     submit = forms.BooleanField(label=_("Send to the supervisor for approval"), required=False)
 
 

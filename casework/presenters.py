@@ -39,6 +39,7 @@ OBJECT_MODELS: dict[str, tuple[type[models.Model], ...]] = {
 # Labels for audited fields whose model gives no translated verbose name (the models' own
 # verbose names win wherever they exist).
 FIELD_LABELS = {
+    "members": gettext_lazy("household members (number)"),
     "assigned_worker": gettext_lazy("assigned worker"),
     "shared_with": gettext_lazy("shared with"),
     "status": gettext_lazy("status"),
@@ -221,10 +222,15 @@ def _model_field(object_type: str, name: str) -> models.Field | None:
     for model in _models_for(object_type):
         for candidate in (name, name.removesuffix("_id")):
             try:
-                # changed_fields name concrete fields (core.audit.snapshot).
-                return model._meta.get_field(candidate)  # type: ignore[return-value]
+                found = model._meta.get_field(candidate)
             except FieldDoesNotExist:
                 continue
+            # changed_fields name concrete fields (core.audit.snapshot), and a service may add
+            # a summary of related rows ("members": [before, after] counts): a reverse
+            # relation has no verbose name, so it is labelled from FIELD_LABELS.
+            if isinstance(found, models.Field):
+                return found
+            return None
     return None
 
 

@@ -388,11 +388,14 @@ def audit_events(
     action: str | None = None,
     object_type: str | None = None,
     case_id: int | None = None,
+    case_reference: str | None = None,
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[AuditEvent]:
     """Audit events for admins, filtered: `actor_username` is one account exactly,
-    `actor_search` any part of a username (either case); the object type ignores case."""
+    `actor_search` any part of a username (either case); the object type ignores case;
+    `case_reference` is a case's reference as people write it ("2026-00053", either case) or
+    its number; one that names no case matches nothing."""
     require(actor, Capability.VIEW_AUDIT)
     queryset = AuditEvent.objects.all()
     if actor_username:
@@ -405,6 +408,12 @@ def audit_events(
         queryset = queryset.filter(object_type__iexact=object_type.strip())
     if case_id:
         queryset = queryset.filter(case_id=case_id)
+    if case_reference and case_reference.strip():
+        wanted = case_reference.strip()
+        ids = list(Case.objects.filter(reference__iexact=wanted).values_list("pk", flat=True))
+        if not ids and wanted.isdigit() and len(wanted) < 19:
+            ids = [int(wanted)]
+        queryset = queryset.filter(case_id__in=ids)
     if since:
         queryset = queryset.filter(at__date__gte=since)
     if until:

@@ -25,7 +25,9 @@ from casework.services.children import (
     HouseholdInput,
     child_register,
     child_update,
+    child_version,
     household_update,
+    household_version,
     normalize_name,
 )
 from casework.services.consents import (
@@ -57,7 +59,7 @@ from casework.services.notifications import (
     notify_returned,
 )
 from casework.services.periodic import followups_mark_overdue, task_run_record
-from casework.services.plans import goal_mark_achieved, plan_review, plan_save
+from casework.services.plans import goal_mark_achieved, plan_review, plan_save, plan_version
 from casework.services.staff import (
     own_language_set,
     own_password_changed,
@@ -85,6 +87,7 @@ __all__ = [
     "notify_returned",
     "notification_send",
     "household_update",
+    "household_version",
     "assessment_resubmit",
     "ACTIVE_STATUSES",
     "ASSESSMENT_INPUT_FIELDS",
@@ -111,6 +114,7 @@ __all__ = [
     "child_has_active_consent",
     "child_register",
     "child_update",
+    "child_version",
     "consent_carry_over",
     "consent_reconfirm",
     "consent_record",
@@ -129,6 +133,7 @@ __all__ = [
     "notification_mark_read",
     "plan_review",
     "plan_save",
+    "plan_version",
     "own_language_set",
     "own_password_changed",
     "staff_create",

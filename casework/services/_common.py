@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -12,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from casework.access import Capability, can, case_holders, role_of
 from casework.models import Case
-from core.errors import ApplicationError, PermissionDeniedError
+from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 
 NIK_RE = re.compile(r"[0-9]{16}")  # ASCII digits only: \d also matches "３" or "٣"
 
@@ -58,3 +61,24 @@ def _full_clean(instance: models.Model, exclude: list[str] | None = None) -> Non
         instance.full_clean(exclude=exclude)
     except ValidationError as error:
         raise ApplicationError(_("Some fields are not valid."), fields=error.message_dict) from None
+
+
+def record_version(*parts: Any) -> str:
+    """A short fingerprint of records as they are now (their field values): a form carries it
+    from the moment it was opened, and a save whose fingerprint no longer matches would
+    overwrite someone else's change made in between."""
+    encoded = json.dumps(parts, default=str, sort_keys=True).encode()
+    return hashlib.sha256(encoded).hexdigest()[:20]
+
+
+def version_check(expected: str | None, current: str) -> None:
+    """ConflictError (409, a message for the whole form) when a form opened on an earlier
+    version of the record is saved: nothing is written, and the person sees why."""
+    if expected and expected != current:
+        raise ConflictError(
+            _(
+                "Someone else saved changes to this record after you opened it. Nothing was "
+                "saved: open it again to see the current details, then make your change."
+            ),
+            code="edit_conflict",
+        )

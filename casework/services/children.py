@@ -25,7 +25,13 @@ from casework.models import (
     Child,
     Household,
 )
-from casework.services._common import _case_worker_or_error, _full_clean, _invalid
+from casework.services._common import (
+    _case_worker_or_error,
+    _full_clean,
+    _invalid,
+    record_version,
+    version_check,
+)
 from casework.services.consents import ConsentInput, consent_record
 from casework.services.states import Status, _ensure_open
 from core import clock
@@ -247,11 +253,30 @@ def child_register(
 
 
 @transaction.atomic
-def child_update(*, actor: User, case_id: int, **values: Any) -> Child:
-    """Correct a child's identifying details (through a case the actor may edit)."""
+def child_version(child: Child) -> str:
+    """The child record's version, as `child_update(expected_version=...)` checks it."""
+    return record_version(snapshot(child))
+
+
+def household_version(household: Household) -> str:
+    """The household's version, its members included (`household_update` checks it)."""
+    members = [
+        {name: getattr(member, name) for name in MEMBER_FIELDS}
+        for member in household.members.order_by("id")
+    ]
+    return record_version(snapshot(household), members)
+
+
+def child_update(
+    *, actor: User, case_id: int, expected_version: str | None = None, **values: Any
+) -> Child:
+    """Correct a child's identifying details (through a case the actor may edit). With
+    `expected_version` (what the form was opened on), a change saved in between is a
+    ConflictError instead of being overwritten."""
     case = case_for_editing(actor, case_id)
     _ensure_open(case)
     child = Child.objects.select_for_update().get(pk=case.child_id)
+    version_check(expected_version, child_version(child))
     before = snapshot(child)
     for name in ("full_name", "known_as", "sex", "school_status", "last_grade"):
         if name in values:
@@ -311,10 +336,12 @@ def household_update(
     case_id: int,
     data: HouseholdInput,
     members: list[dict[str, Any]] | None = None,
+    expected_version: str | None = None,
 ) -> Household:
     """Correct the household of a case's child: guardian, income, address and (when given)
     the list of members, which replaces the previous one. The child's open cases take the new
-    province and regency (lists and reports filter on them)."""
+    province and regency (lists and reports filter on them). `expected_version`: as for
+    `child_update`."""
     from casework.models import HouseholdMember
 
     case = case_for_editing(actor, case_id)
@@ -327,6 +354,7 @@ def household_update(
     )
     if household is None:
         raise _invalid("guardian_name", _("This child has no household record."))
+    version_check(expected_version, household_version(household))
     before = snapshot(household)
     built = _household_build(data)
     for name in HOUSEHOLD_FIELDS:

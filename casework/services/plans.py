@@ -24,7 +24,12 @@ from casework.models import (
     PlanGoal,
     PlannedService,
 )
-from casework.services._common import _case_worker_or_error, _invalid
+from casework.services._common import (
+    _case_worker_or_error,
+    _invalid,
+    record_version,
+    version_check,
+)
 from casework.services.consents import _ensure_consented
 from casework.services.notifications import notify_returned
 from casework.services.states import Status, _ensure_open, _transition
@@ -32,9 +37,26 @@ from core.audit import AuditAction, changes, snapshot
 from core.errors import ApplicationError, InvalidTransitionError, NotFoundError
 
 
+def plan_version(plan: CasePlan | None) -> str:
+    """The plan's version, its goals included (`plan_save(expected_version=...)` checks it);
+    a case without a plan has the version of "no plan"."""
+    if plan is None or plan.pk is None:
+        return record_version(None)
+    goals = list(
+        plan.goals.order_by("id").values("id", "description", "target_date", "achieved_on")
+    )
+    return record_version(plan.summary, plan.status, plan.version, goals)
+
+
 @transaction.atomic
 def plan_save(
-    *, actor: User, case_id: int, summary: str, goals: list[dict[str, Any]], submit: bool
+    *,
+    actor: User,
+    case_id: int,
+    summary: str,
+    goals: list[dict[str, Any]],
+    submit: bool,
+    expected_version: str | None = None,
 ) -> CasePlan:
     """Write the case plan (goals with planned services), replacing the previous draft;
     `submit` sends it for supervisor approval, which needs an approved assessment (a draft
@@ -50,6 +72,8 @@ def plan_save(
         )
     if submit and not goals:
         raise _invalid("goals", _("A plan needs at least one goal."))
+    current = CasePlan.objects.select_for_update().filter(case=case).first()
+    version_check(expected_version, plan_version(current))
     plan, created = CasePlan.objects.select_for_update().get_or_create(case=case)
     if plan.status == CasePlan.Status.SUBMITTED:
         raise _invalid("status", _("The plan is awaiting approval; it cannot be changed now."))

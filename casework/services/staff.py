@@ -49,6 +49,16 @@ def staff_create(
         raise _invalid("username", _("This field is required."))
     if user_model.objects.filter(username=username).exists():
         raise _invalid("username", _("A staff account with this username already exists."))
+    email = (email or "").strip()
+    # A password reset goes to every account with the address: one address, one account.
+    if email and user_model.objects.filter(email__iexact=email).exists():
+        raise _invalid("email", _("Another staff account already uses this e-mail address."))
+    if (
+        "@" in username
+        and username != email.lower()
+        and (user_model.objects.filter(email__iexact=username).exists())
+    ):
+        raise _invalid("username", _("Another staff account already uses this e-mail address."))
     user = user_model(username=username, email=email, first_name=first_name, last_name=last_name)
     try:
         validate_password(password, user=user)

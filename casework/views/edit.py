@@ -45,6 +45,7 @@ def child_edit(request, case_id: int):
         if form.is_valid():
             data = form.cleaned_data
             values: dict[str, Any] = {name: data.get(name) for name in CHILD_FIELDS}
+            values["expected_version"] = data.get("version") or None
             values["known_as"] = values["known_as"] or ""
             if values["date_of_birth"] is None and values["birth_year"] is None:
                 values.pop("date_of_birth")
@@ -86,6 +87,7 @@ def child_edit(request, case_id: int):
         form = forms.ChildEditForm(
             initial={name: getattr(child, name) for name in CHILD_FIELDS}
             | {"birth_year": None if child.date_of_birth else child.birth_year}
+            | {"version": services.child_version(child)}
         )
     return _render(
         request,
@@ -107,6 +109,7 @@ def household_edit(request, case_id: int):
     status = 200
     if request.method == "POST":
         form = forms.HouseholdForm(request.POST)
+        version = forms.VersionForm(request.POST)
         members = forms.HouseholdMemberFormSet(request.POST, prefix="members")
         if "add_member" in request.POST:
             form = forms.HouseholdForm(initial=typed(form))
@@ -125,6 +128,10 @@ def household_edit(request, case_id: int):
                     case_id=case_id,
                     data=services.HouseholdInput(**form.cleaned_data),
                     members=rows,
+                    expected_version=(
+                        version.cleaned_data.get("version") if version.is_valid() else None
+                    )
+                    or None,
                 )
             except ApplicationError as error:
                 _apply_or_raise(form, error)
@@ -137,6 +144,7 @@ def household_edit(request, case_id: int):
     else:
         initial = {name: getattr(household, name) for name in services.HOUSEHOLD_FIELDS}
         form = forms.HouseholdForm(initial=initial)
+        version = forms.VersionForm(initial={"version": services.household_version(household)})
         members = forms.HouseholdMemberFormSet(
             prefix="members",
             initial=[
@@ -152,6 +160,12 @@ def household_edit(request, case_id: int):
     return _render(
         request,
         "casework/household_edit.html",
-        {"case": case, "form": form, "members": members, "title": _("Edit the household")},
+        {
+            "case": case,
+            "form": form,
+            "version": version,
+            "members": members,
+            "title": _("Edit the household"),
+        },
         status=status,
     )

@@ -96,7 +96,7 @@ def audit(request):
         actor_search=params.get("actor") or None,
         action=params.get("action") or None,
         object_type=params.get("object_type") or None,
-        case_id=int(params["case"]) if params.get("case", "").isdigit() else None,
+        case_reference=params.get("case") or None,
     )
     page = Paginator(events, 50).get_page(params.get("page"))
     return _render(

@@ -13,6 +13,8 @@ from casework.views._base import _render, staff_required, typed
 from casework.views.case import _case_form_view
 from core.errors import ApplicationError
 
+MAX_NEW_GOALS = 20
+
 
 @staff_required
 @require_http_methods(["GET", "POST"])
@@ -66,6 +68,7 @@ def plan_edit(request, case_id: int):
                     summary=form.cleaned_data["summary"],
                     goals=goals,
                     submit=form.cleaned_data["submit"],
+                    expected_version=form.cleaned_data.get("version") or None,
                 )
             except ApplicationError as error:
                 forms.apply_plan_error(form, goal_forms, error)
@@ -93,12 +96,18 @@ def plan_edit(request, case_id: int):
                     }
                 )
         extra = request.GET.get("goals")
-        count = max(len(initial_goals), int(extra) if extra and extra.isdigit() else 1)
+        asked = int(extra) if extra and extra.isdigit() and len(extra) < 3 else 1
+        count = max(len(initial_goals), min(asked, MAX_NEW_GOALS))
         initial_goals += [
             {"responsible_worker": case.assigned_worker_id}
             for _ in range(count - len(initial_goals))
         ]
-        form = forms.PlanForm(initial={"summary": plan.summary if plan else ""})
+        form = forms.PlanForm(
+            initial={
+                "summary": plan.summary if plan else "",
+                "version": services.plan_version(plan),
+            }
+        )
         formset = forms.PlanGoalFormSet(
             prefix="goals", initial=initial_goals, form_kwargs=goal_kwargs
         )

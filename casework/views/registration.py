@@ -41,9 +41,32 @@ def register(request, step: str = "child"):
         raise Http404
     selectors.registration_open(actor=request.user)
     wizard = _wizard(request)
-    if request.method == "GET" and step == "child" and request.GET.get("new"):
+    in_progress = bool(wizard.get("child") or wizard.get("drafts"))
+    if request.method == "POST" and request.POST.get("start_over"):
         wizard.clear()
         request.session.modified = True
+        return redirect("register-step", step="child")
+    # "Register a child" from the menu (?new=1) starts afresh only when nothing is in
+    # progress; otherwise step 1 offers to continue the draft or to start again (a POST).
+    draft_notice = (
+        request.method == "GET" and step == "child" and bool(request.GET.get("new")) and in_progress
+    )
+    if request.method == "GET" and step == "child" and request.GET.get("new") and not in_progress:
+        wizard.clear()
+        request.session.modified = True
+    if step == "review" and request.method == "POST" and "child" not in wizard:
+        # Saved, or started again, in another window: say so instead of an empty form.
+        if not services.submission_result(
+            actor=request.user, token=request.POST.get(FORM_TOKEN_FIELD)
+        ):
+            messages.warning(
+                request,
+                _(
+                    "This registration was saved or started again in another window: nothing "
+                    "was saved from this one. Check the case list before registering again."
+                ),
+            )
+            return redirect("register-step", step="child")
     if step == "review" and request.method == "POST":
         # Sent again after it was saved (a double tap): the case the first one opened.
         earlier = services.submission_result(
@@ -56,13 +79,19 @@ def register(request, step: str = "child"):
     if step == "review":
         return _register_review(request, wizard)
     form_class = STEP_FORMS[step]
-    initial = wizard.get(step) or {}
+    drafts = wizard.setdefault("drafts", {})
+    initial = drafts.get(step) or wizard.get(step) or {}
     if step == "consent" and not initial and "household" in wizard:
         initial = {
             "guardian_name": wizard["household"].get("guardian_name", ""),
             "guardian_relationship": wizard["household"].get("guardian_relationship", ""),
             "consented_on": timezone.localdate().isoformat(),
         }
+    if request.method == "POST" and request.POST.get("back") and step != "child":
+        # Back keeps what was typed on this step, checked or not, for when the worker returns.
+        drafts[step] = _typed_draft(form_class, request.POST)
+        request.session.modified = True
+        return redirect("register-step", step=WIZARD_STEPS[WIZARD_STEPS.index(step) - 1])
     if request.method == "POST":
         form = form_class(request.POST)
         if form.is_valid():
@@ -70,6 +99,7 @@ def register(request, step: str = "child"):
                 key: value.isoformat() if hasattr(value, "isoformat") else value
                 for key, value in form.cleaned_data.items()
             }
+            drafts.pop(step, None)
             if step == "consent" and request.POST.get("skip"):
                 wizard.pop("consent", None)
             request.session.modified = True
@@ -84,8 +114,34 @@ def register(request, step: str = "child"):
     return _render(
         request,
         "casework/register.html",
-        {"form": form, "step": step, "steps": WIZARD_STEPS, "wizard": wizard},
+        {
+            "form": form,
+            "step": step,
+            "steps": WIZARD_STEPS,
+            "wizard": wizard,
+            "draft_notice": draft_notice,
+            "continue_step": next(
+                (name for name in WIZARD_STEPS if name != "review" and name not in wizard),
+                "review",
+            ),
+        },
     )
+
+
+def _typed_draft(form_class, data) -> dict:
+    """What the worker typed on a step, as initial values for its form (lists for fields that
+    take several values), whether or not it is valid yet."""
+    from django import forms as django_forms
+
+    draft: dict = {}
+    for name, field in form_class.base_fields.items():
+        if isinstance(field, django_forms.MultipleChoiceField):
+            draft[name] = data.getlist(name)
+        elif isinstance(field, django_forms.BooleanField):
+            draft[name] = bool(data.get(name))
+        elif name in data:
+            draft[name] = data.get(name)
+    return draft
 
 
 def _review_error(error: ApplicationError) -> tuple[list[str], list[str]]:

@@ -186,3 +186,46 @@ def test_events_written_before_the_one_shape_still_show(ngo_a, team_a):
     assert row.subject == "Case 999999"
     assert row.changes == [presenters.Change("Status", "Closed", "Receiving services")]
     assert row.details == [("Reason", "Kembali bekerja")]
+
+
+def test_a_household_edit_with_members_shows_on_the_audit_page(ngo_a, team_a, trail):
+    """The household service records the member count as `members`: a reverse relation, not a
+    column; the page (and every page after it) still renders, with a label."""
+    case, _start = trail
+    worker = team_a["other_worker"].user  # the trail assigned the case to them
+    with schema_context(ngo_a.ngo.schema_name):
+        household = case.child.household
+        services.household_update(
+            actor=worker,
+            case_id=case.pk,
+            data=services.HouseholdInput(
+                guardian_name="Pak Lestari", guardian_relationship="ayah", village="Bandarharjo"
+            ),
+            members=[{"name": "Bu Lestari", "relationship": "ibu"}],
+        )
+        assert household.members.count() == 1
+    client = host_client(ngo_a.host)
+    with schema_context(ngo_a.ngo.schema_name):
+        client.force_login(team_a["admin"].user)
+    client.cookies["terpadu_language"] = "en"
+    for query in ("", "?object_type=household", "?action=update", f"?case={case.pk}"):
+        response = client.get("/audit/" + query)
+        assert response.status_code == 200, query
+    assert (
+        "Household members (number)" in client.get("/audit/?object_type=household").content.decode()
+    )
+
+
+def test_the_case_filter_takes_the_reference_people_know(ngo_a, team_a, trail):
+    case, _start = trail
+    client = host_client(ngo_a.host)
+    with schema_context(ngo_a.ngo.schema_name):
+        client.force_login(team_a["admin"].user)
+    for value in (case.reference, case.reference.lower(), f" {case.reference} ", str(case.pk)):
+        response = client.get("/audit/", {"case": value})
+        rows = response.context["page"].object_list
+        assert rows, value
+        assert {row.case_id for row in rows} == {case.pk}, value
+    nothing = client.get("/audit/", {"case": "2099-99999"})
+    assert nothing.status_code == 200
+    assert list(nothing.context["page"].object_list) == []

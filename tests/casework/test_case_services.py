@@ -1314,6 +1314,27 @@ def test_staff_create_rejects_duplicate_username_and_unknown_role(team, fast_pas
     }
 
 
+def test_staff_create_refuses_an_e_mail_address_another_account_uses(team, fast_passwords):
+    """A password reset goes to every account with the address: a second account with a
+    colleague's address (either case), or a username that is one, is a field error."""
+    taken = team["worker"].email
+    assert taken
+    for username, email, field in (
+        ("uji.baru", taken.upper(), "email"),
+        (taken.upper(), "", "username"),
+    ):
+        with pytest.raises(ApplicationError) as caught:
+            services.staff_create(
+                actor=team["admin"],
+                username=username,
+                password=STRONG_PASSWORD,
+                role="case_worker",
+                email=email,
+            )
+        assert list(caught.value.fields) == [field]
+    assert not get_user_model().objects.filter(username="uji.baru").exists()
+
+
 def test_only_admins_create_staff(team, fast_passwords):
     """A supervisor cannot create staff accounts."""
     with pytest.raises(PermissionDeniedError):

@@ -810,3 +810,143 @@ def test_registration_consent_step_explains_each_scope(env):
         "Kami boleh memotret anak dan menyimpan fotonya",
     ):
         assert text in page
+
+
+# --- Two people editing the same record ----------------------------------------------------------
+
+CONFLICT = "Someone else saved changes to this record after you opened it"
+
+
+def _opened_version(env, role: str, path: str, form: str = "form") -> str:
+    response = env.get(role, path)
+    context_form = response.context[form]
+    return context_form["version"].value()
+
+
+def test_a_child_edit_opened_before_another_save_does_not_overwrite_it(env):
+    """Two workers open the child's page; the first saves a new known-as name, the second
+    (still on the old page) a new grade: the second save is refused with a message, and the
+    first change stays."""
+    translation.activate("en")
+    env.clients["supervisor"].defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    path = f"/cases/{env.case.pk}/child/"
+    first = _opened_version(env, "worker", path)
+    second = _opened_version(env, "supervisor", path)
+    assert first == second
+    saved = env.post("worker", path, {**CHILD_FORM, "known_as": "Rin", "version": first})
+    assert saved.status_code == 302
+    stale = env.post("supervisor", path, {**CHILD_FORM, "last_grade": "6", "version": second})
+    assert stale.status_code == 400
+    assert CONFLICT in stale.content.decode()
+    child = Child.objects.get(pk=env.case.child_id)
+    assert (child.known_as, child.last_grade) == ("Rin", 4)
+    # Opened again, the page carries the new version and saves.
+    fresh = _opened_version(env, "supervisor", path)
+    assert (
+        env.post(
+            "supervisor",
+            path,
+            {**CHILD_FORM, "known_as": "Rin", "last_grade": "6", "version": fresh},
+        ).status_code
+        == 302
+    )
+    assert Child.objects.get(pk=env.case.child_id).last_grade == 6
+
+
+def test_a_household_edit_opened_before_another_save_does_not_overwrite_it(env):
+    path = f"/cases/{env.case.pk}/household/"
+    first = env.get("worker", path).context["version"]["version"].value()
+    second = env.get("supervisor", path).context["version"]["version"].value()
+    assert env.post("worker", path, {**HOUSEHOLD_FORM, "version": first}).status_code == 302
+    changed = {**HOUSEHOLD_FORM, "members-0-occupation": "petani", "version": second}
+    stale = env.post("supervisor", path, changed)
+    assert stale.status_code == 400
+    assert stale.context["form"].non_field_errors()
+    assert list(HouseholdMember.objects.values_list("occupation", flat=True)) == ["nelayan"]
+    # "Add a member" keeps the version it was opened with.
+    again = env.post("supervisor", path, {**changed, "add_member": "1"})
+    assert again.context["version"]["version"].value() == second
+
+
+def test_a_plan_opened_before_another_save_does_not_replace_it(env):
+    path = f"/cases/{env.case.pk}/plan/"
+    first = _opened_version(env, "worker", path)
+    second = _opened_version(env, "supervisor", path)
+    body = _plan_body(_goal("Kembali ke SD"))
+    assert env.post("worker", path, {**body, "version": first}).status_code == 302
+    stale = env.post(
+        "supervisor", path, {**_plan_body(_goal("Belajar menjahit")), "version": second}
+    )
+    assert stale.status_code == 400
+    assert list(PlanGoal.objects.values_list("description", flat=True)) == ["Kembali ke SD"]
+
+
+def test_a_huge_goal_count_in_the_address_is_capped(env):
+    response = env.get("worker", f"/cases/{env.case.pk}/plan/?goals=99999999999")
+    assert response.status_code == 200
+    assert len(response.context["formset"].forms) == 1
+    assert (
+        len(env.get("worker", f"/cases/{env.case.pk}/plan/?goals=50").context["formset"].forms)
+        == 20
+    )
+
+
+# --- A registration in progress ------------------------------------------------------------------
+
+WIZARD_CHILD = {
+    "full_name": "Dewi Lestari",
+    "sex": "female",
+    "birth_year": "2013",
+    "school_status": "dropped_out",
+    "case_type": "child_labour",
+}
+
+
+def test_the_menu_link_does_not_wipe_a_registration_in_progress(env):
+    """Steps 1-2 filled, the worker goes elsewhere and taps "Register a child" again: step 1
+    offers to continue (at the household step) or to start again; only the POST discards."""
+    assert env.post("worker", "/register/child/", WIZARD_CHILD).status_code == 302
+    page = env.get("worker", "/register/?new=1")
+    text = page.content.decode()
+    assert 'id="draft-notice"' in text
+    assert "Dewi Lestari" in text
+    assert page.context["continue_step"] == "household"
+    assert page.context["form"]["full_name"].value() == "Dewi Lestari"
+    assert env.get("worker", "/register/household/").status_code == 200  # still there
+    assert env.post("worker", "/register/child/", {"start_over": "1"}).status_code == 302
+    fresh = env.get("worker", "/register/?new=1")
+    assert 'id="draft-notice"' not in fresh.content.decode()
+    assert fresh.context["form"]["full_name"].value() in (None, "")
+
+
+def test_back_keeps_what_was_typed_on_the_step(env):
+    env.post("worker", "/register/child/", WIZARD_CHILD)
+    env.post("worker", "/register/household/", {**HOUSEHOLD_FORM, "members-TOTAL_FORMS": "0"})
+    typed = {
+        "guardian_name": "Ibu Lestari",
+        "guardian_relationship": "ibu",
+        "guardian_consented": "on",
+        "scope_referral_sharing": "on",
+        "back": "1",
+    }
+    response = env.post("worker", "/register/consent/", typed)
+    assert response.status_code == 302
+    assert response["Location"].endswith("/register/household/")
+    again = env.get("worker", "/register/consent/").context["form"]
+    assert again["guardian_name"].value() == "Ibu Lestari"
+    assert again["guardian_consented"].value() is True
+
+
+def test_saving_a_registration_started_again_elsewhere_says_so(env):
+    """Tab 1 is on the review step; tab 2 starts again; tab 1's save explains, saves nothing."""
+    translation.activate("en")
+    env.clients["worker"].defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    env.post("worker", "/register/child/", WIZARD_CHILD)
+    env.post("worker", "/register/household/", {**HOUSEHOLD_FORM, "members-TOTAL_FORMS": "0"})
+    review = env.get("worker", "/register/review/")
+    token = review.context["form_token"]
+    env.post("worker", "/register/child/", {"start_over": "1"})
+    before = Case.objects.count()
+    response = env.clients["worker"].post("/register/review/", {"form_token": token}, follow=True)
+    assert Case.objects.count() == before
+    assert "started again in another window" in response.content.decode()
