@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.login import LoginForm
 from ngo_platform.api.auth import TokenObtainView
 from ngo_platform.api.me import MeView
 from ngo_platform.health import healthz
@@ -12,7 +13,11 @@ from ngo_platform.health import healthz
 def common_patterns(urlconf: str) -> list:
     return [
         path("healthz", healthz, name="healthz"),
-        path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+        path(
+            "accounts/login/",
+            auth_views.LoginView.as_view(authentication_form=LoginForm),
+            name="login",
+        ),
         path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
         # A forgotten password: a one-time link by e-mail to the account's address (the
         # console in development). On an NGO host casework's confirm view audits the change.

@@ -16,6 +16,7 @@ from casework import services
 from casework.access import role_of
 from casework.views._base import _render, staff_required
 from core.errors import ApplicationError
+from core.login import LoginForm
 
 
 class LanguageForm(django_forms.Form):
@@ -78,6 +79,8 @@ class LoginView(auth_views.LoginView):
     then speak the language stored on the account (none stored: the browser's, as before);
     on one where the person chose a language (on the login page itself, say), that choice is
     kept and stored on the account."""
+
+    authentication_form = LoginForm
 
     def form_valid(self, form):
         response = super().form_valid(form)

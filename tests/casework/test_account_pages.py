@@ -111,3 +111,37 @@ def test_a_forgotten_password_is_reset_through_a_link_sent_by_e_mail(ngo_a, team
         assert event.details == {"via": "reset"}
     # The link works once.
     assert client.get(link.group(2), follow=True).context["validlink"] is False
+
+
+def test_login_takes_the_username_whatever_its_capitals(ngo_a, team_a):
+    """A phone capitalises the first letter: "Worker-A" signs in as worker-a."""
+    worker = team_a["worker"].user
+    _client, response = _login(ngo_a.host, f" {worker.username.capitalize()} ")
+    assert response.status_code == 302
+
+
+def test_repeated_wrong_passwords_pause_the_account_on_this_host(ngo_a, ngo_b, team_a):
+    """Five wrong passwords in a row: the sixth try is refused even with the right password,
+    with a message saying why; the same username on another NGO's host is not affected."""
+    from django.core.cache import cache
+
+    from core.login import MAX_FAILURES
+
+    worker = team_a["worker"].user
+    key = f"terpadu:login-failures:{ngo_a.host}:{worker.username}"
+    cache.delete(key)
+    try:
+        for _ in range(MAX_FAILURES):
+            _client, response = _login(ngo_a.host, worker.username, "salah-terus")
+            assert response.status_code == 200
+        client = host_client(ngo_a.host, HTTP_ACCEPT_LANGUAGE="en")
+        response = client.post(
+            "/accounts/login/", {"username": worker.username, "password": ADMIN_PASSWORD}
+        )
+        assert response.status_code == 200
+        assert "Too many wrong passwords for this account" in response.content.decode()
+        assert cache.get(f"terpadu:login-failures:{ngo_b.host}:{worker.username}") is None
+    finally:
+        cache.delete(key)
+    _client, response = _login(ngo_a.host, worker.username)
+    assert response.status_code == 302

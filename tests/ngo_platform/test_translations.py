@@ -466,7 +466,8 @@ def test_ngo_home_in_indonesian_after_login(ngo_a):
 
 @pytest.mark.django_db
 def test_wrong_password_message_in_indonesian(ngo_a):
-    """Django's own messages come in Indonesian too (Django ships them)."""
+    """The wrong-password message is ours, in Indonesian (Django's read "nama pengguna nama
+    pengguna": its template and our field label both said it)."""
     client = host_client(ngo_a.host, HTTP_ACCEPT_LANGUAGE="id")
     response = client.post(
         "/accounts/login/", {"username": ngo_a.admin_username, "password": "salah-sekali"}
@@ -474,7 +475,8 @@ def test_wrong_password_message_in_indonesian(ngo_a):
     text = response.content.decode()
     assert response.status_code == 200
     assert "Please enter a correct" not in text
-    assert "Masukkan" in text
+    assert "Nama pengguna atau sandi tidak benar" in text
+    assert "nama pengguna nama pengguna" not in text.lower()
 
 
 def test_service_error_in_indonesian():
