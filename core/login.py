@@ -10,7 +10,10 @@ the cache, keyed by host and username: one NGO's failures never lock another's a
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth.models import User
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +39,7 @@ class LoginForm(AuthenticationForm):
         host = self.request.get_host() if self.request is not None else ""
         return f"terpadu:login-failures:{host}:{username.strip().lower()}"
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         username = (self.cleaned_data.get("username") or "").strip()
         self.cleaned_data["username"] = username
         if username and (cache.get(self._key(username)) or 0) >= MAX_FAILURES:
@@ -59,6 +62,6 @@ class LoginForm(AuthenticationForm):
                     cache.set(key, 1, WINDOW_SECONDS)
             raise error
 
-    def confirm_login_allowed(self, user):
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         cache.delete(self._key(user.get_username()))
