@@ -152,6 +152,8 @@ class VersionForm(forms.Form):
 
 
 class HouseholdForm(RuleChecked, forms.Form):
+    rules = validation.HOUSEHOLD
+
     guardian_name = forms.CharField(label=_("Guardian's name"), max_length=200)
     guardian_relationship = forms.CharField(label=_("Relationship to the child"), max_length=60)
     guardian_phone = forms.CharField(
@@ -167,8 +169,9 @@ class HouseholdForm(RuleChecked, forms.Form):
         label=_("Number of household members"), min_value=1, max_value=50
     )
     income_source = forms.CharField(label=_("Main income source"), max_length=200, required=False)
+    # No band chosen ahead: a skipped answer would otherwise record the first band.
     monthly_income_band = forms.ChoiceField(
-        label=_("Monthly income"), choices=Household.IncomeBand.choices
+        label=_("Monthly income"), choices=[("", "---------"), *Household.IncomeBand.choices]
     )
     province_code = forms.ChoiceField(label=_("Province"), required=False)
     regency_code = forms.ChoiceField(label=_("Regency / city"), required=False)
@@ -194,7 +197,9 @@ class HouseholdForm(RuleChecked, forms.Form):
         )
 
 
-class HouseholdMemberForm(forms.Form):
+class HouseholdMemberForm(RuleChecked, forms.Form):
+    rules = validation.HOUSEHOLD_MEMBER
+
     name = forms.CharField(label=_("Name"), max_length=200)
     relationship = forms.CharField(label=_("Relationship"), max_length=60)
     birth_year = forms.IntegerField(

@@ -8,6 +8,7 @@ message on the same field before the service is reached; widgets may keep hints 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -124,6 +125,29 @@ def interval_days(value: int) -> str | None:
     return None
 
 
+PHONE_CHARACTERS = re.compile(r"[0-9+()\-. ]+")
+
+
+def phone(value: str) -> str | None:
+    """A phone number as people write it: digits with spaces, dashes, dots, brackets and a
+    leading +, at least 8 digits and at most 15 (the international maximum)."""
+    text = value.strip()
+    digits = sum(char.isdigit() and char.isascii() for char in text)
+    if not PHONE_CHARACTERS.fullmatch(text) or "+" in text[1:] or not 8 <= digits <= 15:
+        return _("Enter a phone number of 8 to 15 digits, e.g. 0812 3456 7890 or +62 24 354 1234.")
+    return None
+
+
+def member_birth_year(value: int) -> str | None:
+    """A household member's birth year: anyone alive, not in the future."""
+    this_year = clock.today().year
+    if not this_year - 120 <= value <= this_year:
+        return _("The birth year must be between %(least)d and this year.") % {
+            "least": this_year - 120
+        }
+    return None
+
+
 # The rules of each kind of input, by field name. A field that is absent or empty is not checked
 # here (whether it is required is the form's or the model's business).
 CHILD: dict[str, list[Rule]] = {
@@ -133,6 +157,8 @@ CHILD: dict[str, list[Rule]] = {
     "birth_year": [birth_year],
     "nik": [nik],
 }
+HOUSEHOLD: dict[str, list[Rule]] = {"guardian_phone": [phone]}
+HOUSEHOLD_MEMBER: dict[str, list[Rule]] = {"birth_year": [member_birth_year]}
 ASSESSMENT: dict[str, list[Rule]] = {
     "assessed_on": [not_in_future(gettext_lazy("The assessment date cannot be in the future."))],
     "hours_per_week": [hours_per_week],

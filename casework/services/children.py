@@ -108,6 +108,7 @@ def _birth_fields(data: ChildInput) -> tuple[date | None, int, bool]:
 
 
 def _household_build(data: HouseholdInput) -> Household:
+    validation.check(validation.HOUSEHOLD, {"guardian_phone": data.guardian_phone})
     if data.province_code or data.regency_code:
         try:
             regions.validate_region(data.province_code or None, None)
@@ -210,7 +211,13 @@ def child_register(
         household_row.save()
         from casework.models import HouseholdMember
 
-        for member in household.members:
+        for index, member in enumerate(household.members):
+            found = validation.errors(validation.HOUSEHOLD_MEMBER, member)
+            if found:
+                raise ApplicationError(
+                    _("Some household members are not valid."),
+                    fields={f"members[{index}].{k}": v for k, v in found.items()},
+                )
             member_row = HouseholdMember(household=household_row, **member)
             _full_clean(member_row, exclude=["household"])
             member_row.save()
@@ -371,6 +378,12 @@ def household_update(
             unknown = set(member) - set(MEMBER_FIELDS)
             if unknown:
                 raise _invalid(f"members[{index}]", _("Unknown field."))
+            found = validation.errors(validation.HOUSEHOLD_MEMBER, member)
+            if found:
+                raise ApplicationError(
+                    _("Some household members are not valid."),
+                    fields={f"members[{index}].{k}": v for k, v in found.items()},
+                )
             row = HouseholdMember(household=household, **member)
             try:
                 row.full_clean(exclude=["household"])

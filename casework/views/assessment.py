@@ -54,7 +54,7 @@ def assessment_new(request, case_id: int):
         template="casework/assessment_form.html",
         initial={
             "assessed_on": today,
-            "risk_level": "medium",
+            # No risk chosen ahead: the worker picks one, with the suggestion beside the field.
             **{name: 3 for name in Assessment.SCORE_FIELDS},
         },
         extra_context=lambda form: {

@@ -6,8 +6,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
 
 from casework import exports, forms, regions, selectors, services
+from casework.access import Capability, can
 from casework.models import Notification
 from casework.views._base import _render, extension_panels, staff_required
 from core import clock
@@ -52,6 +54,10 @@ def _case_filters(request) -> tuple[forms.CaseFilterForm, dict]:
         request.GET or None,
         worker_choices=selectors.worker_choices(actor=request.user, assigning=False),
     )
+    if not can(request.user, Capability.VIEW_IDENTITY):
+        # Names are not searched for a role without identity: only case numbers.
+        form.fields["search"].label = _("Case number")
+        form.fields["search"].widget.attrs["placeholder"] = "2026-00053"
     filters = {}
     if form.is_valid():
         data = form.cleaned_data

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from casework import forms, selectors, services
 from casework.views._base import _render, staff_required, typed
 from casework.views.case import _case_form_view
-from core.errors import ApplicationError
+from core.errors import ApplicationError, NotFoundError
 
 MAX_NEW_GOALS = 20
 
@@ -129,7 +129,9 @@ def plan_edit(request, case_id: int):
 
 @staff_required
 def goal_achieved(request, case_id: int, goal_id: int):
-    """Mark a plan goal achieved, with the day."""
+    """Mark a plan goal achieved, with the day (a 404 for a goal not of this case's plan)."""
+    if goal_id not in dict(selectors.plan_goal_choices(actor=request.user, case_id=case_id)):
+        raise NotFoundError(_("Goal not found."))
     return _case_form_view(
         request,
         case_id,

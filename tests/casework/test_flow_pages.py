@@ -4,6 +4,7 @@ draft plans, goals' progress, the worker's tasks, and the suggested risk with wh
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ from casework.models import (
     PlanGoal,
 )
 from core import clock
+from core.errors import ApplicationError
 from tests.casework.conftest import assessment_payload, registration_payload
 from tests.support import host_client
 
@@ -950,3 +952,66 @@ def test_saving_a_registration_started_again_elsewhere_says_so(env):
     response = env.clients["worker"].post("/register/review/", {"form_token": token}, follow=True)
     assert Case.objects.count() == before
     assert "started again in another window" in response.content.decode()
+
+
+# --- Trial findings: inputs that looked chosen, checks that were missing --------------------------
+
+
+def test_the_household_asks_for_an_income_band_and_a_real_phone_number(env):
+    path = f"/cases/{env.case.pk}/household/"
+    page = env.get("worker", path).content.decode()
+    assert re.search(r'<option value=""( selected)?>— pilih —</option>', page)
+    response = env.post(
+        "worker",
+        path,
+        {
+            **HOUSEHOLD_FORM,
+            "monthly_income_band": "",
+            "guardian_phone": "abc-123",
+            "members-0-birth_year": str(_today().year + 4),
+        },
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert set(form.errors) >= {"monthly_income_band", "guardian_phone"}
+    assert response.context["members"].forms[0].errors["birth_year"]
+    for phone in ("0812 3456 7890", "+62 24 354-1234", "(024) 3541234"):
+        assert (
+            env.post("worker", path, {**HOUSEHOLD_FORM, "guardian_phone": phone}).status_code == 302
+        )
+    with pytest.raises(ApplicationError) as caught:
+        services.household_update(
+            actor=env.users["worker"],
+            case_id=env.case.pk,
+            data=services.HouseholdInput(guardian_name="Ibu", guardian_relationship="ibu"),
+            members=[{"name": "Adik", "relationship": "adik", "birth_year": 2999}],
+        )
+    assert list(caught.value.fields) == ["members[0].birth_year"]
+
+
+def test_a_new_assessment_has_no_risk_chosen_ahead(env):
+    form = env.get("worker", f"/cases/{env.case.pk}/assessment/").context["form"]
+    assert not form["risk_level"].value()
+
+
+def test_a_goal_that_is_not_this_cases_is_not_found(env):
+    assert (
+        env.get("worker", f"/cases/{env.case.pk}/plan/goals/99999999999/achieved/").status_code
+        == 404
+    )
+
+
+def test_the_me_officer_searches_case_numbers(env, team_a):
+    client = host_client(env.host, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(team_a["me"].user)
+    form = client.get("/cases/").context["form"]
+    assert form["search"].label == "Case number"
+
+
+def test_the_staff_page_asks_before_deactivating_and_never_for_oneself(env):
+    page = env.get("admin", "/staff/").content.decode()
+    assert 'onchange="this.form.submit()"' not in page
+    own = page.split(f'data-username="{env.users["admin"].username}"')[1].split("</li>")[0]
+    assert 'name="is_active"' not in own
+    other = page.split(f'data-username="{env.users["worker"].username}"')[1].split("</li>")[0]
+    assert 'class="confirm-step staff-active"' in other

@@ -482,6 +482,9 @@ PUBLIC_PAGES: dict[str, list[tuple[str, int | None]]] = {
     "api/v1/agreements/<uuid:agreement_uuid>/revoke/": [
         (f"/api/v1/agreements/{ANY_UUID}/revoke/", 401)
     ],
+    "api/v1/indicators/": [("/api/v1/indicators/", 401)],
+    "api/v1/aggregates/": [("/api/v1/aggregates/?indicator=active_cases", 401)],
+    "api/v1/aggregates/refresh/": [("/api/v1/aggregates/refresh/", 401)],
     "api/v1/referrals/": [("/api/v1/referrals/", 401)],
     "api/v1/referrals/<uuid:referral_uuid>/": [(f"/api/v1/referrals/{ANY_UUID}/", 401)],
     "healthz": [("/healthz", None)],
@@ -507,6 +510,8 @@ PUBLIC_PAGES: dict[str, list[tuple[str, int | None]]] = {
             ("", ""),
             ("<int:consortium_id>/", "1/"),
             ("<int:consortium_id>/reports/", "1/reports/"),
+            ("<int:consortium_id>/reports/export.<str:fmt>", "1/reports/export.csv"),
+            ("<int:consortium_id>/reports/print/", "1/reports/print/"),
             ("<int:consortium_id>/ngos/", "1/ngos/"),
             ("<int:consortium_id>/ngos/new/", "1/ngos/new/"),
             ("<int:consortium_id>/ngos/new/<uuid:token>/", f"1/ngos/new/{UUID}/"),
@@ -537,6 +542,9 @@ PUBLIC_PAGES: dict[str, list[tuple[str, int | None]]] = {
         )
     },
 }
+PUBLIC_PAGES["console/<int:consortium_id>/reports/refresh/"] = [
+    ("/console/1/reports/refresh/", 405)  # POST only
+]
 PUBLIC_COVERED_ELSEWHERE = {"admin/": "the operator site's generated routes: its index"}
 
 
