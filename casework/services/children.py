@@ -259,7 +259,6 @@ def child_register(
     return case
 
 
-@transaction.atomic
 def child_version(child: Child) -> str:
     """The child record's version, as `child_update(expected_version=...)` checks it."""
     return record_version(snapshot(child))
@@ -274,6 +273,7 @@ def household_version(household: Household) -> str:
     return record_version(snapshot(household), members)
 
 
+@transaction.atomic
 def child_update(
     *, actor: User, case_id: int, expected_version: str | None = None, **values: Any
 ) -> Child:

@@ -272,6 +272,7 @@ def test_share_a_case_and_renew_consent_on_a_phone(site, new_page, casework_data
     worker.fill("#id_guardian_name", "Ibu Lestari")
     worker.fill("#id_guardian_relationship", "ibu")
     worker.fill("#id_member_count", "3")
+    worker.select_option("#id_monthly_income_band", "unknown")  # no band is chosen ahead
     submit(worker)
     assert worker.url.endswith("/register/consent/")
     assert (

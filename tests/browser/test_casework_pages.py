@@ -573,6 +573,7 @@ def test_registration_pages_have_labels_landmarks_and_visible_focus(site, new_pa
     page.fill("#id_guardian_name", "Pak Label")
     page.fill("#id_guardian_relationship", "ayah")
     page.fill("#id_member_count", "4")
+    page.select_option("#id_monthly_income_band", "1m_2m")  # no band is chosen ahead
     submit(page)
     assert page.url.endswith("/register/consent/")
     check_accessible("consent")
