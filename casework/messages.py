@@ -59,10 +59,24 @@ def _plan_returned(params: Mapping[str, Any]) -> str:
     }
 
 
+CASE_ASSIGNED = "case_assigned"
+CASE_SHARED = "case_shared"
+
+
+def _case_assigned(params: Mapping[str, Any]) -> str:
+    return _("Case %(reference)s is now yours.") % {"reference": params["reference"]}
+
+
+def _case_shared(params: Mapping[str, Any]) -> str:
+    return _("Case %(reference)s was shared with you.") % {"reference": params["reference"]}
+
+
 CATALOG: dict[str, Renderer] = {
     FOLLOWUP_OVERDUE: _followup_overdue,
     ASSESSMENT_RETURNED: _assessment_returned,
     PLAN_RETURNED: _plan_returned,
+    CASE_ASSIGNED: _case_assigned,
+    CASE_SHARED: _case_shared,
 }
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import messages
 from casework.access import (
     Capability,
     case_for_editing,
@@ -20,6 +22,7 @@ from casework.models import (
 )
 from casework.services._common import _case_worker_or_error, _invalid
 from casework.services.delivery import case_followups_refresh
+from casework.services.notifications import notification_send
 from casework.services.states import Status, _ensure_open, _transition, allowed_next
 from core import clock
 from core.audit import AuditAction, snapshot
@@ -38,14 +41,43 @@ def case_assign(
     before = case.assigned_worker_id
     case.assigned_worker = worker
     case.save(update_fields=["assigned_worker", "updated_at"])
-    fields: dict[str, list[object]] = {"assigned_worker_id": [before, worker.pk]}
+    fields: dict[str, list[object]] = {}
+    if before != worker.pk:
+        fields["assigned_worker_id"] = [before, worker.pk]
+    newly_shared: list[User] = []
     if shared_with_ids is not None:
-        shared = list(case_holders().filter(pk__in=shared_with_ids))
-        if len(shared) != len(set(shared_with_ids)):
+        # The assigned worker holds the case already: "shared with" lists the others.
+        wanted = {pk for pk in shared_with_ids if pk != worker.pk}
+        shared = list(case_holders().filter(pk__in=wanted))
+        if len(shared) != len(wanted):
             raise _invalid("shared_with", _("Choose active staff members."))
         old = sorted(case.shared_with.values_list("pk", flat=True))
         case.shared_with.set(shared)
-        fields["shared_with"] = [old, sorted(user.pk for user in shared)]
+        new = sorted(user.pk for user in shared)
+        if new != old:
+            fields["shared_with"] = [old, new]
+        newly_shared = [user for user in shared if user.pk not in old]
+    elif case.shared_with.filter(pk=worker.pk).exists():
+        case.shared_with.remove(worker)
+    if not fields:
+        return case  # nothing changed: nothing to audit or tell
+    if before != worker.pk and worker.pk != actor.pk:
+        notification_send(
+            user=worker,
+            case_id=case.pk,
+            key=f"assigned:{case.pk}:{worker.pk}:{timezone.now().isoformat()}",
+            code=messages.CASE_ASSIGNED,
+            params={"reference": case.reference},
+        )
+    for user in newly_shared:
+        if user.pk != actor.pk:
+            notification_send(
+                user=user,
+                case_id=case.pk,
+                key=f"shared:{case.pk}:{user.pk}:{timezone.now().isoformat()}",
+                code=messages.CASE_SHARED,
+                params={"reference": case.reference},
+            )
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
 from casework import rules, services
@@ -1437,3 +1437,32 @@ def test_new_staff_form_offers_case_worker_first():
     from casework.forms import StaffForm
 
     assert StaffForm().fields["role"].initial == "case_worker"
+
+
+def test_assigning_and_sharing_tells_the_people_and_never_shares_with_the_holder(team):
+    """The new worker and each newly shared colleague get a notification; the assigned worker
+    is never also "shared with"; assigning again unchanged writes no audit event."""
+    from casework.models import AuditEvent, Notification
+
+    case = _register(team["worker"])
+    other, worker = team["other_worker"], team["worker"]
+    services.case_assign(
+        actor=team["supervisor"],
+        case_id=case.pk,
+        worker_id=other.pk,
+        shared_with_ids=[other.pk, worker.pk],
+    )
+    case.refresh_from_db()
+    assert list(case.shared_with.values_list("pk", flat=True)) == [worker.pk]
+    assert Notification.objects.get(user=other, case_id=case.pk).code == "case_assigned"
+    assert Notification.objects.get(user=worker, case_id=case.pk).code == "case_shared"
+    with translation.override("id"):
+        text = Notification.objects.get(user=other, case_id=case.pk).text
+    assert text == f"Kasus {case.reference} sekarang menjadi tanggung jawab Anda."
+    events = AuditEvent.objects.filter(case_id=case.pk, object_type="case", action="update")
+    before = events.count()
+    services.case_assign(
+        actor=team["supervisor"], case_id=case.pk, worker_id=other.pk, shared_with_ids=[worker.pk]
+    )
+    assert events.count() == before
+    assert Notification.objects.filter(case_id=case.pk).count() == 2
