@@ -224,6 +224,9 @@ def _register_review(request, wizard: dict):
         {
             "wizard": wizard,
             "child": wizard["child"],
+            "child_birth_date": date.fromisoformat(wizard["child"]["date_of_birth"])
+            if wizard["child"].get("date_of_birth")
+            else None,
             "household": household,
             "consent": consent,
             "province": province,

@@ -569,3 +569,13 @@ def test_model_choices_and_labels_follow_the_language():
         assert str(ChildForm().fields["full_name"].label) == "Nama lengkap"
     with translation.override("en"):
         assert str(Case.Status.CLOSURE_REQUESTED.label) == "Closure requested"
+
+
+@pytest.mark.django_db
+def test_the_public_home_gives_the_ngo_address_as_it_is_reached(consortium):
+    """In development the NGO's address has this page's scheme and port, with the
+    placeholder in the reader's language."""
+    page = host_client("localhost", HTTP_ACCEPT_LANGUAGE="id").get("/", SERVER_PORT="8000")
+    text = page.content.decode()
+    assert "http://&lt;lembaga-anda&gt;.localhost:8000/" in text
+    assert "https://" not in text.split("<main", 1)[1]
