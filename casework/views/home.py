@@ -72,11 +72,15 @@ def _case_filters(request) -> tuple[forms.CaseFilterForm, dict]:
     return form, filters
 
 
+# The page's download is for people: headings and values in the reader's language.
 EXPORT_FORMATS = {
-    "csv": ("text/csv; charset=utf-8", lambda rows: exports.as_csv(rows, bom=True)),
+    "csv": (
+        "text/csv; charset=utf-8",
+        lambda rows: exports.as_csv(rows, bom=True, header=exports.headings()),
+    ),
     "xlsx": (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        exports.as_xlsx,
+        lambda rows: exports.as_xlsx(rows, header=exports.headings()),
     ),
 }
 
@@ -90,7 +94,7 @@ def case_export(request, fmt: str):
     _form, filters = _case_filters(request)
     queryset = selectors.case_export(actor=request.user, filters=filters)
     content_type, write = EXPORT_FORMATS[fmt]
-    content, count = write(exports.case_rows(queryset.iterator(chunk_size=2000)))
+    content, count = write(exports.labelled_rows(queryset.iterator(chunk_size=2000)))
     selectors.case_export_record(
         actor=request.user,
         rows=count,
