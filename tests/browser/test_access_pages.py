@@ -67,9 +67,10 @@ def test_own_role_change_asks_for_confirmation(new_page):
     page = new_page(user="admin-a")
     page.goto("/staff/")
     check_page(page, "id", "access-staff")
-    own_row = page.locator("li[data-username='admin-a'] select")
+    own_row = page.locator("li[data-username='admin-a']")
+    own_row.locator("select").select_option("supervisor")  # nothing happens until the button
     with page.expect_navigation():
-        own_row.select_option("supervisor")  # the select submits its form on change
+        own_row.locator("form.staff-role button[type=submit]").click()
     check_page(page, "id", "access-staff-confirm")
     assert page.locator("main input[name=confirm][type=checkbox]").count() == 1
     with page.expect_navigation():
