@@ -91,17 +91,7 @@ def readable_consortia(user) -> QuerySet[Consortium]:
 def consortium_for_reader_request(user, slug: str | None) -> Consortium:
     """The consortium a reader's request is about (as `consortium_for_request`, for
     coordinators and funders alike)."""
-    consortia = readable_consortia(user)
-    if slug:
-        consortium = consortia.filter(slug=slug).first()
-        if consortium is None:
-            raise NotFoundError(_("Consortium not found."))
-        return consortium
-    only = list(consortia.order_by("pk")[:2])
-    if len(only) != 1:
-        message = _("Choose the consortium (its slug).")
-        raise ApplicationError(message, fields={"consortium": [message]})
-    return only[0]
+    return _consortium_named(readable_consortia(user), slug)
 
 
 def ngo_for_coordinator(user, consortium: Consortium, slug: str) -> NGO:
@@ -139,7 +129,10 @@ def consortium_for_request(user, slug: str | None) -> Consortium:
     """The consortium a coordinator's request is about: the one named by `slug`, or the only one
     `user` coordinates. NotFoundError for one that is missing or not theirs; a field error when
     they coordinate several (the operator) and named none."""
-    consortia = coordinated_consortia(user)
+    return _consortium_named(coordinated_consortia(user), slug)
+
+
+def _consortium_named(consortia: QuerySet[Consortium], slug: str | None) -> Consortium:
     if slug:
         consortium = consortia.filter(slug=slug).first()
         if consortium is None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
-from network.reporting.indicators import UNKNOWN, age_band_sql
+from network.reporting.indicators import CHILD_DIMENSIONS, UNKNOWN, age_band_sql
 from network.reporting.models import CELL_DIMENSIONS
 from network.reporting.sectors import sector_code
 
@@ -108,17 +108,8 @@ _BREAKDOWN = f"""
     coalesce(a.status_bps, '{UNKNOWN}') AS status_bps,
     coalesce(nullif(c.risk_level, ''), '{UNKNOWN}') AS risk_level,
     c.case_type"""
-BREAKDOWN_COLUMNS = (
-    "sex",
-    "age_band",
-    "province",
-    "regency",
-    "sector",
-    "status_ilo",
-    "status_bps",
-    "risk_level",
-    "case_type",
-)
+# The breakdown of a case's counts: the registry's child dimensions after the month, in order.
+BREAKDOWN_COLUMNS = tuple(code for code in CHILD_DIMENSIONS if code != "month")
 # By position: an output name such as `sector` would mean the input column in GROUP BY.
 _GROUP_BREAKDOWN = ", ".join(str(position) for position in range(1, 2 + len(BREAKDOWN_COLUMNS)))
 _OPEN_AT_MONTH_END = (
