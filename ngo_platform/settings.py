@@ -66,6 +66,9 @@ _linkage_secret = env("CONSORTIUM_LINKAGE_SECRET") or (SECRET_KEY if DEBUG else 
 if not _linkage_secret:
     raise ImproperlyConfigured("CONSORTIUM_LINKAGE_SECRET must be set when DEBUG is off.")
 CONSORTIUM_LINKAGE_SECRET: str = _linkage_secret
+# How many calendar months (up to the current one) each NGO's rollup counts into the consortium's
+# aggregate table (network/reporting/rollup.py): the reports' furthest reach back.
+REPORTING_MONTHS = int(env("REPORTING_MONTHS", "24"))
 
 # Checked before anything starts: with DEBUG off a missing URL must not boot an embedded server.
 _missing_services = [name for name in ("DATABASE_URL", "REDIS_URL") if env(name) is None]

@@ -24,7 +24,6 @@ from network.reporting.models import AggregateCell, LinkageHash, Rollup
 from tenants.models import NGO
 
 logger = logging.getLogger(__name__)
-DEFAULT_MONTHS = 24
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -43,7 +42,7 @@ def months_back(last: dt.date, count: int) -> list[dt.date]:
 
 def rollup_window(today: dt.date | None = None) -> list[dt.date]:
     today = today or timezone.localdate(clock.now())
-    return months_back(today, int(getattr(settings, "REPORTING_MONTHS", DEFAULT_MONTHS)))
+    return months_back(today, settings.REPORTING_MONTHS)
 
 
 def ngos_to_roll_up(consortium_id: int | None = None):
