@@ -778,11 +778,11 @@ def _check_settings_patched(call, response):
 
 
 def _check_notifications(call, response):
-    expected = (
-        [f"Overdue follow-up visit for case {call.world.own.reference}"]
-        if call.actor == "worker"
-        else []
-    )
+    expected = {
+        "worker": [f"Overdue follow-up visit for case {call.world.own.reference}"],
+        # The supervisor shared the case with them: they were told (issue 9's trial).
+        "shared": [f"Case {call.world.own.reference} was shared with you."],
+    }.get(call.actor, [])
     assert [row["message"] for row in _json(response)] == expected
 
 
