@@ -202,25 +202,10 @@ def _pseudo(
 
 
 def _by_ngo(consortium: Consortium, indicator: str, filters: Filters, ngos) -> dict[str, Any]:
-    counts: dict[Key, int] = {}
-    for ngo in ngos:
-        query = _query(indicator, ("month",), filters)
-        per_month, _extra = selectors.inner_counts(
-            selectors.Query(
-                indicator=indicator,
-                group_by=("month",),
-                first=query.first,
-                last=query.last,
-                ngo_ids=(ngo.pk,),
-                filters=query.filters,
-            ),
-            consortium.pk,
-        )
-        if "month" in INDICATORS[indicator].non_additive:
-            total = per_month.get((selectors.month_code(filters.last),), 0)
-        else:
-            total = sum(per_month.values())
-        counts[(ngo.slug,)] = total
+    """The indicator's period total of each NGO (the last month's for a stock), one query."""
+    query = _query(indicator, ("month",), filters)
+    totals = selectors.counts_by_ngo(query, consortium.pk)
+    counts: dict[Key, int] = {(ngo.slug,): totals.get(ngo.pk, 0) for ngo in ngos}
     return _pseudo(consortium, indicator, "ngo", counts, [ngo.slug for ngo in ngos])
 
 

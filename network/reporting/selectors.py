@@ -128,6 +128,22 @@ def inner_counts(query: Query, consortium_id: int) -> tuple[dict[Key, int], dict
     return counts, extra
 
 
+def counts_by_ngo(query: Query, consortium_id: int) -> dict[int, int]:
+    """The query's total for each NGO (over its months, or the last one for an indicator
+    counted at each month's end), in one query: {ngo id: count}."""
+    first, last = query.first, query.last
+    if "month" in query.definition.non_additive:
+        first = last
+    rows = AggregateCell.objects.filter(
+        consortium_id=consortium_id, indicator=query.indicator, month__gte=first, month__lte=last
+    )
+    if query.ngo_ids:
+        rows = rows.filter(ngo_id__in=query.ngo_ids)
+    if query.filters:
+        rows = rows.filter(**dict(query.filters))
+    return dict(rows.values("ngo_id").annotate(n=Sum("value")).values_list("ngo_id", "n"))
+
+
 def linkage_counts(query: Query, consortium_id: int) -> dict[Key, int]:
     """children_served_by_several_ngos: per month, the hashes found for two or more NGOs."""
     first, last = query.months()

@@ -176,3 +176,15 @@ def test_no_report_page_opens_a_tenant_schema(board):
         if "search_path" in q["sql"].lower() and "ngo_" in q["sql"].lower()
     ]
     assert tenant == []
+
+
+def test_the_per_ngo_table_counts_each_ngo_in_one_query(board, ngo_a, ngo_b):
+    from network.reporting import dashboard
+
+    filters = dashboard.Filters(first=dt.date(2026, 6, 1), last=NOV)
+    with CaptureQueriesContext(connection) as queries:
+        table = dashboard._by_ngo(board.consortium, "active_cases", filters, [ngo_a.ngo, ngo_b.ngo])
+    selects = [q for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(selects) == 1
+    values = {cell["ngo"]: cell["value"] for cell in table["cells"]}
+    assert values == {ngo_a.ngo.slug: 40, ngo_b.ngo.slug: 30, None: 70}
