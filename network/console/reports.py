@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -31,8 +32,15 @@ EXPORT_TYPES = {
 
 
 def _dashboard(request, consortium):
-    form = forms.ReportFilterForm(request.GET or None, consortium=consortium)
     filters = reporting.default_filters()
+    form = forms.ReportFilterForm(
+        request.GET or None,
+        consortium=consortium,
+        initial={  # the period shown, so the month fields say what the page counts
+            "period_from": selectors.month_code(filters.first),
+            "period_to": selectors.month_code(filters.last),
+        },
+    )
     if form.is_bound:
         chosen = form.filters() if form.is_valid() else None
         if chosen is None:
@@ -169,4 +177,6 @@ def refresh(request, consortium_id: int):
         request,
         _("Recounting %(count)d NGOs: the figures update in a minute or two.") % {"count": queued},
     )
-    return redirect("console:reports", consortium_id=consortium.pk)
+    query = QueryDict(request.POST.get("query", ""))  # the filters the page had
+    target = reverse("console:reports", kwargs={"consortium_id": consortium.pk})
+    return redirect(f"{target}?{query.urlencode()}" if query else target)

@@ -19,6 +19,7 @@ def table_publish(
     threshold: int = DEFAULT_THRESHOLD,
     rounding: int | None = None,
     fixed: Sequence[str] = (),
+    values: Mapping[str, Sequence[Value]] | None = None,
 ) -> dict[str, Any]:
     """The published table of an indicator's inner counts grouped by `group_by` (`fixed`: the
     dimensions the counts were filtered on, one value each).
@@ -29,6 +30,9 @@ def table_publish(
     definition = indicator_get(indicator)
     group_by = group_by_check(definition, group_by, fixed)
     categories = _categories(group_by, [(group_by, counts)])
+    for code, listed in (values or {}).items():
+        if code in categories:  # e.g. every month of a period, counts or not
+            categories[code] = sorted(set(categories[code]) | set(listed), key=str)
     return suppress(
         counts,
         indicator=indicator,

@@ -14,14 +14,17 @@ last month (stated on pages and exports as "at the end of the period").
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Sum
 from django.utils.translation import gettext
 
+from core import clock
 from core.errors import ApplicationError
 from network.reporting.indicators import INDICATORS, Indicator, Kind, group_by_check, indicator_get
 from network.reporting.models import AggregateCell, LinkageHash, Rollup
@@ -36,16 +39,26 @@ def month_code(month: dt.date) -> str:
     return f"{month:%Y-%m}"
 
 
+MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
+EARLIEST_YEAR = 2000
+
+
 def month_parse(value: str, *, field_name: str) -> dt.date:
-    """ "YYYY-MM" as the month's first day; ApplicationError (400) naming the field otherwise."""
-    try:
-        year, month = (int(part) for part in value.split("-"))
-        return dt.date(year, month, 1)
-    except (ValueError, TypeError):
-        message = gettext("Enter a month as YYYY-MM, e.g. 2026-01.")
-        raise ApplicationError(
-            message, code="invalid_month", fields={field_name: [message]}
-        ) from None
+    """ "YYYY-MM" (a year from 2000 to next year) as the month's first day; ApplicationError
+    (400) naming the field otherwise."""
+    found = MONTH_RE.fullmatch((value or "").strip())
+    this_year = clock.today().year
+    if found and EARLIEST_YEAR <= int(found.group(1)) <= this_year + 1:
+        try:
+            return dt.date(int(found.group(1)), int(found.group(2)), 1)
+        except ValueError:
+            pass
+    message = gettext("Enter a month as YYYY-MM, e.g. 2026-01.")
+    raise ApplicationError(message, code="invalid_month", fields={field_name: [message]})
+
+
+def months_between(first: dt.date, last: dt.date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,12 @@ class Query:
         if self.first > self.last:
             message = gettext("The period ends before it starts.")
             raise ApplicationError(message, code="invalid_period", fields={"period_to": [message]})
+        longest = settings.REPORTING_MONTHS
+        if months_between(self.first, self.last) > longest:
+            message = gettext("A period is at most %(count)d months.") % {"count": longest}
+            raise ApplicationError(
+                message, code="invalid_period", fields={"period_from": [message]}
+            )
         for name in self.filters:
             if name not in definition.dimensions or name in self.group_by:
                 message = gettext("%(indicator)s cannot be filtered by %(dimension)s here.") % {
@@ -76,6 +95,15 @@ class Query:
     @property
     def definition(self) -> Indicator:
         return INDICATORS[self.indicator]
+
+    def month_list(self) -> list[dt.date]:
+        """Every month the table lists (all of the period's, counts or not)."""
+        first, last = self.months()
+        months, month = [], first
+        while month <= last:
+            months.append(month)
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+        return months
 
     def months(self) -> tuple[dt.date, dt.date]:
         """The months read: the last one alone for a non-additive indicator not by month."""
@@ -230,6 +258,7 @@ def consortium_table(*, consortium: Consortium, query: Query) -> dict[str, Any]:
         threshold=consortium.suppression_threshold,
         rounding=consortium.rounding_base,
         fixed=tuple(query.filters),
+        values={"month": [month_code(month) for month in query.month_list()]},
     )
     if query.definition.kind != Kind.COUNT:
         exact = _merge(list(query.group_by), counts, lambda a, b: (a or 0) + b)

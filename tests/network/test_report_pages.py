@@ -158,8 +158,11 @@ def test_who_reaches_the_reports(board, django_capture_on_commit_callbacks):
     funder = _client(board.funder)
     assert funder.post(_path(board, "refresh/")).status_code == 404  # not a coordinator
     with django_capture_on_commit_callbacks() as callbacks:
-        response = _client(board.coordinator).post(_path(board, "refresh/"))
+        response = _client(board.coordinator).post(
+            _path(board, "refresh/"), {"query": "sex=female&period_to=2026-11"}
+        )
     assert response.status_code == 302
+    assert response["Location"] == _path(board) + "?sex=female&period_to=2026-11"
     assert len(callbacks) == 1
 
 

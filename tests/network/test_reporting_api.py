@@ -163,6 +163,12 @@ def test_one_ngo_and_rounding(figures, ngo_b):
             "period_to",
         ),
         ({"indicator": "active_cases", "ngo": "no-such-ngo"}, "ngo"),
+        ({"indicator": "active_cases", "period_from": "26-01"}, "period_from"),  # year 26
+        ({"indicator": "active_cases", "period_from": "0001-01"}, "period_from"),
+        (
+            {"indicator": "new_cases", "period_from": "2020-01", "period_to": "2026-11"},
+            "period_from",
+        ),
     ],
 )
 def test_bad_parameters_are_a_400_naming_the_parameter(figures, params, field):
