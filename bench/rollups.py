@@ -348,6 +348,20 @@ def dashboard_timed(consortium_id: int, requests: int) -> dict[str, list[float]]
         "standard=bps": "?standard=bps",
         "one NGO": f"?ngo={one.slug if one else ''}",
     }
+    # The first request after a rollup computes the year's publication (every table of each
+    # indicator shown, suppressed together); the others read it from the cache until the next
+    # rollup. Timed apart, then 20 requests per filter.
+    from django.core.cache import cache
+
+    cache.clear()
+    for name, query in (("cold", ""), ("cold bps", "?standard=bps")):
+        started = time.perf_counter()
+        client.get(f"/console/{consortium_id}/reports/{query}")
+        print(
+            f"dashboard first request ({name}, publication computed): "
+            f"{(time.perf_counter() - started) * 1000:.0f} ms",
+            flush=True,
+        )
     timings: dict[str, list[float]] = {}
     for name, query in combinations.items():
         path = f"/console/{consortium_id}/reports/{query}"
@@ -369,9 +383,9 @@ def dashboard_timed(consortium_id: int, requests: int) -> dict[str, list[float]]
 
 def suppression_share() -> tuple[int, int, int, int]:
     """Seed the demo consortium (rolled up by the seeding) and count suppressed cells in its
-    dashboard's tables and in every indicator's table by month (last 12 months)."""
+    dashboard's tables and in every table of every indicator's publication (this year)."""
     from demo.seed import CONSORTIUM_SLUG, seed_consortium
-    from network.reporting import dashboard, selectors
+    from network.reporting import dashboard, publication
     from network.reporting.indicators import INDICATORS
     from tenants.models import Consortium
 
@@ -382,14 +396,13 @@ def suppression_share() -> tuple[int, int, int, int]:
     cells = [c for table in board.tables.values() for c in table.table["cells"]]
     board_hidden, board_total = sum(c["suppressed"] for c in cells), len(cells)
     hidden = total = 0
-    for code, indicator in INDICATORS.items():
-        group_by = ("month", *indicator.required)
-        query = selectors.Query(
-            indicator=code, group_by=group_by[:3], first=filters.first, last=filters.last
+    for code in INDICATORS:
+        published = publication.publication(
+            consortium=consortium, indicator=code, period=filters.period
         )
-        table = selectors.consortium_table(consortium=consortium, query=query)
-        hidden += sum(c["suppressed"] for c in table["cells"])
-        total += len(table["cells"])
+        for table in published.all():
+            hidden += sum(c["suppressed"] for c in table["cells"])
+            total += len(table["cells"])
     return board_hidden, board_total, hidden, total
 
 
@@ -447,7 +460,7 @@ def main() -> int:
         board_hidden, board_total, hidden, total = share
         print(
             f"suppressed_share demo dashboard={board_hidden}/{board_total} "
-            f"({board_hidden / max(board_total, 1):.1%}), indicators by month={hidden}/{total} "
+            f"({board_hidden / max(board_total, 1):.1%}), every published table={hidden}/{total} "
             f"({hidden / max(total, 1):.1%})"
         )
     end_load = os.getloadavg()[0]

@@ -141,3 +141,13 @@ def _public_schema_after_test():
         # A request through the test client leaves its language active in this thread
         # (LocaleMiddleware activates, nothing deactivates): back to LANGUAGE_CODE.
         translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_publication():
+    """A test writes aggregate rows directly, without a rollup: a consortium publication cached
+    by an earlier test (or an earlier run on a recreated database, with the same row ids) must
+    not answer for it."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -216,18 +216,13 @@ class DirectorySearchForm(forms.Form):
 
 
 class ReportFilterForm(forms.Form):
-    """The dashboard's filters (GET): period, NGO, region, sex, age band, standard."""
+    """The dashboard's filters (GET): year, one of NGO / province / sex / age band, standard.
 
-    period_from = forms.CharField(
-        label=_("From (month)"),
-        required=False,
-        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-01"}),
-    )
-    period_to = forms.CharField(
-        label=_("To (month)"),
-        required=False,
-        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-12"}),
-    )
+    One filter at a time: each is a slice of the consortium's published tables (see
+    network/reporting/publication.py), which is what keeps any two pages from being combined
+    to reveal a small count."""
+
+    year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
     ngo = forms.ChoiceField(label=_("NGO"), required=False)
     province = forms.ChoiceField(label=_("Province"), required=False)
     sex = forms.ChoiceField(label=_("Sex"), required=False)
@@ -242,11 +237,13 @@ class ReportFilterForm(forms.Form):
     )
 
     def __init__(self, *args, consortium, **kwargs):
+        from network.reporting import publication
         from network.reporting.indicators import AGE_BANDS, DIMENSIONS
         from tenants.models import NGO
 
         super().__init__(*args, **kwargs)
         anything = [("", _("All"))]
+        self.fields["year"].choices = [(year, str(year)) for year in reversed(publication.years())]
         self.fields["ngo"].choices = anything + list(
             NGO.objects.filter(consortium=consortium, is_template=False)
             .exclude(schema_name="public")
@@ -259,43 +256,27 @@ class ReportFilterForm(forms.Form):
         ]
         self.fields["age_band"].choices = anything + [(v.code, v.name) for v in AGE_BANDS]
 
+    def clean(self):
+        data = super().clean()
+        chosen = [name for name in ("ngo", "province", "sex", "age_band") if data.get(name)]
+        if len(chosen) > 1:
+            message = _(
+                "Choose one of NGO, province, sex or age band at a time: the figures are "
+                "published as tables by one of them, so that no two pages together reveal a "
+                "small count."
+            )
+            for name in chosen:
+                self.add_error(name, message)
+        return data
+
     def filters(self):
-        """The dashboard's Filters; a field error for a month that is not YYYY-MM or a period
-        that ends before it starts."""
-        from core.errors import ApplicationError
-        from network.reporting import dashboard, selectors
-        from network.reporting.rollup import months_back
+        """The dashboard's Filters for the cleaned data (the current year by default)."""
+        from network.reporting import dashboard
 
         data = self.cleaned_data
-        default = dashboard.default_filters()
-        try:
-            last = (
-                selectors.month_parse(data["period_to"], field_name="period_to")
-                if data.get("period_to")
-                else default.last
-            )
-            first = (
-                selectors.month_parse(data["period_from"], field_name="period_from")
-                if data.get("period_from")
-                else months_back(last, 12)[0]
-            )
-        except ApplicationError as error:
-            for name, messages in (error.fields or {}).items():
-                for message in messages:
-                    self.add_error(name, message)
-            return None
-        if first > last:
-            self.add_error("period_to", _("The period ends before it starts."))
-            return None
-        ngo_ids: tuple[int, ...] = ()
-        if data.get("ngo"):
-            from tenants.models import NGO
-
-            ngo_ids = tuple(NGO.objects.filter(slug=data["ngo"]).values_list("pk", flat=True))
         return dashboard.Filters(
-            first=first,
-            last=last,
-            ngo_ids=ngo_ids,
+            year=data.get("year") or dashboard.default_filters().year,
+            ngo=data.get("ngo") or "",
             province=data.get("province") or "",
             sex=data.get("sex") or "",
             age_band=data.get("age_band") or "",

@@ -34,12 +34,7 @@ EXPORT_TYPES = {
 def _dashboard(request, consortium):
     filters = reporting.default_filters()
     form = forms.ReportFilterForm(
-        request.GET or None,
-        consortium=consortium,
-        initial={  # the period shown, so the month fields say what the page counts
-            "period_from": selectors.month_code(filters.first),
-            "period_to": selectors.month_code(filters.last),
-        },
+        request.GET or None, consortium=consortium, initial={"year": filters.year}
     )
     if form.is_bound:
         chosen = form.filters() if form.is_valid() else None
@@ -57,11 +52,15 @@ def export_header(board: reporting.Dashboard) -> list[tuple[str, str]]:
         (_("Consortium"), board.consortium.name),
         (
             _("Period"),
-            f"{selectors.month_code(filters.first)} – {selectors.month_code(filters.last)}",
+            f"{filters.year} ({selectors.month_code(filters.first)} – "
+            f"{selectors.month_code(filters.last)})",
         ),
         (
             _("Small-cell threshold"),
-            _('counts from 1 to %(below)d are shown as "< %(threshold)d"')
+            _(
+                'counts from 1 to %(below)d are shown as "< %(threshold)d"; "—" is a count '
+                "hidden so that a small one cannot be worked out (it may be large)"
+            )
             % {"below": board.threshold - 1, "threshold": board.threshold},
         ),
         (_("Child-labour rules"), filters.standard.upper()),

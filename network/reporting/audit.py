@@ -102,8 +102,8 @@ def audit_tables(tables: Sequence[Mapping[str, Any] | PublishedTable]) -> AuditR
     cell "girls" of a table by sex, and the margin "girls" of a table by sex and sector. A
     reader combines them, so a cell hidden in one table but shown in another is known, and the
     tables' margins constrain each other. The result's `group_by` is every dimension of the
-    tables (in order of appearance); a cell's key has None for "all" and for a dimension its
-    table does not have.
+    tables (in order of appearance, with the dimensions they are fixed on); a cell's key has
+    None for "all" and for a dimension its table does not have.
     """
     parsed = [
         table if isinstance(table, PublishedTable) else published_parse(table) for table in tables
@@ -116,7 +116,8 @@ def audit_tables(tables: Sequence[Mapping[str, Any] | PublishedTable]) -> AuditR
         raise TableError("tables audited together share one indicator and one threshold")
     dimensions: list[str] = []
     for table in parsed:
-        dimensions.extend(name for name in table.shape.group_by if name not in dimensions)
+        names = (*table.shape.group_by, *(table.fixed or {}))
+        dimensions.extend(name for name in names if name not in dimensions)
     return AuditResult(
         indicator=parsed[0].indicator,
         group_by=tuple(dimensions),
@@ -133,7 +134,7 @@ def _bounds(value: int, rounding: int | None) -> tuple[float, float]:
 
 def _intervals(tables: list[PublishedTable], dimensions: list[str]) -> list[CellInterval]:
     def joint(table: PublishedTable, key: Key) -> Key:
-        values = dict(zip(table.shape.group_by, key, strict=True))
+        values = {**(table.fixed or {}), **dict(zip(table.shape.group_by, key, strict=True))}
         return tuple(values.get(name) for name in dimensions)
 
     # What the tables say of each cell: a range (exact, or the counts that round to a rounded

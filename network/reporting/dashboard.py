@@ -1,10 +1,10 @@
-"""The coordinator's (and funder's) dashboard: the tables it shows, for a period and filters.
+"""The coordinator's (and funder's) dashboard: the tables it shows, for a year and a filter.
 
-Every table is read from the aggregate table (or, for the referral flow, the public referral
-envelopes' metadata) and published through the suppression with the consortium's threshold;
-tables of one indicator are published together (`tables_publish`) so that no table shows what
-another hides. Headline figures are those tables' grand totals. A page, an export and the funder
-report read the same `Dashboard`.
+Every table is a table of the consortium's publication (publication.py: fixed tables per
+indicator and year, suppressed together, a filter a slice of one of them), or, for the referral
+flow, the year's public referral envelopes' metadata, suppressed with the consortium's
+threshold. Headline figures are those tables' totals. A page, an export and the funder report
+read the same `Dashboard`.
 """
 
 from __future__ import annotations
@@ -18,46 +18,49 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network.models import ReferralEnvelope
-from network.reporting import selectors
-from network.reporting.indicators import DIMENSIONS, INDICATORS
-from network.reporting.publish import tables_publish
-from network.reporting.rollup import months_back, rollup_window
+from network.reporting import publication, selectors
+from network.reporting.indicators import DIMENSIONS, INDICATORS, NGO_DIMENSION
 from network.reporting.suppression import suppress
 from network.reporting.tables import Key
 from tenants.models import NGO, Consortium
 
-STANDARDS = ("ilo", "bps")
+STANDARDS = publication.STANDARDS
 
 
 @dataclass(frozen=True)
 class Filters:
-    first: dt.date
-    last: dt.date
-    ngo_ids: tuple[int, ...] = ()
+    """What a reader chose: a year, at most one of NGO (slug) / province / sex / age band (a
+    slice of the published tables, see publication.py), and the child-labour standard."""
+
+    year: int
+    ngo: str = ""
     province: str = ""
-    regency: str = ""
     sex: str = ""
     age_band: str = ""
     standard: str = "ilo"
 
+    @property
+    def period(self) -> publication.Period:
+        return publication.Period(self.year)
+
+    @property
+    def first(self) -> dt.date:
+        return self.period.first
+
+    @property
+    def last(self) -> dt.date:
+        return self.period.last
+
     def dimensions(self) -> dict[str, str]:
-        return {
-            name: getattr(self, name)
-            for name in ("province", "regency", "sex", "age_band")
-            if getattr(self, name)
-        }
+        """The chosen filter (at most one), by dimension."""
+        return {name: getattr(self, name) for name in publication.FILTERS if getattr(self, name)}
 
     def months(self) -> list[dt.date]:
-        months, month = [], self.first
-        while month <= self.last:
-            months.append(month)
-            month = (month + dt.timedelta(days=32)).replace(day=1)
-        return months
+        return self.period.months()
 
 
 def default_filters() -> Filters:
-    last = rollup_window()[-1]
-    return Filters(first=months_back(last, 12)[0], last=last)
+    return Filters(year=publication.period_for(None).year)
 
 
 @dataclass
@@ -115,98 +118,50 @@ class Dashboard:
         return self.consortium.suppression_threshold
 
 
-def _query(indicator: str, group_by: Sequence[str], filters: Filters) -> selectors.Query:
-    definition = INDICATORS[indicator]
+# A table whose one dimension is the filter's shows, instead, the filtered children by this.
+_ALTERNATIVES = ("age_band", "sex", "case_type", "month")
+
+
+def _grouping(indicator: str, group_by: Sequence[str], filters: Filters) -> tuple[str, ...]:
+    """The breakdown a table shows under the filter: itself when the filter is one of its
+    dimensions (a slice), its first dimension when it has two (the published tables by a
+    filter have one), another one when the filter is its only dimension (the region table
+    shows the province's regencies)."""
     chosen = filters.dimensions()
-    if "standard" in definition.dimensions:
-        chosen["standard"] = filters.standard
-    applicable = {k: v for k, v in chosen.items() if k in definition.dimensions}
-    # A filtered dimension is no longer a breakdown: every table of the page is filtered alike
-    # (tables published together must count the same cells the same way).
-    group_by = [code for code in group_by if code not in applicable]
-    if not group_by:
-        group_by = [
-            next(
-                code
-                for code in ("age_band", "sex", "case_type", "month")
-                if code in definition.dimensions and code not in applicable
-            )
-        ]
-    return selectors.Query(
-        indicator=indicator,
-        group_by=tuple(group_by),
-        first=filters.first,
-        last=filters.last,
-        ngo_ids=filters.ngo_ids,
-        filters=applicable,
-    )
+    rest = [code for code in group_by if code not in chosen]
+    if not chosen:
+        return tuple(group_by)
+    if rest and len(rest) < len(group_by):
+        return tuple(group_by)  # a slice of the table itself
+    if rest:
+        return (rest[0],)  # a table of two dimensions is published by a filter as its first
+    if tuple(group_by) == ("province",):
+        return ("regency",)
+    if tuple(group_by) == (NGO_DIMENSION,):
+        return (NGO_DIMENSION,)  # the chosen NGO's own row
+    dimensions = INDICATORS[indicator].dimensions
+    return (next(code for code in _ALTERNATIVES if code in dimensions and code not in chosen),)
 
 
-def _linked(
-    consortium: Consortium, indicator: str, groupings: Sequence[Sequence[str]], filters: Filters
-) -> list[dict[str, Any]]:
-    """Tables of one indicator, published together."""
-    queries = [_query(indicator, group_by, filters) for group_by in groupings]
-    distinct = {query.group_by: query for query in queries}
-    if len(distinct) < len(queries):  # a filter made two tables the same: publish it once
-        published = dict(
-            zip(
-                distinct,
-                _linked_queries(consortium, indicator, list(distinct.values()), filters),
-                strict=True,
-            )
-        )
-        return [published[query.group_by] for query in queries]
-    return _linked_queries(consortium, indicator, queries, filters)
-
-
-def _linked_queries(
-    consortium: Consortium, indicator: str, queries: list[selectors.Query], filters: Filters
-) -> list[dict[str, Any]]:
-    counted = []
-    for query in queries:
-        counts, _extra = selectors.inner_counts(query, consortium.pk)
-        counted.append((query.group_by, counts))
-    fixed = tuple(queries[0].filters) if queries else ()
-    tables = tables_publish(
-        indicator=indicator,
-        tables=counted,
-        threshold=consortium.suppression_threshold,
-        rounding=consortium.rounding_base,
-        fixed=fixed,
-        values={"month": [selectors.month_code(month) for month in filters.months()]},
-    )
-    for table, query in zip(tables, queries, strict=True):
-        table["period_from"] = selectors.month_code(filters.first)
-        table["period_to"] = selectors.month_code(filters.last)
-        table["at_period_end"] = query.months()[0] == query.last and query.first != query.last
-    return tables
-
-
-def _pseudo(
-    consortium: Consortium,
-    indicator: str,
-    dimension: str,
-    counts: Mapping[Key, int],
-    categories: Sequence[Any],
+def _table(
+    consortium: Consortium, indicator: str, group_by: Sequence[str], filters: Filters
 ) -> dict[str, Any]:
-    """A table by something the registry does not break down by (the NGO, the agency)."""
-    return suppress(
-        counts,
+    """A published table of the year, sliced at the filter when the indicator has it (an
+    indicator without that dimension is shown whole: `Dashboard.not_filtered`)."""
+    where = {
+        name: value
+        for name, value in filters.dimensions().items()
+        if name in publication.filters_of(INDICATORS[indicator])
+    }
+    grouping = _grouping(indicator, group_by, filters) if where else tuple(group_by)
+    return publication.published_table(
+        consortium=consortium,
         indicator=indicator,
-        group_by=[dimension] if isinstance(dimension, str) else list(dimension),
-        threshold=consortium.suppression_threshold,
-        categories=[list(categories)],
-        rounding=consortium.rounding_base,
+        period=filters.period,
+        group_by=grouping,
+        where=where,
+        standard=filters.standard,
     )
-
-
-def _by_ngo(consortium: Consortium, indicator: str, filters: Filters, ngos) -> dict[str, Any]:
-    """The indicator's period total of each NGO (the last month's for a stock), one query."""
-    query = _query(indicator, ("month",), filters)
-    totals = selectors.counts_by_ngo(query, consortium.pk)
-    counts: dict[Key, int] = {(ngo.slug,): totals.get(ngo.pk, 0) for ngo in ngos}
-    return _pseudo(consortium, indicator, "ngo", counts, [ngo.slug for ngo in ngos])
 
 
 def referral_flow(consortium: Consortium, filters: Filters) -> tuple[dict[str, Any], dict]:
@@ -248,89 +203,76 @@ def referral_flow(consortium: Consortium, filters: Filters) -> tuple[dict[str, A
 
 
 def dashboard(*, consortium: Consortium, filters: Filters) -> Dashboard:
-    ngos = list(
+    """Every table of the page for the year and filter, read from the publication."""
+    ngo_names = dict(
         NGO.objects.filter(consortium=consortium, is_template=False)
         .exclude(schema_name="public")
-        .filter(pk__in=filters.ngo_ids or NGO.objects.filter(consortium=consortium).values("pk"))
-        .order_by("name")
+        .values_list("slug", "name")
     )
-    ngo_names = {ngo.slug: ngo.name for ngo in ngos}
     tables: dict[str, Table] = {}
-    region = "regency" if filters.province else "province"
+    sliced_region = "province" in filters.dimensions()
+    region = "regency" if sliced_region else "province"
 
-    active_by_month, active_by_region, _active_by_sex = _linked(
-        consortium, "active_cases", [("month",), (region,), ("sex", "age_band")], filters
-    )
-    tables["active_by_month"] = Table(
-        "active_by_month", _("Active cases at the end of each month"), active_by_month
-    )
-    tables["new_by_month"] = Table(
-        "new_by_month",
-        _("New cases per month"),
-        _linked(consortium, "new_cases", [("month",)], filters)[0],
-    )
-    tables["identified_by_sex"] = Table(
+    def table(key: str, title: str, indicator: str, group_by: Sequence[str], **extra) -> None:
+        tables[key] = Table(key, title, _table(consortium, indicator, group_by, filters), **extra)
+
+    table("active_by_month", _("Active cases at the end of each month"), "active_cases", ["month"])
+    table("new_by_month", _("New cases per month"), "new_cases", ["month"])
+    table(
         "identified_by_sex",
         _("Children identified in the period, by sex and age band"),
-        _linked(consortium, "children_identified", [("sex", "age_band")], filters)[0],
+        "children_identified",
+        ["sex", "age_band"],
     )
-    tables["active_by_region"] = Table(
+    table(
         "active_by_region",
         _("Active cases at the end of the period, by regency / city")
-        if region == "regency"
+        if sliced_region
         else _("Active cases at the end of the period, by province"),
-        active_by_region,
+        "active_cases",
+        ["province"],
         labels={region: _region_labels(region)},
     )
-    status_tables = {}
-    for indicator in (
-        "children_in_child_labour",
-        "children_in_hazardous_work",
-        "children_in_worst_forms",
-    ):
-        status_tables[indicator] = _linked(consortium, indicator, [("sex",)], filters)[0]
-    tables["status"] = Table(
+    table(
         "status",
         _("Children in child labour at the end of the period (%(standard)s rules), by sex")
         % {"standard": filters.standard.upper()},
-        status_tables["children_in_child_labour"],
+        "children_in_child_labour",
+        ["sex"],
     )
-    tables["hazardous"] = Table(
+    table(
         "hazardous",
         _("Children in hazardous work at the end of the period, by sex"),
-        status_tables["children_in_hazardous_work"],
+        "children_in_hazardous_work",
+        ["sex"],
     )
-    tables["outcomes"] = Table(
-        "outcomes",
-        _("Closed cases by outcome"),
-        _linked(consortium, "closed_cases", [("closure_reason",)], filters)[0],
-    )
-    tables["monitoring"] = Table(
+    table("outcomes", _("Closed cases by outcome"), "closed_cases", ["closure_reason"])
+    table(
         "monitoring",
         _("Children withdrawn from child labour, by month"),
-        _linked(consortium, "children_withdrawn", [("month",)], filters)[0],
+        "children_withdrawn",
+        ["month"],
     )
-    tables["services"] = Table(
-        "services",
-        _("Services delivered, by type"),
-        _linked(consortium, "services_delivered", [("service_type",)], filters)[0],
-    )
-    tables["followups"] = Table(
+    table("services", _("Services delivered, by type"), "services_delivered", ["service_type"])
+    table(
         "followups",
         _("Follow-up visits due in the period: done on time, late, or overdue"),
-        _linked(consortium, "followups", [("timeliness",)], filters)[0],
+        "followups",
+        ["timeliness"],
     )
-    tables["ngo_active"] = Table(
+    table(
         "ngo_active",
         _("Active cases at the end of the period, by NGO"),
-        _by_ngo(consortium, "active_cases", filters, ngos),
-        labels={"ngo": ngo_names},
+        "active_cases",
+        [NGO_DIMENSION],
+        labels={NGO_DIMENSION: ngo_names},
     )
-    tables["ngo_new"] = Table(
+    table(
         "ngo_new",
         _("New cases in the period, by NGO"),
-        _by_ngo(consortium, "new_cases", filters, ngos),
-        labels={"ngo": ngo_names},
+        "new_cases",
+        [NGO_DIMENSION],
+        labels={NGO_DIMENSION: ngo_names},
     )
     flow, agency_names = referral_flow(consortium, filters)
     tables["referral_flow"] = Table(
@@ -341,21 +283,17 @@ def dashboard(*, consortium: Consortium, filters: Filters) -> Dashboard:
     )
     headlines = [
         ("children_identified", tables["identified_by_sex"].total()),
-        ("active_cases", tables["active_by_month"].cell(month=selectors.month_code(filters.last))),
+        ("active_cases", _last_month(tables["active_by_month"], filters)),
         ("children_in_child_labour", tables["status"].total()),
-        ("children_withdrawn", tables["monitoring"].total()),
+        ("children_withdrawn", _month_total(tables["monitoring"])),
         ("services_delivered", tables["services"].total()),
         ("referrals_sent", tables["referral_flow"].total()),
     ]
+    chosen = filters.dimensions()
     not_filtered = [
         table.title
         for name, table in tables.items()
-        if filters.dimensions()
-        and any(
-            dimension not in table.table.get("group_by", [])
-            and dimension not in _dimensions_of(name)
-            for dimension in filters.dimensions()
-        )
+        if any(dimension not in _filters_of(name) for dimension in chosen)
     ]
     return Dashboard(
         consortium=consortium,
@@ -366,6 +304,15 @@ def dashboard(*, consortium: Consortium, filters: Filters) -> Dashboard:
         generated_at=timezone.now(),
         not_filtered=not_filtered,
     )
+
+
+def _last_month(table: Table, filters: Filters) -> dict[str, Any] | None:
+    return table.cell(month=selectors.month_code(filters.last))
+
+
+def _month_total(table: Table) -> dict[str, Any] | None:
+    """A table by month's total (None for an indicator without a total over months)."""
+    return table.total()
 
 
 _TABLE_INDICATOR = {
@@ -385,9 +332,9 @@ _TABLE_INDICATOR = {
 }
 
 
-def _dimensions_of(table_key: str) -> tuple[str, ...]:
+def _filters_of(table_key: str) -> tuple[str, ...]:
     indicator = _TABLE_INDICATOR.get(table_key)
-    return INDICATORS[indicator].dimensions if indicator else ()
+    return publication.filters_of(INDICATORS[indicator]) if indicator else ()
 
 
 def _region_labels(level: str) -> dict[str, str]:

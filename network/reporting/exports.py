@@ -1,7 +1,8 @@
 """Published tables as rows and as an Excel workbook, in the reader's language.
 
 Only published tables come in (the output of `suppression.suppress`): a suppressed cell is
-written as "< k" with the suppressed column true, never its number.
+written as "< k" (a small count) or "—" (a count hidden to protect one) with the suppressed
+column true, never its number.
 """
 
 from __future__ import annotations
@@ -44,11 +45,16 @@ def table_rows(
         for name in group_by
     ]
     rows: list[list[object]] = [[*header, _("Value"), _("Suppressed")]]
+    small = {
+        tuple(cell.get(name) for name in group_by) for cell in table["cells"] if cell.get("small")
+    }
     for key in parsed.shape.keys():
         cell = parsed.cells[key]
         shown: object = cell.value
         if cell.suppressed:
-            shown = cell_display({"value": None, "suppressed": True}, parsed.threshold)
+            shown = cell_display(
+                {"value": None, "suppressed": True, "small": key in small}, parsed.threshold
+            )
         names: list[object] = [
             _value_label(name, value, labels) for name, value in zip(group_by, key, strict=True)
         ]

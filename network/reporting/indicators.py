@@ -39,6 +39,7 @@ from network.reporting.tables import MAX_DIMENSIONS
 
 Label = str | Promise
 UNKNOWN = "unknown"
+NGO_DIMENSION = "ngo"
 
 
 class Unit(models.TextChoices):
@@ -215,6 +216,12 @@ _DIMENSIONS = (
             DimensionValue("late", _("Done late")),
             DimensionValue("overdue", _("Overdue, not done")),
         ),
+    ),
+    Dimension(
+        NGO_DIMENSION,
+        _("Partner NGO"),
+        "the NGO whose rollup counted the row (network.reporting.AggregateCell.ngo), by slug; "
+        "every indicator an NGO counts may be broken down by it",
     ),
     Dimension(
         "urgency",
@@ -617,7 +624,9 @@ def group_by_check(
     if len(set(group_by)) != len(group_by):
         problems.append(gettext("A dimension is named twice."))
     for code in group_by:
-        if code not in indicator.dimensions:
+        if code not in indicator.dimensions and not (
+            code == NGO_DIMENSION and indicator.source == Source.TENANT
+        ):
             problems.append(
                 gettext("%(indicator)s has no dimension %(dimension)s.")
                 % {"indicator": indicator.code, "dimension": code}

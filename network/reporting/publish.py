@@ -29,7 +29,7 @@ def table_publish(
     """
     definition = indicator_get(indicator)
     group_by = group_by_check(definition, group_by, fixed)
-    categories = _categories(group_by, [(group_by, counts)])
+    categories = categories_of(group_by, [(group_by, counts)])
     for code, listed in (values or {}).items():
         if code in categories:  # e.g. every month of a period, counts or not
             categories[code] = sorted(set(categories[code]) | set(listed), key=str)
@@ -59,7 +59,7 @@ def tables_publish(
     definition = indicator_get(indicator)
     checked = [(group_by_check(definition, group_by, fixed), counts) for group_by, counts in tables]
     codes = sorted({code for group_by, _ in checked for code in group_by})
-    categories = _categories(codes, checked)
+    categories = categories_of(codes, checked)
     for code, listed in (values or {}).items():
         if code in categories:  # e.g. every month of a period, counts or not
             categories[code] = sorted(set(categories[code]) | set(listed), key=str)
@@ -73,7 +73,7 @@ def tables_publish(
     )
 
 
-def _categories(
+def categories_of(
     codes: Sequence[str], tables: Sequence[tuple[Sequence[str], Mapping[Key, int]]]
 ) -> dict[str, Sequence[Value]]:
     """Each dimension's values: the registry's fixed list, or those present in the counts."""

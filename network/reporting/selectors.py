@@ -1,9 +1,9 @@
 """Tables of the aggregate table, as the coordinator's pages, API and exports read them.
 
 Only `AggregateCell` and `LinkageHash` rows are read (public schema): nothing here, nor what
-calls it, enters a tenant schema. A coordinator's or funder's table goes through
-`publish.table_publish` (suppression, rounding); an NGO's own report reads its own rows
-unsuppressed (`ngo_table`).
+calls it, enters a tenant schema. A coordinator or funder sees only tables of the consortium's
+publication (`publication.py`: fixed tables per year, suppressed together), which counts them
+with `inner_counts`; an NGO's own report reads its own rows unsuppressed (`ngo_table`).
 
 Periods are whole months. A count over several months is the sum of its months for a flow; for
 an indicator counted at the end of each month or of children who may recur across months
@@ -26,13 +26,17 @@ from django.utils.translation import gettext
 
 from core import clock
 from core.errors import ApplicationError
-from network.reporting.indicators import INDICATORS, Indicator, Kind, group_by_check, indicator_get
+from network.reporting.indicators import (
+    INDICATORS,
+    NGO_DIMENSION,
+    Indicator,
+    Kind,
+    group_by_check,
+    indicator_get,
+)
 from network.reporting.models import AggregateCell, LinkageHash, Rollup
-from network.reporting.publish import table_publish
 from network.reporting.tables import Key
-from tenants.models import NGO, Consortium
-
-FILTER_DIMENSIONS = ("sex", "age_band", "province", "regency", "standard")
+from tenants.models import NGO
 
 
 def month_code(month: dt.date) -> str:
@@ -124,8 +128,15 @@ def _rows(query: Query, consortium_id: int):
     return rows
 
 
+def _column(code: str) -> str:
+    """The AggregateCell column of a dimension (the NGO by its slug)."""
+    return "ngo__slug" if code == NGO_DIMENSION else code
+
+
 def _key(row: Mapping[str, Any], group_by: Sequence[str]) -> Key:
-    return tuple(month_code(row["month"]) if code == "month" else row[code] for code in group_by)
+    return tuple(
+        month_code(row["month"]) if code == "month" else row[_column(code)] for code in group_by
+    )
 
 
 def inner_counts(query: Query, consortium_id: int) -> tuple[dict[Key, int], dict[Key, Any]]:
@@ -135,12 +146,13 @@ def inner_counts(query: Query, consortium_id: int) -> tuple[dict[Key, int], dict
         return linkage_counts(query, consortium_id), {}
     rows = _rows(query, consortium_id)
     columns = list(query.group_by)
+    selected = [_column(code) for code in columns]
     kind = query.definition.kind
     counts: dict[Key, int] = {}
     extra: dict[Key, Any] = {}
     if kind == Kind.MEDIAN:
         histogram: dict[Key, dict[int, int]] = defaultdict(dict)
-        for row in rows.values(*columns, "days").annotate(n=Sum("value")).order_by():
+        for row in rows.values(*selected, "days").annotate(n=Sum("value")).order_by():
             key = _key(row, columns)
             counts[key] = counts.get(key, 0) + row["n"]
             histogram[key][row["days"]] = histogram[key].get(row["days"], 0) + row["n"]
@@ -148,28 +160,12 @@ def inner_counts(query: Query, consortium_id: int) -> tuple[dict[Key, int], dict
     annotations: dict[str, Any] = {"n": Sum("value")}
     if kind == Kind.MEAN:
         annotations["total"] = Sum("total")
-    for row in rows.values(*columns).annotate(**annotations).order_by():
+    for row in rows.values(*selected).annotate(**annotations).order_by():
         key = _key(row, columns)
         counts[key] = row["n"]
         if kind == Kind.MEAN:
             extra[key] = row["total"] or 0.0
     return counts, extra
-
-
-def counts_by_ngo(query: Query, consortium_id: int) -> dict[int, int]:
-    """The query's total for each NGO (over its months, or the last one for an indicator
-    counted at each month's end), in one query: {ngo id: count}."""
-    first, last = query.first, query.last
-    if "month" in query.definition.non_additive:
-        first = last
-    rows = AggregateCell.objects.filter(
-        consortium_id=consortium_id, indicator=query.indicator, month__gte=first, month__lte=last
-    )
-    if query.ngo_ids:
-        rows = rows.filter(ngo_id__in=query.ngo_ids)
-    if query.filters:
-        rows = rows.filter(**dict(query.filters))
-    return dict(rows.values("ngo_id").annotate(n=Sum("value")).values_list("ngo_id", "n"))
 
 
 def linkage_counts(query: Query, consortium_id: int) -> dict[Key, int]:
@@ -247,31 +243,18 @@ def _statistics(query: Query, table: dict[str, Any], extra: Mapping[Key, Any]) -
         cell[name] = statistic
 
 
-def consortium_table(*, consortium: Consortium, query: Query) -> dict[str, Any]:
-    """A table as a coordinator or funder sees it: suppressed with the consortium's threshold
-    (and rounded if it rounds); a mean or median only beside a published count."""
-    counts, extra = inner_counts(query, consortium.pk)
-    table = table_publish(
-        indicator=query.indicator,
-        group_by=query.group_by,
-        counts=counts,
-        threshold=consortium.suppression_threshold,
-        rounding=consortium.rounding_base,
-        fixed=tuple(query.filters),
-        values={"month": [month_code(month) for month in query.month_list()]},
-    )
-    if query.definition.kind != Kind.COUNT:
-        exact = _merge(list(query.group_by), counts, lambda a, b: (a or 0) + b)
-        for cell in table["cells"]:
-            key = tuple(cell[code] for code in query.group_by)
-            cell["_basis"] = exact.get(key, 0)
-        _statistics(query, table, extra)
-        for cell in table["cells"]:
-            cell.pop("_basis", None)
-    table["period_from"] = month_code(query.first)
-    table["period_to"] = month_code(query.last)
-    table["at_period_end"] = query.months()[0] == query.last and query.first != query.last
-    return table
+def statistics_add(
+    query: Query, table: dict[str, Any], counts: Mapping[Key, int], extra: Mapping[Key, Any]
+) -> None:
+    """The mean or median of each published cell of a table of a mean or median indicator
+    (`counts`, `extra`: what inner_counts gave), null beside a suppressed count."""
+    exact = _merge(list(query.group_by), counts, lambda a, b: (a or 0) + b)
+    for cell in table["cells"]:
+        key = tuple(cell[code] for code in query.group_by)
+        cell["_basis"] = exact.get(key, 0)
+    _statistics(query, table, extra)
+    for cell in table["cells"]:
+        cell.pop("_basis", None)
 
 
 def ngo_table(*, ngo: NGO, query: Query) -> dict[str, Any]:

@@ -65,6 +65,7 @@ def suppress(
     categories: Sequence[Sequence[Value]] | None = None,
     non_additive: Sequence[str] = (),
     rounding: int | None = None,
+    fixed: Mapping[str, Value] | None = None,
 ) -> dict[str, Any]:
     """The published table of `counts`, small cells and their complements suppressed.
 
@@ -79,6 +80,18 @@ def suppress(
     shape = shape_for(group_by, counts, categories, non_additive)
     values = margins_fill(shape, counts)
     hidden = suppression_pattern(shape, values, threshold)
+    return _published(indicator, shape, values, hidden, threshold, rounding, fixed)
+
+
+def _published(
+    indicator: str,
+    shape: TableShape,
+    values: Mapping[Key, int],
+    hidden: Collection[Key],
+    threshold: int,
+    rounding: int | None,
+    fixed: Mapping[str, Value] | None,
+) -> dict[str, Any]:
     table = PublishedTable(
         indicator=indicator,
         shape=shape,
@@ -89,9 +102,27 @@ def suppress(
             )
             for key in shape.keys()
         },
+        fixed=dict(fixed) if fixed else None,
     )
     published = table.to_json()
-    return round_published(published, rounding) if rounding else published
+    if rounding:
+        published = round_published(published, rounding)
+    for cell, key in zip(published["cells"], shape.keys(), strict=True):
+        if cell["suppressed"] and 0 < values[key] < threshold:
+            cell["small"] = True
+    return published
+
+
+def unmarked(table: dict[str, Any]) -> dict[str, Any]:
+    """The published table without the pages' "small" marks (what the API and the audit
+    read: a reader learns that a cell is hidden, not why)."""
+    return {
+        **table,
+        "cells": [
+            {name: value for name, value in cell.items() if name != "small"}
+            for cell in table["cells"]
+        ],
+    }
 
 
 def suppression_pattern(
@@ -119,6 +150,7 @@ def suppress_linked(
     categories: Mapping[str, Sequence[Value]] | None = None,
     non_additive: Sequence[str] = (),
     rounding: int | None = None,
+    fixed: Sequence[Mapping[str, Value] | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Several tables of one indicator published together (a page, an export), each given as
     (group_by, inner counts), suppressed consistently.
@@ -126,8 +158,8 @@ def suppress_linked(
     The tables share cells (the total of girls appears in a table by sex and age band and in
     one by sex and sector): a cell hidden in one table is hidden in every table that has it,
     and protected there too, until no table hides a cell another shows. `categories` maps a
-    dimension to its values (default: the values seen). Audit them together with
-    `audit.audit_tables`.
+    dimension to its values (default: the values seen). `fixed`: for each table, the slice it
+    is of (tables.py), or None. Audit them together with `audit.audit_tables`.
     """
     threshold = threshold_check(threshold)
     rounding = rounding_check(rounding)
@@ -141,17 +173,28 @@ def suppress_linked(
         shapes.append(shape)
         values.append(margins_fill(shape, counts))
 
-    def shared(shape: TableShape, key: Key) -> frozenset[tuple[str, Value]]:
+    slices = list(fixed) if fixed is not None else [None] * len(shapes)
+    if len(slices) != len(shapes):
+        raise TableError("one fixed slice (or None) per table is needed")
+
+    def shared(
+        shape: TableShape, key: Key, where: Mapping[str, Value] | None
+    ) -> frozenset[tuple[str, Value]]:
         return frozenset(
-            (name, value)
-            for name, value in zip(shape.group_by, key, strict=True)
-            if value is not None
+            (
+                *(where or {}).items(),
+                *(
+                    (name, value)
+                    for name, value in zip(shape.group_by, key, strict=True)
+                    if value is not None
+                ),
+            )
         )
 
     seen: dict[frozenset[tuple[str, Value]], int] = {}
-    for shape, table_values in zip(shapes, values, strict=True):
+    for shape, table_values, where in zip(shapes, values, slices, strict=True):
         for key, value in table_values.items():
-            if seen.setdefault(shared(shape, key), value) != value:
+            if seen.setdefault(shared(shape, key, where), value) != value:
                 raise TableError(f"the tables count {key!r} differently")
 
     forced: set[frozenset[tuple[str, Value]]] = set()
@@ -161,34 +204,25 @@ def suppress_linked(
                 shape,
                 table_values,
                 threshold,
-                forced={key for key in shape.keys() if shared(shape, key) in forced},
+                forced={key for key in shape.keys() if shared(shape, key, where) in forced},
             )
-            for shape, table_values in zip(shapes, values, strict=True)
+            for shape, table_values, where in zip(shapes, values, slices, strict=True)
         ]
         hidden = {
-            shared(shape, key)
-            for shape, pattern in zip(shapes, patterns, strict=True)
+            shared(shape, key, where)
+            for shape, pattern, where in zip(shapes, patterns, slices, strict=True)
             for key in pattern
         }
         if hidden == forced:
             break
         forced = hidden
 
-    published = []
-    for shape, table_values, pattern in zip(shapes, values, patterns, strict=True):
-        table = PublishedTable(
-            indicator=indicator,
-            shape=shape,
-            threshold=threshold,
-            cells={
-                key: PublishedCell(
-                    value=None if key in pattern else table_values[key], suppressed=key in pattern
-                )
-                for key in shape.keys()
-            },
-        ).to_json()
-        published.append(round_published(table, rounding) if rounding else table)
-    return published
+    return [
+        _published(indicator, shape, table_values, pattern, threshold, rounding, where)
+        for shape, table_values, pattern, where in zip(
+            shapes, values, patterns, slices, strict=True
+        )
+    ]
 
 
 def _weight(key: Key) -> int:
@@ -270,12 +304,17 @@ def round_published(table: dict[str, Any], base: int) -> dict[str, Any]:
             for key, cell in parsed.cells.items()
         },
         rounding=base,
+        fixed=parsed.fixed,
     )
     return rounded.to_json()
 
 
+PROTECTIVE_MARK = "—"
+
+
 def cell_display(cell: Mapping[str, Any], threshold: int) -> str:
-    """A cell as a page shows it: its value, or "< k" when suppressed."""
+    """A cell as a page shows it: its value, "< k" for a small count, "—" for a count hidden
+    to protect one (it may be large)."""
     if cell["suppressed"]:
-        return f"< {threshold}"
+        return f"< {threshold}" if cell.get("small") else PROTECTIVE_MARK
     return str(cell["value"])

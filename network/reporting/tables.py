@@ -14,7 +14,12 @@ margin and the grand total: a dimension whose value is null means "all". A suppr
 - `"rounding"`: the base (e.g. 5) published values were rounded to after suppression, or null;
 - `"non_additive"`: dimensions with no "all" margin, because a unit can fall in several of their
   values (a child served in January and in March; a child receiving counselling and health care).
-  Such a table is a set of independent tables, one per value of those dimensions.
+  Such a table is a set of independent tables, one per value of those dimensions;
+- `"fixed"`: `{dimension: value}`, the slice of a larger table this one is (the NGO a table is
+  of, the standard, the month a stock is counted at). Tables published together share a cell
+  when its values and their fixed values agree: a table of active cases by sex at the end of
+  December (`"fixed": {"month": "2026-12"}`) has the cells of December's row of a table by
+  month and sex.
 """
 
 from __future__ import annotations
@@ -146,6 +151,7 @@ class PublishedTable:
     threshold: int
     cells: dict[Key, PublishedCell]
     rounding: int | None = None
+    fixed: Mapping[str, Value] | None = None
 
     def suppressed_keys(self) -> list[Key]:
         return [key for key in self.shape.keys() if self.cells[key].suppressed]
@@ -169,6 +175,8 @@ class PublishedTable:
             data["rounding"] = self.rounding
         if self.shape.non_additive:
             data["non_additive"] = [name for name in group_by if name in self.shape.non_additive]
+        if self.fixed:
+            data["fixed"] = dict(self.fixed)
         return data
 
 
@@ -196,6 +204,12 @@ def published_parse(data: object) -> PublishedTable:
     non_additive = data.get("non_additive") or []
     if not isinstance(non_additive, list) or not all(isinstance(n, str) for n in non_additive):
         raise TableError("non_additive must be a list of dimension names")
+    fixed = data.get("fixed") or {}
+    if not isinstance(fixed, dict) or not all(isinstance(name, str) for name in fixed):
+        raise TableError("fixed must be an object of dimension: value")
+    fixed = {name: _json_value(name, value) for name, value in fixed.items()}
+    if None in fixed.values() or set(fixed) & set(group_by):
+        raise TableError("fixed names dimensions not grouped by, each with a value")
     cells_data = data["cells"]
     if not isinstance(cells_data, list):
         raise TableError("cells must be a list")
@@ -238,7 +252,12 @@ def published_parse(data: object) -> PublishedTable:
     if extra:
         raise TableError(f"cells outside the table's shape, e.g. {sorted(extra, key=repr)[0]}")
     return PublishedTable(
-        indicator=indicator, shape=shape, threshold=threshold, cells=cells, rounding=rounding
+        indicator=indicator,
+        shape=shape,
+        threshold=threshold,
+        cells=cells,
+        rounding=rounding,
+        fixed=fixed or None,
     )
 
 

@@ -1,6 +1,6 @@
-"""Published tables on a page: figures ("< 5" for a suppressed cell), tables of one or two
-dimensions, and bar charts as inline SVG (no script, no library: readable at 360 px, and every
-chart sits next to its table)."""
+"""Published tables on a page: figures ("< 5" for a small count, "—" for a count hidden to
+protect one), tables of one or two dimensions, and bar charts as inline SVG (no script, no
+library: readable at 360 px, and every chart sits next to its table)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from network.reporting.suppression import cell_display
+
 register = template.Library()
 
 WIDTH, HEIGHT, BOTTOM, TOP = 340, 150, 22, 14
@@ -19,11 +21,12 @@ WIDTH, HEIGHT, BOTTOM, TOP = 340, 150, 22, 14
 
 @register.filter
 def figure(cell: dict[str, Any] | None, threshold: int) -> str:
-    """A published cell as text: the number, "< k" when suppressed, "—" when absent."""
+    """A published cell as text: the number, "< k" for a small count, "—" for a count hidden
+    to protect one (or an absent cell)."""
     if cell is None:
         return "—"
     if cell.get("suppressed"):
-        return f"< {threshold}"
+        return cell_display(cell, threshold)
     value = cell.get("value")
     return "—" if value is None else number_format(value, force_grouping=True)
 
@@ -65,7 +68,7 @@ def bar_chart(table, dimension: str = "month") -> SafeString:
         label = table.label(dimension, value)
         if cell["suppressed"]:
             height = plot * threshold / top
-            shown = f"< {threshold}"
+            shown = cell_display(cell, threshold)
             css = "bar suppressed"
         else:
             height = plot * (cell["value"] or 0) / top

@@ -157,3 +157,25 @@ def outbox_drain_of(ngo) -> int:
 
     with schema_context(ngo.ngo.schema_name):
         return outbox_drain()
+
+
+def aggregate_cell(ngo, indicator: str, month, value: int, **dimensions):
+    """An AggregateCell row as a rollup writes it: every dimension of the indicator has a
+    value (those not given are "unknown", or a fixed list's first value where it has no
+    "unknown")."""
+    from network.reporting.indicators import DIMENSIONS, INDICATORS, UNKNOWN
+    from network.reporting.models import AggregateCell
+
+    for code in INDICATORS[indicator].dimensions:
+        if code in ("month", "standard") or code in dimensions:
+            continue
+        listed = DIMENSIONS[code].value_codes()
+        dimensions[code] = UNKNOWN if listed is None or UNKNOWN in listed else listed[0]
+    return AggregateCell(
+        consortium_id=ngo.consortium_id,
+        ngo=ngo,
+        indicator=indicator,
+        month=month,
+        value=value,
+        **dimensions,
+    )

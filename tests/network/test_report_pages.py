@@ -14,11 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from network.reporting.models import AggregateCell
+from tests.network.conftest import aggregate_cell
 from tests.support import host_client
 
 pytestmark = pytest.mark.django_db
 
-NOV = dt.date(2026, 11, 1)
+NOV, DEC = dt.date(2026, 11, 1), dt.date(2026, 12, 1)
 # Three girls in NGO B: a small cell whose number must appear nowhere.
 SECRET = 3
 
@@ -26,22 +27,24 @@ SECRET = 3
 @pytest.fixture
 def board(network, ngo_a, ngo_b, settings):
     settings.REPORTING_MONTHS = 24
+    a, b = ngo_a.ngo, ngo_b.ngo
     rows = [
-        (ngo_a.ngo, "active_cases", 40, {"sex": "female", "age_band": "12_14", "province": "33"}),
-        (ngo_b.ngo, "active_cases", 27, {"sex": "male", "age_band": "12_14", "province": "33"}),
-        (
-            ngo_b.ngo,
-            "active_cases",
-            SECRET,
-            {"sex": "female", "age_band": "5_11", "province": "35"},
-        ),
-        (ngo_a.ngo, "new_cases", 12, {"sex": "female", "case_type": "child_labour"}),
-        (ngo_b.ngo, "new_cases", 9, {"sex": "male", "case_type": "prevention"}),
+        (a, "active_cases", 40, {"sex": "female", "age_band": "12_14", "province": "33"}),
+        (a, "active_cases", 10, {"sex": "male", "age_band": "5_11", "province": "35"}),
+        (a, "active_cases", 6, {"sex": "male", "age_band": "12_14", "province": "35"}),
+        (b, "active_cases", 27, {"sex": "male", "age_band": "12_14", "province": "33"}),
+        (b, "active_cases", SECRET, {"sex": "female", "age_band": "5_11", "province": "35"}),
+        (b, "active_cases", 8, {"sex": "female", "age_band": "12_14", "province": "35"}),
+        (a, "new_cases", 12, {"sex": "female", "case_type": "child_labour"}),
+        (b, "new_cases", 9, {"sex": "male", "case_type": "prevention"}),
+        (a, "children_identified", 12, {"sex": "female", "age_band": "12_14"}),
+        (a, "children_identified", 7, {"sex": "male", "age_band": "5_11"}),
+        (b, "children_identified", SECRET, {"sex": "female", "age_band": "5_11"}),
+        (b, "children_identified", 9, {"sex": "male", "age_band": "12_14"}),
     ]
+    # Stocks at the end of 2026 (the period's last month), flows in November.
     AggregateCell.objects.bulk_create(
-        AggregateCell(
-            consortium_id=ngo.consortium_id, ngo=ngo, indicator=code, month=NOV, value=n, **d
-        )
+        aggregate_cell(ngo, code, DEC if code == "active_cases" else NOV, n, **d)
         for ngo, code, n, d in rows
     )
     return network
@@ -58,7 +61,7 @@ def _path(network, suffix=""):
     return f"/console/{network.consortium.pk}/reports/{suffix}"
 
 
-PERIOD = "?period_from=2026-06&period_to=2026-11"
+PERIOD = "?year=2026"
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
@@ -72,10 +75,12 @@ def test_the_dashboard_shows_figures_charts_and_tables_never_a_small_count(board
     }
     assert heading[language] in text
     assert '<svg class="chart"' in text
-    assert "&lt; 5" in text  # the province with three girls
+    assert "&lt; 5" in text  # the three girls aged 5-11
     # No cell shows the small count: every <td> that would be 3 reads "< 5".
     assert f"<td>{SECRET}</td>" not in text
-    assert "<td>70</td>" in text  # active cases at November's end: 40 + 27 + 3
+    assert "<td>94</td>" in text  # active cases at the year's end: 40 + 10 + 6 + 27 + 3 + 8
+    # Cells hidden only to protect the small one read "—", not "< 5" (they may be large).
+    assert '<td class="suppressed">—</td>' in text
     # The coordinator sees when each NGO was counted, and can ask for a recount.
     assert "/reports/refresh/" in text
 
@@ -83,31 +88,33 @@ def test_the_dashboard_shows_figures_charts_and_tables_never_a_small_count(board
 def test_filters_narrow_and_a_bad_month_is_a_form_error(board):
     client = _client(board.coordinator, "en")
     girls = client.get(_path(board) + PERIOD + "&sex=female").content.decode()
-    assert "<td>43</td>" in girls  # 40 + 3, boys left out
+    assert "<td>51</td>" in girls  # 40 + 3 + 8, boys left out
     assert "Not broken down by the filters chosen" in girls  # follow-ups have no sex
-    bad = client.get(_path(board) + "?period_from=2026-13")
+    bad = client.get(_path(board) + "?year=1999")
     assert bad.status_code == 400
-    assert "Enter a month as YYYY-MM" in bad.content.decode()
-    backwards = client.get(_path(board) + "?period_from=2026-11&period_to=2026-01")
-    assert backwards.status_code == 400
-    assert "The period ends before it starts." in backwards.content.decode()
+    assert "Select a valid choice" in bad.content.decode()
+    # Two filters at once would be two slices of different tables: one at a time.
+    both = client.get(_path(board) + PERIOD + "&sex=female&province=33")
+    assert both.status_code == 400
+    assert "Choose one of NGO, province, sex or age band at a time" in both.content.decode()
 
 
 def test_csv_and_xlsx_exports_carry_the_header_and_no_suppressed_number(board):
     client = _client(board.funder, "en")
-    csv_response = client.get(_path(board, "export.csv") + PERIOD + "&table=active_by_region")
+    csv_response = client.get(_path(board, "export.csv") + PERIOD + "&table=identified_by_sex")
     assert csv_response.status_code == 200
     assert csv_response["Content-Type"].startswith("text/csv")
     body = csv_response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
-    assert rows[0] == ["Active cases at the end of the period, by province"]
-    assert ["Period", "2026-06 – 2026-11"] in rows
+    assert rows[0] == ["Children identified in the period, by sex and age band"]
+    assert ["Period", "2026 (2026-01 – 2026-12)"] in rows
     assert ["Child-labour rules", "ILO"] in rows
     assert any(row[:1] == ["Small-cell threshold"] for row in rows)
     assert any(row[:1] == ["Generated"] for row in rows)
-    assert ["Province", "Value", "Suppressed"] in rows
-    assert any(row[1:] == ["< 5", "True"] for row in rows)
-    assert str(SECRET) not in [row[1] for row in rows if len(row) == 3]
+    assert ["Sex", "Age band", "Value", "Suppressed"] in rows
+    assert ["Female", "5-11 years", "< 5", "True"] in rows
+    assert ["Male", "5-11 years", "—", "True"] in rows  # hidden to protect the girls: 7
+    assert str(SECRET) not in [row[2] for row in rows if len(row) == 4]
 
     xlsx = client.get(_path(board, "export.xlsx") + PERIOD + "&table=all")
     assert xlsx.status_code == 200
@@ -121,15 +128,19 @@ def test_csv_and_xlsx_exports_carry_the_header_and_no_suppressed_number(board):
         if cell.value is not None
     ]
     assert "< 5" in values
-    region = workbook.worksheets[3]
-    rows = [_trimmed([c.value for c in row]) for row in region.iter_rows()]
-    assert rows[0] == ["Active cases at the end of the period, by province"]
-    assert ["Province", "Value", "Suppressed"] in rows
-    # The three girls' province is suppressed, and so is what would give it away.
-    suppressed = [row for row in rows if len(row) == 3 and row[2] is True]
-    assert suppressed
-    assert all(row[1] == "< 5" for row in suppressed)
-    assert SECRET not in [row[1] for row in rows if len(row) == 3]
+    identified = workbook.worksheets[2]
+    rows = [_trimmed([c.value for c in row]) for row in identified.iter_rows()]
+    assert rows[0] == ["Children identified in the period, by sex and age band"]
+    assert ["Sex", "Age band", "Value", "Suppressed"] in rows
+    # The three girls are suppressed, and so is what would give them away.
+    suppressed = {tuple(row[:2]): row[2] for row in rows if len(row) == 4 and row[3] is True}
+    assert suppressed == {
+        ("Female", "5-11 years"): "< 5",
+        ("Female", "12-14 years"): "—",
+        ("Male", "5-11 years"): "—",
+        ("Male", "12-14 years"): "—",
+    }
+    assert SECRET not in [row[2] for row in rows if len(row) == 4]
 
     assert client.get(_path(board, "export.pdf")).status_code == 404
     assert client.get(_path(board, "export.csv") + "?table=nothing").status_code == 400
@@ -159,10 +170,10 @@ def test_who_reaches_the_reports(board, django_capture_on_commit_callbacks):
     assert funder.post(_path(board, "refresh/")).status_code == 404  # not a coordinator
     with django_capture_on_commit_callbacks() as callbacks:
         response = _client(board.coordinator).post(
-            _path(board, "refresh/"), {"query": "sex=female&period_to=2026-11"}
+            _path(board, "refresh/"), {"query": "sex=female&year=2026"}
         )
     assert response.status_code == 302
-    assert response["Location"] == _path(board) + "?sex=female&period_to=2026-11"
+    assert response["Location"] == _path(board) + "?sex=female&year=2026"
     assert len(callbacks) == 1
 
 
@@ -181,13 +192,25 @@ def test_no_report_page_opens_a_tenant_schema(board):
     assert tenant == []
 
 
-def test_the_per_ngo_table_counts_each_ngo_in_one_query(board, ngo_a, ngo_b):
-    from network.reporting import dashboard
+def test_the_per_ngo_table_is_published_with_the_totals_and_read_from_the_cache(
+    board, ngo_a, ngo_b
+):
+    """The NGO is a dimension of the publication: the per-NGO table and the NGO filter are
+    tables of the same linked set as the totals (audited together), and a second page between
+    two rollups reads the cached publication, not the aggregate table."""
+    from network.reporting import publication
+    from network.reporting.audit import audit_tables
 
-    filters = dashboard.Filters(first=dt.date(2026, 6, 1), last=NOV)
+    client = _client(board.coordinator, "en")
+    assert client.get(_path(board) + PERIOD).status_code == 200
     with CaptureQueriesContext(connection) as queries:
-        table = dashboard._by_ngo(board.consortium, "active_cases", filters, [ngo_a.ngo, ngo_b.ngo])
-    selects = [q for q in queries.captured_queries if q["sql"].startswith("SELECT")]
-    assert len(selects) == 1
-    values = {cell["ngo"]: cell["value"] for cell in table["cells"]}
-    assert values == {ngo_a.ngo.slug: 40, ngo_b.ngo.slug: 30, None: 70}
+        assert client.get(_path(board) + PERIOD + "&ngo=" + ngo_a.ngo.slug).status_code == 200
+    read = [q["sql"] for q in queries.captured_queries if "reporting_aggregatecell" in q["sql"]]
+    assert read == []
+    published = publication.publication(
+        consortium=board.consortium, indicator="active_cases", period=publication.Period(2026)
+    )
+    by_ngo = published.tables[("ngo",)]
+    values = {cell["ngo"]: cell["value"] for cell in by_ngo["cells"]}
+    assert values == {None: 94, ngo_a.ngo.slug: 56, ngo_b.ngo.slug: 38}
+    assert audit_tables(published.all()).ok

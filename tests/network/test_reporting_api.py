@@ -10,38 +10,38 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from network.reporting.audit import audit_table
+from network.reporting.audit import audit_table, audit_tables
 from network.reporting.indicators import INDICATORS
 from network.reporting.models import AggregateCell
-from tests.network.conftest import public_client
+from tests.network.conftest import aggregate_cell, public_client
 
 pytestmark = pytest.mark.django_db
 
-SEP, OCT, NOV = dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)
-PERIOD = {"period_from": "2026-09", "period_to": "2026-11"}
+OCT, NOV, DEC = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)
+# Figures are published for calendar years: 2026 ends with December.
+PERIOD = {"year": "2026"}
 
 
 def _cells(ngo, indicator, month, rows):
     """Aggregate rows as a rollup would write them: (count, {dimension: value})."""
     AggregateCell.objects.bulk_create(
-        AggregateCell(
-            consortium_id=ngo.consortium_id, ngo=ngo, indicator=indicator, month=month, value=n, **d
-        )
-        for n, d in rows
+        aggregate_cell(ngo, indicator, month, n, **d) for n, d in rows
     )
 
 
 @pytest.fixture
 def figures(network, ngo_a, ngo_b):
     a, b = ngo_a.ngo, ngo_b.ngo
-    for month, girls, boys in ((SEP, 20, 9), (OCT, 22, 11), (NOV, 25, 12)):
+    for month, girls, boys in ((OCT, 20, 9), (NOV, 22, 11), (DEC, 25, 12)):
         _cells(a, "active_cases", month, [(girls, {"sex": "female", "age_band": "12_14"})])
+        _cells(a, "active_cases", month, [(10, {"sex": "male", "age_band": "12_14"})])
         _cells(b, "active_cases", month, [(boys, {"sex": "male", "age_band": "12_14"})])
-    # November: one 15-17-year-old girl in A, three in B; nine 5-11-year-old boys in B.
-    _cells(a, "active_cases", NOV, [(1, {"sex": "female", "age_band": "15_17"})])
-    _cells(b, "active_cases", NOV, [(3, {"sex": "female", "age_band": "15_17"})])
-    _cells(b, "active_cases", NOV, [(9, {"sex": "male", "age_band": "5_11"})])
-    for month, new in ((SEP, 7), (OCT, 2), (NOV, 8)):
+        _cells(b, "active_cases", month, [(8, {"sex": "female", "age_band": "12_14"})])
+    # December: one 15-17-year-old girl in A, three in B; nine 5-11-year-old boys in B.
+    _cells(a, "active_cases", DEC, [(1, {"sex": "female", "age_band": "15_17"})])
+    _cells(b, "active_cases", DEC, [(3, {"sex": "female", "age_band": "15_17"})])
+    _cells(b, "active_cases", DEC, [(9, {"sex": "male", "age_band": "5_11"})])
+    for month, new in ((OCT, 7), (NOV, 2), (DEC, 8)):
         _cells(a, "new_cases", month, [(new, {"sex": "female", "case_type": "child_labour"})])
     return network
 
@@ -79,16 +79,19 @@ def test_a_table_has_every_margin_and_hides_small_cells_provably(figures):
         public_client(figures.coordinator),
         indicator="active_cases",
         group_by="sex,age_band",
-        period_to="2026-11",
+        period_from="2026-01",
+        period_to="2026-12",
     )
     assert response.status_code == 200, response.content
     table = response.json()
     assert table["group_by"] == ["sex", "age_band"]
     assert table["threshold"] == 5
-    assert table["at_period_end"] is True  # 12 months by default: the stock is November's
+    assert table["at_period_end"] is True  # a year: the stock is December's
+    assert table["fixed"] == {"month": "2026-12"}
+    assert "small" not in str(table)  # the API says a cell is hidden, not why
     sexes, bands = 2 + 1, 5 + 1  # every value and "all"
     assert len(table["cells"]) == sexes * bands
-    truth = {("female", "12_14"): 25, ("female", "15_17"): 4, ("male", "12_14"): 12}
+    truth = {("female", "12_14"): 33, ("female", "15_17"): 4, ("male", "12_14"): 22}
     truth[("male", "5_11")] = 9
     for cell in table["cells"]:
         key = (cell["sex"], cell["age_band"])
@@ -98,8 +101,22 @@ def test_a_table_has_every_margin_and_hides_small_cells_provably(figures):
             if key[0] in (None, sex) and key[1] in (None, band)
         )
         assert cell["value"] in (None, expected), cell  # what is shown is the true count
-    # One small cell in a table with margins: a rectangle of four cells hides it, no more.
-    assert sum(c["suppressed"] for c in table["cells"]) == 4
+    # The table is published with the others of the year (by NGO too): the 15-17 row of the
+    # table by age band and NGO is all small (1 in A, 3 in B), so its protection hides the
+    # 5-11 and 12-14 rows there, and those age-band totals here; 5-11 is boys only, so girls
+    # 12-14 and boys 12-14 go with it. The sex totals and the grand total stay published.
+    hidden = {(c["sex"], c["age_band"]) for c in table["cells"] if c["suppressed"]}
+    assert hidden == {
+        ("female", "15_17"),
+        (None, "15_17"),
+        ("female", "12_14"),
+        ("male", "12_14"),
+        ("male", "5_11"),
+        (None, "5_11"),
+        (None, "12_14"),
+    }
+    assert [_cell(table, sex=s)["value"] for s in ("female", "male")] == [37, 31]
+    assert _cell(table)["value"] == 68
     small = _cell(table, sex="female", age_band="15_17")  # 1 + 3 = 4 < 5
     assert small == {"sex": "female", "age_band": "15_17", "value": None, "suppressed": True}
     assert not [c for c in table["cells"] if c["value"] is not None and 0 < c["value"] < 5]
@@ -112,18 +129,16 @@ def test_a_stock_over_several_months_is_its_last_month_and_a_flow_the_sum(figure
     client = public_client(figures.funder)
     stock = _get(client, indicator="active_cases", group_by="sex", **PERIOD).json()
     assert stock["at_period_end"] is True
-    assert _cell(stock, sex="female")["value"] == 29  # November: 25 + 1 + 3
+    assert _cell(stock, sex="female")["value"] == 37  # December: 25 + 8 + 1 + 3
     flow = _get(client, indicator="new_cases", group_by="case_type", **PERIOD).json()
     assert flow["at_period_end"] is False
     assert _cell(flow, case_type="child_labour")["value"] == 17  # 7 + 2 + 8
     by_month = _get(client, indicator="new_cases", group_by="month", **PERIOD).json()
     assert [c["month"] for c in by_month["cells"] if c["month"]] == [
-        "2026-09",
-        "2026-10",
-        "2026-11",
+        f"2026-{month:02d}" for month in range(1, 13)
     ]
-    assert _cell(by_month, month="2026-10") == {
-        "month": "2026-10",
+    assert _cell(by_month, month="2026-11") == {
+        "month": "2026-11",
         "value": None,
         "suppressed": True,
     }
@@ -137,12 +152,14 @@ def test_one_ngo_and_rounding(figures, ngo_b):
     table = _get(
         public_client(figures.coordinator),
         indicator="active_cases",
-        group_by="age_band",
+        group_by="sex",
         ngo=ngo_b.ngo.slug,
-        period_to="2026-11",
+        **PERIOD,
     ).json()
     assert table["rounding"] == 5
-    assert _cell(table, age_band="12_14")["value"] == 10  # 12, rounded
+    assert table["fixed"] == {"ngo": ngo_b.ngo.slug, "month": "2026-12"}
+    assert _cell(table, sex="male")["value"] == 20  # 12 + 9 = 21, rounded
+    assert _cell(table, sex="female")["value"] == 10  # 8 + 3 = 11, rounded
     assert all(c["value"] is None or c["value"] % 5 == 0 for c in table["cells"])
     assert audit_table(table).ok
 
@@ -160,8 +177,19 @@ def test_one_ngo_and_rounding(figures, ngo_b):
         ({"indicator": "active_cases", "period_to": "last month"}, "period_to"),
         (
             {"indicator": "active_cases", "period_from": "2026-11", "period_to": "2026-01"},
-            "period_to",
+            "period_from",
         ),
+        # Only whole calendar years are published: no period one month longer than another.
+        ({"indicator": "active_cases", "period_from": "2026-03"}, "period_from"),
+        ({"indicator": "active_cases", "period_to": "2026-10"}, "period_to"),
+        ({"indicator": "active_cases", "year": "1999"}, "year"),
+        ({"indicator": "active_cases", "year": "twenty"}, "year"),
+        # One NGO, one filter at a time: no NGO subsets, no slices of slices.
+        ({"indicator": "active_cases", "ngo": "yayasan-a,lembaga-b"}, "ngo"),
+        ({"indicator": "active_cases", "group_by": "sex", "ngo": "x", "age_band": "5_11"}, "ngo"),
+        ({"indicator": "active_cases", "group_by": "sex,age_band", "ngo": "yayasan-a"}, "group_by"),
+        ({"indicator": "active_cases", "group_by": "standard"}, "group_by"),
+        ({"indicator": "followups", "sex": "female"}, "sex"),  # follow-ups have no sex
         ({"indicator": "active_cases", "ngo": "no-such-ngo"}, "ngo"),
         ({"indicator": "active_cases", "period_from": "26-01"}, "period_from"),  # year 26
         ({"indicator": "active_cases", "period_from": "0001-01"}, "period_from"),
@@ -225,20 +253,16 @@ def test_a_mean_is_published_only_beside_a_published_count(network, ngo_a):
     a = ngo_a.ngo
     AggregateCell.objects.bulk_create(
         [
-            AggregateCell(
-                consortium_id=a.consortium_id, ngo=a, indicator="domain_score_change", month=NOV,
-                domain="education", sex="female", value=6, total=9.0,
+            aggregate_cell(
+                a, "domain_score_change", DEC, 6, domain="education", sex="female", total=9.0
             ),
-            AggregateCell(
-                consortium_id=a.consortium_id, ngo=a, indicator="domain_score_change", month=NOV,
-                domain="education", sex="male", value=2, total=4.0,
+            aggregate_cell(
+                a, "domain_score_change", DEC, 2, domain="education", sex="male", total=4.0
             ),
         ]
-    )  # fmt: skip
+    )
     client = public_client(network.coordinator)
-    by_domain = _get(
-        client, indicator="domain_score_change", group_by="domain", period_to="2026-11"
-    ).json()
+    by_domain = _get(client, indicator="domain_score_change", group_by="domain", **PERIOD).json()
     education = _cell(by_domain, domain="education")
     assert (education["value"], education["mean"]) == (8, 1.62)  # 13 points over 8 children
     assert _cell(by_domain, domain="health") == {
@@ -247,9 +271,7 @@ def test_a_mean_is_published_only_beside_a_published_count(network, ngo_a):
         "suppressed": False,
         "mean": None,
     }
-    by_sex = _get(
-        client, indicator="domain_score_change", group_by="domain,sex", period_to="2026-11"
-    ).json()
+    by_sex = _get(client, indicator="domain_score_change", group_by="domain,sex", **PERIOD).json()
     boys = _cell(by_sex, domain="education", sex="male")
     assert (boys["value"], boys["mean"], boys["suppressed"]) == (None, None, True)
     for cell in by_sex["cells"]:
@@ -264,11 +286,43 @@ def test_the_median_is_read_from_the_summed_distribution(network, ngo_a, ngo_b):
         public_client(network.coordinator),
         indicator="days_to_first_service",
         group_by="sex",
-        period_from="2026-10",
-        period_to="2026-10",
+        **PERIOD,
     ).json()
     girls = _cell(table, sex="female")
     assert (girls["value"], girls["median"]) == (8, 6.5)  # 3 3 5 6 | 7 10 12 40
+
+
+def test_no_two_requests_together_reveal_a_small_cell(figures, ngo_a, ngo_b):
+    """What helper 12 did to the old API: ask for the consortium and for each NGO, by every
+    breakdown, and combine. Every table a reader can get for the year, audited as one system
+    by the LP audit, leaves every hidden cell at least 5 wide."""
+    client = public_client(figures.funder)
+    tables = []
+    for group_by in ("sex", "age_band", "sex,age_band", "month", "ngo"):
+        tables.append(_get(client, indicator="active_cases", group_by=group_by, **PERIOD).json())
+    for ngo in (ngo_a.ngo.slug, ngo_b.ngo.slug):
+        for group_by in ("sex", "age_band", "month"):
+            response = _get(client, indicator="active_cases", group_by=group_by, ngo=ngo, **PERIOD)
+            assert response.status_code == 200, response.content
+            tables.append(response.json())
+    for sex in ("female", "male"):
+        tables.append(
+            _get(client, indicator="active_cases", group_by="age_band", sex=sex, **PERIOD).json()
+        )
+    for table in tables:
+        table.pop("figures_as_of", None)
+    result = audit_tables(tables)
+    assert result.ok, result.leaks
+    # The three girls aged 15-17 in NGO B are hidden wherever they would show.
+    b_by_age = next(
+        t
+        for t in tables
+        if t.get("fixed", {}).get("ngo") == ngo_b.ngo.slug and t["group_by"] == ["age_band"]
+    )
+    assert _cell(b_by_age, age_band="15_17")["suppressed"] is True
+    # Months differing by one are not a period: only whole years are published.
+    one_more = _get(client, indicator="active_cases", period_from="2026-01", period_to="2026-11")
+    assert one_more.status_code == 400
 
 
 def test_the_tasks_roll_up_and_fan_out(ngo_a, network, monkeypatch):

@@ -17,6 +17,7 @@ from network.reporting.suppression import (
     round_to_base,
     suppress,
     suppress_linked,
+    unmarked,
 )
 from network.reporting.tables import TableError, margins_fill, published_parse, shape_for
 
@@ -79,18 +80,26 @@ def test_two_by_two_with_one_small_cell_suppresses_the_other_three_inner_cells()
 
 
 def test_the_published_shape():
-    """Cells in order, one per combination with margins, suppressed ones with a null value."""
+    """Cells in order, one per combination with margins, suppressed ones with a null value;
+    the small count is marked for the pages ("< 5"), its complement not ("—"), and the API's
+    shape (`unmarked`) says only that both are hidden."""
     table = suppress({("f",): 3, ("m",): 7}, indicator="new_cases", group_by=["sex"])
     assert table == {
         "indicator": "new_cases",
         "group_by": ["sex"],
         "threshold": 5,
         "cells": [
-            {"sex": "f", "value": None, "suppressed": True},
+            {"sex": "f", "value": None, "suppressed": True, "small": True},
             {"sex": "m", "value": None, "suppressed": True},
             {"sex": None, "value": 10, "suppressed": False},
         ],
     }
+    assert unmarked(table)["cells"] == [
+        {"sex": "f", "value": None, "suppressed": True},
+        {"sex": "m", "value": None, "suppressed": True},
+        {"sex": None, "value": 10, "suppressed": False},
+    ]
+    assert [cell_display(cell, 5) for cell in table["cells"]] == ["< 5", "—", "10"]
 
 
 def test_a_zero_is_not_small():
@@ -224,8 +233,10 @@ def test_rounding_applies_after_suppression_and_the_audit_reads_ranges():
 
 
 def test_pages_show_less_than_k():
-    """A suppressed cell reads "< 5", never its number."""
-    assert cell_display({"value": None, "suppressed": True}, 5) == "< 5"
+    """A small suppressed count reads "< 5", a count hidden to protect one "—" (it may be
+    large: "< 5" would mislead), never a number."""
+    assert cell_display({"value": None, "suppressed": True, "small": True}, 5) == "< 5"
+    assert cell_display({"value": None, "suppressed": True}, 5) == "—"
     assert cell_display({"value": 12, "suppressed": False}, 5) == "12"
 
 

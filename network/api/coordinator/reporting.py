@@ -1,8 +1,9 @@
 """Consortium reports on the public host: /api/v1/indicators/, /api/v1/aggregates/.
 
-Coordinators and funders read suppressed tables of the aggregate table (network.reporting):
-never a tenant schema, never a count below the consortium's threshold. Coordinators may also
-ask for fresh figures (/api/v1/aggregates/refresh/).
+Coordinators and funders read the consortium's publication (network.reporting.publication):
+fixed tables per indicator and calendar year, suppressed together, a filter a slice of one of
+them; never a tenant schema, never a count below the consortium's threshold. Coordinators may
+also ask for fresh figures (/api/v1/aggregates/refresh/).
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from rest_framework.views import APIView
 
 from network import access
 from network.api.base import CONSORTIUM, IsCoordinator, IsReader
-from network.reporting import selectors
+from network.reporting import publication, selectors
 from network.reporting.indicators import DIMENSIONS, INDICATORS, Indicator
-from network.reporting.rollup import month_start, months_back, rollup_window, rollups_request
-from network.reporting.tables import MAX_DIMENSIONS
-from tenants.models import NGO
+from network.reporting.rollup import rollups_request
+from network.reporting.suppression import unmarked
 
 
 class DimensionValueSerializer(serializers.Serializer):
@@ -46,6 +46,13 @@ class IndicatorSerializer(serializers.Serializer):
     non_additive = serializers.ListField(child=serializers.CharField())
     basis = serializers.CharField(allow_null=True)
     computation = serializers.CharField()
+    tables = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="The groupings it is published by (group_by takes one of them)",
+    )
+    filters = serializers.ListField(
+        child=serializers.CharField(), help_text="The filters (one at a time) it may be sliced by"
+    )
 
 
 def indicator_json(indicator: Indicator) -> dict:
@@ -73,6 +80,8 @@ def indicator_json(indicator: Indicator) -> dict:
         "non_additive": list(indicator.non_additive),
         "basis": indicator.basis,
         "computation": indicator.computation,
+        "tables": [list(grouping) for grouping in publication.base_groupings(indicator)],
+        "filters": list(publication.filters_of(indicator)),
     }
 
 
@@ -97,6 +106,12 @@ class TableSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="The base published values are rounded to"
     )
     non_additive = serializers.ListField(child=serializers.CharField(), required=False)
+    fixed = serializers.DictField(
+        required=False,
+        help_text="The slice of a published table this is: the filter, the standard, the month "
+        "a stock is counted at ({dimension: value})",
+    )
+    period = serializers.CharField(help_text="The calendar year")
     period_from = serializers.CharField()
     period_to = serializers.CharField()
     at_period_end = serializers.BooleanField(
@@ -114,26 +129,13 @@ class TableSerializer(serializers.Serializer):
     )
 
 
-def _ngo_ids(consortium, value: str | None) -> tuple[int, ...]:
-    if not value:
-        return ()
-    slugs = [slug.strip() for slug in value.split(",") if slug.strip()]
-    found = dict(
-        NGO.objects.filter(consortium=consortium, slug__in=slugs, is_template=False).values_list(
-            "slug", "pk"
-        )
-    )
-    missing = [slug for slug in slugs if slug not in found]
-    if missing:
-        raise ValidationError(
-            {"ngo": [f"Not a member NGO of this consortium: {', '.join(missing)}"]}
-        )
-    return tuple(found[slug] for slug in slugs)
+FILTER_PARAMETERS = publication.FILTERS
 
 
-def query_from_params(params, consortium) -> selectors.Query:
-    """The table asked for by `indicator`, `group_by`, `period_from`, `period_to`, `ngo`:
-    a 400 naming the parameter for anything wrong."""
+def table_from_params(params, consortium) -> dict:
+    """The published table asked for by `indicator`, `group_by`, the year (`year`, or
+    `period_from` / `period_to` naming a whole year), one filter (`ngo`, `province`, `sex`,
+    `age_band`) and `standard`: a 400 naming the parameter for anything wrong."""
     code = (params.get("indicator") or "").strip()
     if not code:
         raise ValidationError({"indicator": ["This parameter is required."]})
@@ -142,26 +144,31 @@ def query_from_params(params, consortium) -> selectors.Query:
         raise ValidationError({"indicator": [f"Unknown indicator: {code}."]})
     raw = params.get("group_by")
     if raw is None or not raw.strip():
-        group_by = tuple(indicator.required) or ("month",)
+        group_by = publication.base_groupings(indicator)[0]
     else:
         group_by = tuple(part.strip() for part in raw.split(",") if part.strip())
-    window = rollup_window()
-    last = (
-        selectors.month_parse(params["period_to"], field_name="period_to")
-        if params.get("period_to")
-        else window[-1]
-    )
-    first = (
-        selectors.month_parse(params["period_from"], field_name="period_from")
-        if params.get("period_from")
-        else months_back(last, 12)[0]
-    )
-    return selectors.Query(
+    if len(set(group_by)) != len(group_by):
+        raise ValidationError({"group_by": ["A dimension is named twice."]})
+    if "standard" in group_by:
+        raise ValidationError(
+            {"group_by": ["Choose the standard with the standard parameter (ilo or bps)."]}
+        )
+    if params.get("year"):
+        period = publication.period_for(params.get("year"))
+    else:
+        period = publication.period_from_months(params.get("period_from"), params.get("period_to"))
+    where = {name: params[name].strip() for name in FILTER_PARAMETERS if params.get(name)}
+    if "," in where.get("ngo", ""):
+        raise ValidationError(
+            {"ngo": ["One NGO at a time: tables are published for the consortium and each NGO."]}
+        )
+    return publication.published_table(
+        consortium=consortium,
         indicator=code,
+        period=period,
         group_by=group_by,
-        first=month_start(first),
-        last=month_start(last),
-        ngo_ids=_ngo_ids(consortium, params.get("ngo")),
+        where=where,
+        standard=(params.get("standard") or "ilo").strip(),
     )
 
 
@@ -178,28 +185,38 @@ class AggregateView(APIView):
                 "group_by",
                 str,
                 description=(
-                    f"1 to {MAX_DIMENSIONS} comma-separated dimension codes of the indicator "
-                    "(default: its required dimensions, else month)"
+                    "Comma-separated dimension codes: one of the indicator's published "
+                    "groupings (`tables` in /indicators/; default: its first)"
                 ),
             ),
+            OpenApiParameter("year", str, description="A calendar year (default: this year)"),
             OpenApiParameter(
-                "period_from", str, description="First month, YYYY-MM (default: 11 months back)"
+                "period_from",
+                str,
+                description="Instead of year: YYYY-01, the first month of a published year",
             ),
             OpenApiParameter(
-                "period_to", str, description="Last month, YYYY-MM (default: the current month)"
+                "period_to",
+                str,
+                description="Instead of year: YYYY-12 (or this month in this year)",
             ),
-            OpenApiParameter("ngo", str, description="Comma-separated member NGO slugs"),
+            OpenApiParameter("ngo", str, description="One member NGO's slug (a filter)"),
+            OpenApiParameter("province", str, description="A province code (a filter)"),
+            OpenApiParameter("sex", str, description="A sex code (a filter)"),
+            OpenApiParameter("age_band", str, description="An age band code (a filter)"),
+            OpenApiParameter(
+                "standard", str, description="ilo (default) or bps, for status indicators"
+            ),
         ],
         responses=TableSerializer,
         tags=["reports"],
-        summary="One indicator's table, small cells and their complements suppressed",
+        summary="One published table of an indicator, small cells and their complements suppressed",
         operation_id="aggregates_table",
     )
     def get(self, request):
         params = request.query_params
         consortium = access.consortium_for_reader_request(request.user, params.get("consortium"))
-        query = query_from_params(params, consortium)
-        table = selectors.consortium_table(consortium=consortium, query=query)
+        table = unmarked(table_from_params(params, consortium))
         table["figures_as_of"] = selectors.oldest_figures(consortium.pk)
         return Response(TableSerializer(table).data)
 

@@ -1,0 +1,384 @@
+"""The consortium's publication: every table a coordinator or funder can see, fixed in advance
+and suppressed together, so that no two requests can be combined to reveal a small count.
+
+A reader combines everything the pages, the API and the exports show. Tables counted for each
+request (any months, any NGO subset, any filter) can each be safe and still, subtracted from
+one another, recover hidden cells: January to April minus January to March is April; the
+consortium minus every NGO but one is that NGO. So nothing is counted for a request. Instead:
+
+- **Periods are calendar years** (the current year up to its last counted month). Years do not
+  overlap, and a year's months are a dimension of its tables, not separate periods.
+- **Each indicator has a fixed catalog of tables** (`catalog`): by each of its dimensions, by
+  sex and age band, by province and regency, by NGO; and each table of one dimension again by
+  one of the filters (NGO, province, sex, age band). A filter shows a slice of such a table,
+  never a table counted for the request: "girls only" is the girls' row of the table by sex.
+- **An indicator's catalog of a year is suppressed as one linked set** (`suppress_linked`): the
+  NGO is a dimension suppressed together with the totals, a margin hidden in one table is
+  hidden in all.
+- A stock (or a count of children that may recur across months) without a month breakdown is
+  its last month's: published `fixed` at that month, so that it is linked with that month's
+  row of the table by month.
+- The publication is cached by the data's version (the consortium's latest rollup, its NGOs,
+  threshold and rounding): every request between two rollups reads the same suppression, and
+  `audit_suppression --consortium` audits a year's whole publication with the LP audit.
+
+What this does not cover, and the note of issue 10 says so: figures of a year change when the
+NGOs are counted again, and two versions of a year's table can differ by a few children.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.utils.translation import gettext
+
+from core.errors import ApplicationError
+from network.reporting import selectors
+from network.reporting.indicators import (
+    DIMENSIONS,
+    NGO_DIMENSION,
+    Indicator,
+    Kind,
+    Source,
+    indicator_get,
+)
+from network.reporting.models import AggregateCell, LinkageHash, Rollup
+from network.reporting.publish import categories_of
+from network.reporting.rollup import rollup_window
+from network.reporting.suppression import suppress_linked
+from network.reporting.tables import MAX_DIMENSIONS, Key, Value
+from tenants.models import NGO, Consortium
+
+# The filters a page or the API may slice a table by (one at a time), besides the standard.
+FILTERS = ("ngo", "province", "sex", "age_band")
+STANDARDS = ("ilo", "bps")
+# The order of a grouping's dimensions: the registry's.
+_ORDER = {code: position for position, code in enumerate(DIMENSIONS)}
+CACHE_SECONDS = 24 * 3600
+
+Grouping = tuple[str, ...]
+
+
+def canonical(codes) -> Grouping:
+    return tuple(sorted(set(codes), key=lambda code: _ORDER.get(code, len(_ORDER))))
+
+
+def _per_ngo(definition: Indicator) -> bool:
+    return definition.source == Source.TENANT
+
+
+def base_groupings(definition: Indicator) -> list[Grouping]:
+    """The tables of an indicator without a filter: by each dimension (a required one always
+    included), by sex and age band, by province and regency, by NGO."""
+    required = tuple(code for code in definition.required if code != "standard")
+    free = [
+        code
+        for code in definition.dimensions
+        if code not in ("standard", "regency") and code not in required
+    ]
+    if _per_ngo(definition):
+        free.append(NGO_DIMENSION)
+    groupings: list[Grouping] = [required] if required else []
+    groupings += [(*required, code) for code in free]
+    if "sex" in free and "age_band" in free:
+        groupings.append((*required, "sex", "age_band"))
+    if "regency" in definition.dimensions:
+        groupings.append((*required, "province", "regency"))
+    return list(dict.fromkeys(canonical(grouping) for grouping in groupings))
+
+
+def filters_of(definition: Indicator) -> tuple[str, ...]:
+    """The filters that apply to an indicator."""
+    return tuple(
+        code
+        for code in FILTERS
+        if code in definition.dimensions or (code == NGO_DIMENSION and _per_ngo(definition))
+    )
+
+
+def catalog(indicator: str) -> list[Grouping]:
+    """Every table of the indicator that is published: its base tables, and each table of one
+    dimension (besides a required one) again by one filter: the tables a filtered page or API
+    request reads a slice of. (A table of two dimensions is not published by a third: such
+    tables are sparse, and protecting their small cells would hide most of the totals.)"""
+    definition = indicator_get(indicator)
+    base = base_groupings(definition)
+    tables = list(base)
+    required = set(definition.required)
+    for grouping in base:
+        free = [code for code in grouping if code not in required]
+        if "regency" in grouping or len(free) != 1 or len(grouping) >= MAX_DIMENSIONS:
+            continue
+        for code in filters_of(definition):
+            if code not in grouping:
+                tables.append(canonical((*grouping, code)))
+    return list(dict.fromkeys(tables))
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar year, the current one up to its last counted month."""
+
+    year: int
+
+    @property
+    def first(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def last(self) -> dt.date:
+        current = rollup_window()[-1]
+        return current if self.year == current.year else dt.date(self.year, 12, 1)
+
+    def months(self) -> list[dt.date]:
+        return [dt.date(self.year, month, 1) for month in range(1, self.last.month + 1)]
+
+    @property
+    def code(self) -> str:
+        return str(self.year)
+
+
+def years() -> list[int]:
+    """The years that can be published: whole years inside the counted window, and the
+    current year so far."""
+    window = rollup_window()
+    first, current = window[0], window[-1].year
+    return [year for year in range(first.year, current + 1) if dt.date(year, 1, 1) >= first] or [
+        current
+    ]
+
+
+def period_for(year: int | str | None, *, field_name: str = "year") -> Period:
+    """The period of a year ("2026"), the current year when None; ApplicationError naming the
+    field for a year that is not published."""
+    available = years()
+    if year in (None, ""):
+        return Period(available[-1])
+    try:
+        number = int(str(year).strip())
+    except ValueError:
+        number = 0
+    if number not in available:
+        message = gettext("Figures are published for the years %(years)s.") % {
+            "years": ", ".join(str(y) for y in available)
+        }
+        raise ApplicationError(message, code="invalid_period", fields={field_name: [message]})
+    return Period(number)
+
+
+def period_from_months(first: str | None, last: str | None) -> Period:
+    """The period named by `period_from` / `period_to` (YYYY-MM): a whole calendar year, from
+    January to December (or to the current month in the current year)."""
+    if not first and not last:
+        return period_for(None)
+    start = selectors.month_parse(first, field_name="period_from") if first else None
+    end = selectors.month_parse(last, field_name="period_to") if last else None
+    year = (start or end).year  # type: ignore[union-attr]
+    period = period_for(year, field_name="period_from" if start else "period_to")
+    if (start and start != period.first) or (
+        end and end not in (dt.date(year, 12, 1), period.last)
+    ):
+        message = gettext(
+            "Figures are published for whole calendar years: period_from is January "
+            "(%(year)d-01) and period_to December (%(year)d-12) of the same year."
+        ) % {"year": year}
+        field = "period_from" if start and start != period.first else "period_to"
+        raise ApplicationError(message, code="invalid_period", fields={field: [message]})
+    return period
+
+
+def _version(consortium: Consortium) -> str:
+    """What the publication depends on besides the year: the rows (each rollup), the NGOs,
+    the threshold and the rounding. A deleted NGO's rows go with it (and its slug from the
+    list)."""
+    rollups = Rollup.objects.filter(ngo__consortium=consortium).aggregate(
+        latest=Max("rolled_up_at"), count=Count("pk")
+    )
+    # Rows are only ever replaced (new ids), so the newest id changes with any new rows.
+    newest = (
+        AggregateCell.objects.aggregate(newest=Max("pk"))["newest"],
+        LinkageHash.objects.aggregate(newest=Max("pk"))["newest"],
+    )
+    ngos = ",".join(_member_slugs(consortium))
+    raw = (
+        f"{rollups['latest']}|{rollups['count']}|{newest}|{ngos}|"
+        f"{consortium.suppression_threshold}|{consortium.rounding_base}"
+    )
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _member_slugs(consortium: Consortium) -> list[str]:
+    return list(
+        NGO.objects.filter(consortium=consortium, is_template=False)
+        .exclude(schema_name="public")
+        .order_by("slug")
+        .values_list("slug", flat=True)
+    )
+
+
+@dataclass
+class Publication:
+    """An indicator's published tables of one year (and standard), by grouping."""
+
+    indicator: str
+    period: Period
+    standard: str | None
+    tables: dict[Grouping, dict[str, Any]]
+
+    def all(self) -> list[dict[str, Any]]:
+        return list(self.tables.values())
+
+
+def publication(
+    *, consortium: Consortium, indicator: str, period: Period, standard: str = "ilo"
+) -> Publication:
+    """The indicator's published tables for the year: from the cache while no NGO has been
+    counted since, else counted from the aggregate table and suppressed as one set."""
+    definition = indicator_get(indicator)
+    if standard not in STANDARDS:
+        message = gettext("Choose ILO or BPS rules.")
+        raise ApplicationError(message, code="invalid_standard", fields={"standard": [message]})
+    used = standard if "standard" in definition.dimensions else None
+    shape = hashlib.sha256(repr(catalog(indicator)).encode()).hexdigest()[:8]
+    key = (
+        f"publication:{consortium.pk}:{indicator}:{period.code}:{used}:{shape}:"
+        f"{_version(consortium)}"
+    )
+    tables = cache.get(key)
+    if tables is None:
+        tables = _publish(consortium, definition, period, used)
+        cache.set(key, tables, CACHE_SECONDS)
+    return Publication(
+        indicator=indicator,
+        period=period,
+        standard=used,
+        tables={tuple(table["group_by"]): table for table in tables},
+    )
+
+
+def _publish(
+    consortium: Consortium, definition: Indicator, period: Period, standard: str | None
+) -> list[dict[str, Any]]:
+    filters = {"standard": standard} if standard else {}
+    at_end = "month" in definition.non_additive
+    last_month = selectors.month_code(period.last)
+    counted: list[tuple[Grouping, dict[Key, int]]] = []
+    queries: list[selectors.Query] = []
+    extras: list[Mapping[Key, Any]] = []
+    slices: list[dict[str, Value] | None] = []
+    for grouping in catalog(definition.code):
+        query = selectors.Query(
+            indicator=definition.code,
+            group_by=grouping,
+            first=period.first,
+            last=period.last,
+            filters=filters,
+        )
+        counts, extra = selectors.inner_counts(query, consortium.pk)
+        counted.append((grouping, counts))
+        queries.append(query)
+        extras.append(extra)
+        where: dict[str, Value] = dict(filters)
+        if at_end and "month" not in grouping:
+            where["month"] = last_month
+        slices.append(where or None)
+    codes = canonical(code for grouping, _ in counted for code in grouping)
+    categories = categories_of(codes, counted)
+    listed: dict[str, Sequence[Value]] = {
+        "month": [selectors.month_code(month) for month in period.months()],
+        NGO_DIMENSION: _member_slugs(consortium),
+    }
+    for code, values in listed.items():
+        if code in categories:
+            categories[code] = sorted(set(categories[code]) | set(values), key=str)
+    tables = suppress_linked(
+        counted,
+        indicator=definition.code,
+        threshold=consortium.suppression_threshold,
+        categories=categories,
+        non_additive=[code for code in codes if code in definition.non_additive],
+        rounding=consortium.rounding_base,
+        fixed=slices,
+    )
+    for table, query, (_grouping, inner), basis in zip(
+        tables, queries, counted, extras, strict=True
+    ):
+        if definition.kind != Kind.COUNT:
+            selectors.statistics_add(query, table, inner, basis)
+        table["period"] = period.code
+        table["period_from"] = selectors.month_code(period.first)
+        table["period_to"] = selectors.month_code(period.last)
+        table["at_period_end"] = at_end and "month" not in query.group_by
+    return tables
+
+
+def table_slice(table: Mapping[str, Any], where: Mapping[str, Value]) -> dict[str, Any]:
+    """The cells of a published table at fixed values of some of its dimensions: a table of
+    the other dimensions, `fixed` at those values (or, when none would remain, the chosen
+    cells of its one dimension, without a total)."""
+    group_by = list(table["group_by"])
+    cells = [
+        cell for cell in table["cells"] if all(cell.get(name) == v for name, v in where.items())
+    ]
+    rest = [name for name in group_by if name not in where]
+    sliced = {key: value for key, value in table.items() if key != "cells"}
+    if not rest:
+        sliced["non_additive"] = list(dict.fromkeys([*table.get("non_additive", []), *where]))
+        sliced["cells"] = cells
+        return sliced
+    sliced["group_by"] = rest
+    sliced["fixed"] = {**table.get("fixed", {}), **where}
+    sliced["non_additive"] = [name for name in table.get("non_additive", []) if name in rest]
+    if not sliced["non_additive"]:
+        del sliced["non_additive"]
+    sliced["cells"] = [{k: v for k, v in cell.items() if k not in where} for cell in cells]
+    return sliced
+
+
+def published_table(
+    *,
+    consortium: Consortium,
+    indicator: str,
+    period: Period,
+    group_by: Sequence[str],
+    where: Mapping[str, Value] | None = None,
+    standard: str = "ilo",
+) -> dict[str, Any]:
+    """One table as a reader sees it: the published table of `group_by` (and the filter's
+    dimension), sliced at the filter (`where`: at most one of FILTERS)."""
+    definition = indicator_get(indicator)
+    where = {name: value for name, value in (where or {}).items() if value not in (None, "")}
+    if len(where) > 1:
+        message = gettext("Choose one of NGO, province, sex or age band at a time.")
+        raise ApplicationError(message, code="invalid_filter", fields={"ngo": [message]})
+    for name in where:
+        if name not in filters_of(definition):
+            message = gettext("%(indicator)s cannot be filtered by %(dimension)s.") % {
+                "indicator": indicator,
+                "dimension": name,
+            }
+            raise ApplicationError(message, code="invalid_filter", fields={name: [message]})
+    wanted = canonical((*group_by, *where))
+    published = publication(
+        consortium=consortium, indicator=indicator, period=period, standard=standard
+    )
+    if wanted not in published.tables:
+        choices = "; ".join(",".join(grouping) for grouping in base_groupings(definition))
+        message = gettext(
+            "%(indicator)s is published grouped by one of: %(choices)s (and one filter)."
+        ) % {"indicator": indicator, "choices": choices}
+        raise ApplicationError(message, code="invalid_group_by", fields={"group_by": [message]})
+    table = published.tables[wanted]
+    if where and any(
+        not any(cell.get(name) == value for cell in table["cells"]) for name, value in where.items()
+    ):
+        name = next(iter(where))
+        message = gettext("Unknown value for %(dimension)s.") % {"dimension": name}
+        raise ApplicationError(message, code="invalid_filter", fields={name: [message]})
+    return table_slice(table, where) if where else dict(table)
