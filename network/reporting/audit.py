@@ -248,6 +248,11 @@ def _optimum(solver: highspy.Highs, sense: highspy.ObjSense, key: Key) -> float:
     solver.changeObjectiveSense(sense)
     solver.run()
     status = solver.getModelStatus()
+    if status == highspy.HighsModelStatus.kUnknown:
+        # A warm start from the previous cell's basis can end without a verdict: solve afresh.
+        solver.clearSolver()
+        solver.run()
+        status = solver.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal:
         return float(solver.getInfo().objective_function_value)
     unbounded = {

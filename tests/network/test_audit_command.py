@@ -166,3 +166,37 @@ def test_json_output_of_a_real_process_is_only_json():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["results"][0]["suppressed"] == 2
+
+
+@pytest.mark.django_db
+def test_the_consortium_publication_is_audited_whole(network, ngo_a, ngo_b):
+    """`--consortium`: every table its readers can get for the year, each alone and those of
+    one indicator (and standard) together, passes; an unknown consortium or year is refused."""
+    import datetime as dt
+
+    from network.reporting.models import AggregateCell
+    from tests.network.conftest import aggregate_cell
+
+    december = dt.date(2026, 12, 1)
+    AggregateCell.objects.bulk_create(
+        [
+            aggregate_cell(ngo_a.ngo, "active_cases", december, 30, sex="female", province="33"),
+            aggregate_cell(ngo_a.ngo, "active_cases", december, 2, sex="male", province="35"),
+            aggregate_cell(ngo_b.ngo, "active_cases", december, 14, sex="male", province="33"),
+            aggregate_cell(ngo_b.ngo, "new_cases", december, 3, sex="female", province="35"),
+        ]
+    )
+    out, _err, failure = _run("--consortium", network.consortium.slug, "--year", "2026", "--json")
+    assert failure is None
+    report = json.loads(out)
+    assert report["ok"] is True
+    tables = [r["table"] for r in report["results"]]
+    assert "active_cases 2026 by sex,ngo" in tables
+    assert any(name.startswith("children_in_child_labour 2026 bps by") for name in tables)
+    together = next(
+        r for r in report["results"] if r["table"].endswith("active_cases 2026 together")
+    )
+    assert "ngo" in together["group_by"]
+    assert together["suppressed"] > 0 and together["leaks"] == []  # the 2 and 3 are hidden
+    assert _run("--consortium", "nobody")[2] == "no consortium 'nobody'"
+    assert "is not published" in _run("--consortium", network.consortium.slug, "--year", "1990")[2]

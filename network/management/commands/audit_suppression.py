@@ -2,13 +2,16 @@
 
     python manage.py audit_suppression --file tables.json     # or --file - (stdin, the default)
     python manage.py audit_suppression --file tables.json --json
+    python manage.py audit_suppression --consortium pkpa --year 2026   # what readers see
 
 The input is one published table (network/reporting/tables.py), a list of them, or an object
-with a "tables" list. Each table is audited independently of the suppression that produced it,
-then the tables of one indicator together (a reader combines the tables of a report: a total
-hidden in one may be shown in another). The command fails (exit status 1) when any suppressed
-cell is narrowed below the threshold or a table is malformed. A later `--from-db` reads the
-published aggregate rows instead: add it as another source in `_sources`.
+with a "tables" list; or, with `--consortium`, every table the consortium's readers can get:
+its publication (network/reporting/publication.py) of every indicator, year (or `--year`) and
+standard, counted from the aggregate table as a request would. Each table is audited
+independently of the suppression that produced it, then the tables of one indicator, year and
+standard together (a reader combines the tables of a report: a total hidden in one may be shown
+in another). The command fails (exit status 1) when any suppressed cell is narrowed below the
+threshold or a table is malformed.
 """
 
 from __future__ import annotations
@@ -55,19 +58,29 @@ class Command(BaseCommand):
             default="-",
             help="JSON file of published tables ('-' = standard input, the default)",
         )
+        source.add_argument(
+            "--consortium",
+            help="audit the publication of this consortium (slug) instead of a file",
+        )
+        parser.add_argument("--year", type=int, help="with --consortium: one year only")
         parser.add_argument("--json", action="store_true", help="write the results as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.results: list[dict[str, Any]] = []
         self.as_json = options["json"]
-        by_indicator: dict[tuple[str, int], list[Any]] = {}
+        by_indicator: dict[tuple[str, int, str, str], list[Any]] = {}
         for origin, table in self._sources(options):
             result = self._audit(origin, audit_table, table)
             if result is not None:
-                by_indicator.setdefault((result.indicator, result.threshold), []).append(table)
-        for (indicator, _), tables in by_indicator.items():
+                # Tables of different years or standards count different children.
+                period = str(table.get("period") or "")
+                standard = str((table.get("fixed") or {}).get("standard") or "")
+                key = (result.indicator, result.threshold, period, standard)
+                by_indicator.setdefault(key, []).append(table)
+        for (indicator, _, period, standard), tables in by_indicator.items():
             if len(tables) > 1:
-                self._audit(f"{len(tables)} tables of {indicator} together", audit_tables, tables)
+                name = " ".join(part for part in (indicator, period, standard) if part)
+                self._audit(f"{len(tables)} tables of {name} together", audit_tables, tables)
         failed = any("error" in result or not result["ok"] for result in self.results)
         if self.as_json:
             self.stdout.write(json.dumps({"ok": not failed, "results": self.results}, indent=2))
@@ -94,6 +107,9 @@ class Command(BaseCommand):
 
     def _sources(self, options: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         """(name, table) for every table to audit, from the chosen source."""
+        if options.get("consortium"):
+            yield from self._published(options["consortium"], options.get("year"))
+            return
         path = options["file"]
         if path == "-":
             stream: TextIO = options.get("stdin") or sys.stdin
@@ -108,6 +124,31 @@ class Command(BaseCommand):
         for index, table in enumerate(tables_from_json(text, name)):
             indicator = table.get("indicator") if isinstance(table, dict) else None
             yield f"{name}#{index} {indicator or '?'}", table
+
+    def _published(self, slug: str, year: int | None) -> Iterator[tuple[str, Any]]:
+        from network.reporting import publication
+        from network.reporting.indicators import INDICATORS
+        from tenants.models import Consortium
+
+        consortium = Consortium.objects.filter(slug=slug).first()
+        if consortium is None:
+            raise CommandError(f"no consortium {slug!r}")
+        years = publication.years()
+        if year is not None and year not in years:
+            raise CommandError(f"{year} is not published: {', '.join(map(str, years))}")
+        for period in [publication.Period(y) for y in ([year] if year else years)]:
+            for code, indicator in INDICATORS.items():
+                standards = publication.STANDARDS if "standard" in indicator.dimensions else ("",)
+                for standard in standards:
+                    published = publication.publication(
+                        consortium=consortium,
+                        indicator=code,
+                        period=period,
+                        standard=standard or "ilo",
+                    )
+                    for grouping, table in published.tables.items():
+                        name = " ".join(part for part in (code, period.code, standard) if part)
+                        yield f"{name} by {','.join(grouping)}", table
 
     def _report(self, origin: str, result: AuditResult) -> None:
         summary = f"{origin} by {', '.join(result.group_by)}: {len(result.intervals)} suppressed"
