@@ -33,6 +33,13 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def runserver_env(env: dict[str, str]) -> dict[str, str]:
+    """The web server's environment: runserver serves each request in a new thread, so a
+    connection kept for the thread's next request would only linger (ten parallel requests
+    left ten open, and PostgreSQL ran out of connections): closed after each request."""
+    return {**env, "DATABASE_CONN_MAX_AGE": env.get("DATABASE_CONN_MAX_AGE") or "0"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -99,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             # send them uncompressed from the finders, without a cache lifetime).
             _spawn(
                 ["manage.py", "runserver", f"0.0.0.0:{options.port}", "--noreload", "--nostatic"],
-                env,
+                runserver_env(env),
             )
         )
         time.sleep(2)

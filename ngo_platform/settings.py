@@ -224,7 +224,11 @@ if _database_url is None:
     from ngo_platform import embedded
 
     _database_url = embedded.postgres_url(DATA_DIR)
-DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+# Seconds a connection is kept for the next request of its thread (gunicorn's threads live
+# on). `make run`'s runserver starts a thread per request, whose connection no request would
+# reuse or close: the devserver sets 0 there (closed at each request's end).
+DATABASE_CONN_MAX_AGE = int(env("DATABASE_CONN_MAX_AGE", "60"))
+DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=DATABASE_CONN_MAX_AGE)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
