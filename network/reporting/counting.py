@@ -27,6 +27,8 @@ from network.reporting.sectors import sector_code
 
 DOMAINS = ("education", "health", "psychosocial", "safety", "family_economy")
 CellKey = tuple[str, dt.date, tuple[str, ...], int | None]  # indicator, month, dims, days
+# The columns of a row of `count_cells`, in order (AggregateCell's, less the NGO's keys).
+CELL_COLUMNS = ("indicator", "month", *CELL_DIMENSIONS, "days", "value", "total")
 
 
 @dataclass
@@ -62,16 +64,10 @@ class Cells:
         if total is not None:
             cell.total = (cell.total or 0.0) + total
 
-    def rows(self) -> Iterator[dict]:
+    def rows(self) -> Iterator[tuple]:
+        """One tuple per cell, its values in `CELL_COLUMNS` order."""
         for (indicator, month, key, days), cell in self.cells.items():
-            yield {
-                "indicator": indicator,
-                "month": month,
-                **dict(zip(CELL_DIMENSIONS, key, strict=True)),
-                "days": days,
-                "value": cell.value,
-                "total": cell.total,
-            }
+            yield (indicator, month, *key, days, cell.value, cell.total)
 
 
 def _tz() -> str:
@@ -427,9 +423,9 @@ COUNTERS = (
 )
 
 
-def count_cells(months: Sequence[dt.date]) -> list[dict]:
+def count_cells(months: Sequence[dt.date]) -> list[tuple]:
     """Every tenant-counted indicator's cells for `months` (first days, in order), in the
-    schema the connection is set to."""
+    schema the connection is set to: tuples of `CELL_COLUMNS`."""
     cells = Cells()
     if months:
         params = {"first": months[0], "last": months[-1]}
