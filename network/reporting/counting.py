@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import repeat
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -29,6 +30,7 @@ DOMAINS = ("education", "health", "psychosocial", "safety", "family_economy")
 CellKey = tuple[str, dt.date, tuple[str, ...], int | None]  # indicator, month, dims, days
 # The columns of a row of `count_cells`, in order (AggregateCell's, less the NGO's keys).
 CELL_COLUMNS = ("indicator", "month", *CELL_DIMENSIONS, "days", "value", "total")
+_CELL_DIMENSION_SET = frozenset(CELL_DIMENSIONS)
 
 
 @dataclass
@@ -55,10 +57,13 @@ class Cells:
     ) -> None:
         if not value:
             return
-        unknown = set(dimensions) - set(CELL_DIMENSIONS)
-        if unknown:  # pragma: no cover - a programming error
-            raise ValueError(f"not a cell dimension: {sorted(unknown)}")
-        key = tuple(dimensions.get(name, "") for name in CELL_DIMENSIONS)
+        if not _CELL_DIMENSION_SET.issuperset(dimensions):  # pragma: no cover - a programming error
+            raise ValueError(
+                f"not a cell dimension: {sorted(set(dimensions) - _CELL_DIMENSION_SET)}"
+            )
+        # Called once a cell and indicator (~80,000 times for 5,000 cases): map() over the
+        # dimensions costs a third of a generator expression.
+        key = tuple(map(dimensions.get, CELL_DIMENSIONS, repeat("")))
         cell = self.cells[(indicator, month, key, days)]
         cell.value += value
         if total is not None:
@@ -75,12 +80,15 @@ def _tz() -> str:
 
 
 @contextmanager
-def _no_jit() -> Iterator[None]:
-    """A transaction whose queries are not JIT-compiled. The planner takes the months' series
-    for 1,000 rows (it has 24), so every counting query passes `jit_above_cost`, and compiling
-    took ~1 s of a query that then runs in 0.05-0.5 s (EXPLAIN ANALYZE, 5,000 cases)."""
+def _counting_settings() -> Iterator[None]:
+    """A transaction set for the counting queries (measured by EXPLAIN ANALYZE, 5,000 cases):
+    no JIT (the planner takes the months' series for 1,000 rows, not 24, so every query passed
+    `jit_above_cost`, and compiling took ~1 s of a query that then runs in 0.05-0.5 s), and
+    enough memory to sort a month-by-breakdown grouping in memory (the default 4 MB spilled
+    the active cases' 10 MB to disk: 0.6 s instead of 0.35 s)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '32MB'")
         yield
 
 
@@ -429,7 +437,7 @@ def count_cells(months: Sequence[dt.date]) -> list[tuple]:
     cells = Cells()
     if months:
         params = {"first": months[0], "last": months[-1]}
-        with _no_jit():
+        with _counting_settings():
             for counter in COUNTERS:
                 counter(cells, params)
     return list(cells.rows())
@@ -441,7 +449,7 @@ def open_children(months: Sequence[dt.date]) -> Iterable[tuple]:
     theirs was open on at least one day."""
     if not months:
         return []
-    with _no_jit():
+    with _counting_settings():
         return _fetch(
             f"""WITH {_MONTHS}
         SELECT ch.full_name, ch.birth_year, coalesce(h.guardian_name, ''),

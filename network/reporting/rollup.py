@@ -89,6 +89,10 @@ def ngo_rollup(*, ngo: NGO, months: list[dt.date] | None = None) -> Rollup:
     try:
         cells, hashes = bridge.ngo_rollup_counts(ngo=ngo, months=months)
         with transaction.atomic():
+            # A rollup lost in a server crash is recounted by the next one, and its Rollup row
+            # goes with it: no need to wait for the WAL flush of ~50,000 rows at commit.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
             _rows_delete(AggregateCell, ngo.pk)
             _rows_copy(
                 AggregateCell,
