@@ -242,10 +242,11 @@ def outbox_sweep(*, limit_per_ngo: int = 500) -> int:
     return delivered
 
 
-def ngo_rollup_counts(*, ngo: NGO, months: list) -> tuple[list[dict], list[tuple[str, list]]]:
-    """The NGO's indicator cells for `months`, counted by SQL in its own schema
-    (network.reporting.counting), and the keyed hash of each child with a case open in them
-    with those months. Hashes are made here, inside the NGO's schema: no name leaves it."""
+def ngo_rollup_counts(*, ngo: NGO, months: list) -> tuple[list[tuple], list[tuple[str, list]]]:
+    """The NGO's indicator cells for `months` (tuples of `counting.CELL_COLUMNS`), counted by
+    SQL in its own schema (network.reporting.counting), and the keyed hash of each child with
+    a case open in them with those months. Hashes are made here, inside the NGO's schema: no
+    name leaves it."""
     from network.reporting.counting import count_cells, open_children
     from network.reporting.linkage import child_link_hash, linkage_key
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from core import clock
 from network import bridge
+from network.reporting.counting import CELL_COLUMNS
 from network.reporting.models import AggregateCell, LinkageHash, Rollup
 from tenants.models import NGO
 
@@ -55,6 +57,27 @@ def ngos_to_roll_up(consortium_id: int | None = None):
     return queryset.order_by("pk")
 
 
+def _rows_delete(model: type[models.Model], ngo_id: int) -> None:
+    """Delete the NGO's rows of `model` in one statement. QuerySet.delete() would load every
+    row first and delete them by id in batches: django-tenants connects a post_delete receiver
+    for every model, which rules out Django's fast delete (3 s of 54,000 rows)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        # The table name is the model's, quoted; the NGO's id is a parameter.
+        cursor.execute(f"DELETE FROM {table} WHERE ngo_id = %s", [ngo_id])  # noqa: S608
+
+
+def _rows_copy(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Write `rows` (values of `columns`, in order) into `model`'s table with COPY: at 50,000
+    rows an NGO, bulk_create spent seconds building and sending INSERT statements."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    column_of = {field.name: field.column for field in model._meta.concrete_fields}
+    names = ", ".join(connection.ops.quote_name(column_of[name]) for name in columns)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def ngo_rollup(*, ngo: NGO, months: list[dt.date] | None = None) -> Rollup:
     """Replace the NGO's aggregate rows and linkage hashes with a fresh count."""
     months = months or rollup_window()
@@ -66,18 +89,21 @@ def ngo_rollup(*, ngo: NGO, months: list[dt.date] | None = None) -> Rollup:
     try:
         cells, hashes = bridge.ngo_rollup_counts(ngo=ngo, months=months)
         with transaction.atomic():
-            AggregateCell.objects.filter(ngo=ngo).delete()
-            AggregateCell.objects.bulk_create(
-                (AggregateCell(consortium_id=consortium_id, ngo=ngo, **row) for row in cells),
-                batch_size=2000,
+            # A rollup lost in a server crash is recounted by the next one, and its Rollup row
+            # goes with it: no need to wait for the WAL flush of ~50,000 rows at commit.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+            _rows_delete(AggregateCell, ngo.pk)
+            _rows_copy(
+                AggregateCell,
+                ("consortium", "ngo", *CELL_COLUMNS),
+                ((consortium_id, ngo.pk, *row) for row in cells),
             )
-            LinkageHash.objects.filter(ngo=ngo).delete()
-            LinkageHash.objects.bulk_create(
-                (
-                    LinkageHash(consortium_id=consortium_id, ngo=ngo, hash=h, months=m)
-                    for h, m in hashes
-                ),
-                batch_size=2000,
+            _rows_delete(LinkageHash, ngo.pk)
+            _rows_copy(
+                LinkageHash,
+                ("consortium", "ngo", "hash", "months"),
+                ((consortium_id, ngo.pk, h, m) for h, m in hashes),
             )
             rollup, _created = Rollup.objects.update_or_create(
                 ngo=ngo,
