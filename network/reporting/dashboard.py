@@ -287,7 +287,12 @@ def dashboard(*, consortium: Consortium, filters: Filters) -> Dashboard:
         ("children_in_child_labour", tables["status"].total()),
         ("children_withdrawn", _month_total(tables["monitoring"])),
         ("services_delivered", tables["services"].total()),
-        ("referrals_sent", tables["referral_flow"].total()),
+        # The year's referrals as the NGOs counted them (a total the flow matrix between
+        # agencies, suppressed on its own, often has to hide).
+        (
+            "referrals_sent",
+            Table("", "", _table(consortium, "referrals_sent", ["month"], filters)).total(),
+        ),
     ]
     chosen = filters.dimensions()
     not_filtered = [

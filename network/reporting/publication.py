@@ -42,6 +42,7 @@ from core.errors import ApplicationError
 from network.reporting import selectors
 from network.reporting.indicators import (
     DIMENSIONS,
+    INDICATORS,
     NGO_DIMENSION,
     Indicator,
     Kind,
@@ -63,6 +64,7 @@ _ORDER = {code: position for position, code in enumerate(DIMENSIONS)}
 CACHE_SECONDS = 24 * 3600
 
 Grouping = tuple[str, ...]
+REGION: Grouping = ("province", "regency")  # published as one table of regencies per province
 
 
 def canonical(codes) -> Grouping:
@@ -224,15 +226,28 @@ def _member_slugs(consortium: Consortium) -> list[str]:
 
 @dataclass
 class Publication:
-    """An indicator's published tables of one year (and standard), by grouping."""
+    """An indicator's published tables of one year (and standard), by grouping, and its
+    tables of regencies by province."""
 
     indicator: str
     period: Period
     standard: str | None
     tables: dict[Grouping, dict[str, Any]]
+    regions: dict[str, dict[str, Any]]
 
     def all(self) -> list[dict[str, Any]]:
-        return list(self.tables.values())
+        return [*self.tables.values(), *self.regions.values()]
+
+    @classmethod
+    def of(cls, indicator: str, period: Period, standard: str | None, tables) -> Publication:
+        grouped: dict[Grouping, dict[str, Any]] = {}
+        regions: dict[str, dict[str, Any]] = {}
+        for table in tables:
+            if table["group_by"] == ["regency"] and "province" in table.get("fixed", {}):
+                regions[str(table["fixed"]["province"])] = table
+            else:
+                grouped[tuple(table["group_by"])] = table
+        return cls(indicator, period, standard, grouped, regions)
 
 
 def publication(
@@ -254,12 +269,7 @@ def publication(
     if tables is None:
         tables = _publish(consortium, definition, period, used)
         cache.set(key, tables, CACHE_SECONDS)
-    return Publication(
-        indicator=indicator,
-        period=period,
-        standard=used,
-        tables={tuple(table["group_by"]): table for table in tables},
-    )
+    return Publication.of(indicator, period, used, tables)
 
 
 def _publish(
@@ -272,22 +282,40 @@ def _publish(
     queries: list[selectors.Query] = []
     extras: list[Mapping[Key, Any]] = []
     slices: list[dict[str, Value] | None] = []
-    for grouping in catalog(definition.code):
+    regencies: list[Mapping[str, Sequence[Value]] | None] = []
+
+    def add(grouping: Grouping, where: dict[str, Value], within: Mapping[str, str]) -> None:
         query = selectors.Query(
             indicator=definition.code,
             group_by=grouping,
             first=period.first,
             last=period.last,
-            filters=filters,
+            filters={**filters, **within},
         )
         counts, extra = selectors.inner_counts(query, consortium.pk)
         counted.append((grouping, counts))
         queries.append(query)
         extras.append(extra)
+        slices.append(where or None)
+        seen = sorted({key[0] for key in counts}, key=str)
+        regencies.append({"regency": seen} if within else None)
+
+    provinces: list[str] = []
+    for grouping in catalog(definition.code):
         where: dict[str, Value] = dict(filters)
         if at_end and "month" not in grouping:
             where["month"] = last_month
-        slices.append(where or None)
+        if grouping == REGION:
+            # Regencies nest in provinces: one table of regencies per province, whose total is
+            # the province's cell of the table by province (a cross table of provinces and
+            # regencies has a zero wherever they do not nest, and protecting a province there
+            # would hide the consortium's total).
+            for province in provinces:
+                add(("regency",), {**where, "province": province}, {"province": province})
+            continue
+        add(grouping, where, {})
+        if grouping == ("province",):
+            provinces = sorted({str(key[0]) for key in counted[-1][1]})
     codes = canonical(code for grouping, _ in counted for code in grouping)
     categories = categories_of(codes, counted)
     listed: dict[str, Sequence[Value]] = {
@@ -305,6 +333,7 @@ def _publish(
         non_additive=[code for code in codes if code in definition.non_additive],
         rounding=consortium.rounding_base,
         fixed=slices,
+        table_categories=regencies,
     )
     for table, query, (_grouping, inner), basis in zip(
         tables, queries, counted, extras, strict=True
@@ -341,6 +370,27 @@ def table_slice(table: Mapping[str, Any], where: Mapping[str, Value]) -> dict[st
     return sliced
 
 
+def _region(published: Publication, where: Mapping[str, Value], threshold: int) -> dict[str, Any]:
+    """The regencies of one province (there is no table of every regency)."""
+    if "province" not in where:
+        message = gettext("Regencies are published for one province at a time: choose one.")
+        raise ApplicationError(message, code="invalid_group_by", fields={"province": [message]})
+    province = str(where["province"])
+    if province in published.regions:
+        return dict(published.regions[province])
+    return {  # no count in that province this year
+        "indicator": published.indicator,
+        "group_by": ["regency"],
+        "threshold": threshold,
+        "fixed": {"province": province},
+        "period": published.period.code,
+        "period_from": selectors.month_code(published.period.first),
+        "period_to": selectors.month_code(published.period.last),
+        "at_period_end": "month" in INDICATORS[published.indicator].non_additive,
+        "cells": [{"regency": None, "value": 0, "suppressed": False}],
+    }
+
+
 def published_table(
     *,
     consortium: Consortium,
@@ -368,6 +418,8 @@ def published_table(
     published = publication(
         consortium=consortium, indicator=indicator, period=period, standard=standard
     )
+    if wanted == REGION:
+        return _region(published, where, consortium.suppression_threshold)
     if wanted not in published.tables:
         choices = "; ".join(",".join(grouping) for grouping in base_groupings(definition))
         message = gettext(

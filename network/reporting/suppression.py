@@ -151,6 +151,7 @@ def suppress_linked(
     non_additive: Sequence[str] = (),
     rounding: int | None = None,
     fixed: Sequence[Mapping[str, Value] | None] | None = None,
+    table_categories: Sequence[Mapping[str, Sequence[Value]] | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Several tables of one indicator published together (a page, an export), each given as
     (group_by, inner counts), suppressed consistently.
@@ -159,16 +160,26 @@ def suppress_linked(
     one by sex and sector): a cell hidden in one table is hidden in every table that has it,
     and protected there too, until no table hides a cell another shows. `categories` maps a
     dimension to its values (default: the values seen). `fixed`: for each table, the slice it
-    is of (tables.py), or None. Audit them together with `audit.audit_tables`.
+    is of (tables.py), or None; `table_categories`: for each table, values of some of its
+    dimensions that replace `categories` there (the regencies of the province a table is
+    fixed at), or None. Audit them together with `audit.audit_tables`.
     """
     threshold = threshold_check(threshold)
     rounding = rounding_check(rounding)
     shapes: list[TableShape] = []
     values: list[dict[Key, int]] = []
-    for group_by, counts in tables:
+    overrides = list(table_categories) if table_categories is not None else [None] * len(tables)
+    for (group_by, counts), override in zip(tables, overrides, strict=True):
         given = None
-        if categories is not None:
-            given = [categories[name] for name in group_by]
+        if categories is not None or override:
+            given = []
+            for position, name in enumerate(group_by):
+                if override and name in override:
+                    given.append(override[name])
+                elif categories is not None and name in categories:
+                    given.append(categories[name])
+                else:  # the values seen
+                    given.append(sorted({key[position] for key in counts}, key=str))
         shape = shape_for(group_by, counts, given, [n for n in non_additive if n in group_by])
         shapes.append(shape)
         values.append(margins_fill(shape, counts))

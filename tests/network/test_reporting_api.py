@@ -336,3 +336,37 @@ def test_the_tasks_roll_up_and_fan_out(ngo_a, network, monkeypatch):
     queued = tasks.reporting_refresh_all.run(network.consortium.pk)
     assert queued == len(sent) >= 2
     assert ngo_a.ngo.pk in sent
+
+
+def test_regencies_are_published_within_one_province(network, ngo_a, ngo_b):
+    """Regencies nest in provinces: a table of one province's regencies, whose total is that
+    province's cell of the table by province (linked with it), never a cross table."""
+    rows = [
+        (ngo_a.ngo, 20, "33", "3301"),
+        (ngo_a.ngo, 2, "33", "3302"),
+        (ngo_b.ngo, 15, "33", "3302"),
+        (ngo_b.ngo, 9, "35", "3501"),
+    ]
+    AggregateCell.objects.bulk_create(
+        aggregate_cell(ngo, "new_cases", NOV, n, province=province, regency=regency)
+        for ngo, n, province, regency in rows
+    )
+    client = public_client(network.coordinator)
+    whole = _get(client, indicator="new_cases", group_by="province,regency", **PERIOD)
+    assert whole.status_code == 400
+    assert "province" in whole.json()["fields"]
+    central_java = _get(
+        client, indicator="new_cases", group_by="province,regency", province="33", **PERIOD
+    ).json()
+    assert central_java["group_by"] == ["regency"]
+    assert central_java["fixed"] == {"province": "33"}
+    assert {c["regency"] for c in central_java["cells"]} == {"3301", "3302", None}
+    assert _cell(central_java)["value"] == 37
+    by_province = _get(client, indicator="new_cases", group_by="province", **PERIOD).json()
+    assert _cell(by_province, province="33")["value"] == 37
+    assert _cell(by_province)["value"] == 46  # the consortium's total stays published
+    assert audit_tables([central_java, by_province]).ok
+    empty = _get(
+        client, indicator="new_cases", group_by="province,regency", province="11", **PERIOD
+    ).json()
+    assert empty["cells"] == [{"regency": None, "value": 0, "suppressed": False}]
