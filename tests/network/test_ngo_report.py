@@ -214,6 +214,14 @@ def test_the_page_shows_charts_tables_and_when_it_was_counted(counted, team_a, l
     assert as_of[language] in text
     assert str(B_ACTIVE) not in text
     assert str(B_SERVICES) not in text
+    # A period starting before the rollup's first month (September) says those months are 0.
+    earlier = _client(team_a["supervisor"], language).get("/report/?period_from=2026-06")
+    note = {
+        "id": "Bulan sebelum September 2026 tidak dihitung",
+        "en": "Months before September 2026 are not counted",
+    }
+    assert note[language] in earlier.content.decode()
+    assert note[language] not in text
 
 
 def test_bad_filters_are_form_errors_not_failures(counted, team_a):
