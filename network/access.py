@@ -63,6 +63,21 @@ def require_agency_proposer(user) -> None:
         raise PermissionDeniedError(_("You do not have permission to do this."))
 
 
+def may_read_own_report(user) -> bool:
+    """The NGO's own report (figures over every one of its cases, their exports, a recount):
+    the staff who see every case, i.e. admins, supervisors and the M&E officer; a case worker
+    sees only their own cases, so not the NGO's totals."""
+    from casework.access import Capability, can
+
+    return can(user, Capability.VIEW_ALL_CASES)
+
+
+def require_own_report_reader(user) -> None:
+    """PermissionDeniedError unless `user` may read the NGO's own report."""
+    if not may_read_own_report(user):
+        raise PermissionDeniedError(_("You do not have permission to do this."))
+
+
 def funded_consortia(user) -> QuerySet[Consortium]:
     """Consortia where `user` is a funder / reader (they read published reports only)."""
     if user is None or not user.is_authenticated or not user.is_active:

@@ -63,9 +63,10 @@ def ngo_summary_refresh(run_key: str | None = None, ngo_id: int | None = None) -
 
 @shared_task(acks_late=True, ignore_result=True, max_retries=2, default_retry_delay=60)
 def reporting_rollup_ngo(ngo_id: int) -> int:
-    """Recount one NGO's indicators into the aggregate table (sent in the public schema; the
-    bridge enters the NGO's schema). Idempotent: a second run writes the same rows. Returns
-    the number of rows, 0 for an NGO that is gone, suspended or not ready."""
+    """Recount one NGO's indicators into the aggregate table (sent in the public schema, or in
+    the NGO's own from its report page; the bridge enters the NGO's schema). Idempotent: a
+    second run writes the same rows. Returns the number of rows, 0 for an NGO that is gone,
+    suspended or not ready."""
     from network.reporting.rollup import ngo_rollup, ngos_to_roll_up
 
     ngo = ngos_to_roll_up().filter(pk=ngo_id).first()

@@ -159,3 +159,82 @@ class AcceptForm(forms.Form):
     def __init__(self, *args, worker_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assign_to"].choices = [("", _("Me")), *worker_choices]
+
+
+class OwnReportFilterForm(forms.Form):
+    """The NGO report's filters (GET): period, sex, age band, child-labour rules."""
+
+    period_from = forms.CharField(
+        label=_("From (month)"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-01"}),
+    )
+    period_to = forms.CharField(
+        label=_("To (month)"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-12"}),
+    )
+    sex = forms.ChoiceField(label=_("Sex"), required=False)
+    age_band = forms.ChoiceField(label=_("Age band"), required=False)
+    standard = forms.ChoiceField(
+        label=_("Child-labour rules"),
+        required=False,
+        choices=[
+            ("ilo", _("ILO (international statistics)")),
+            ("bps", _("BPS (Statistics Indonesia)")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        from network.reporting.indicators import AGE_BANDS, DIMENSIONS
+
+        super().__init__(*args, **kwargs)
+        anything = [("", _("All"))]
+        self.fields["sex"].choices = anything + [
+            (value.code, value.name) for value in DIMENSIONS["sex"].values or ()
+        ]
+        self.fields["age_band"].choices = anything + [(v.code, v.name) for v in AGE_BANDS]
+
+    def filters(self):
+        """The report's Filters (valid forms only); None, with field errors, for a month that is
+        not YYYY-MM, a period that ends before it starts or one longer than REPORTING_MONTHS."""
+        from django.conf import settings
+
+        from core.errors import ApplicationError
+        from network.reporting import ngo_report, selectors
+        from network.reporting.rollup import months_back
+
+        data = self.cleaned_data
+        default = ngo_report.default_filters()
+        try:
+            last = (
+                selectors.month_parse(data["period_to"], field_name="period_to")
+                if data.get("period_to")
+                else default.last
+            )
+            first = (
+                selectors.month_parse(data["period_from"], field_name="period_from")
+                if data.get("period_from")
+                else months_back(last, ngo_report.DEFAULT_MONTHS)[0]
+            )
+        except ApplicationError as error:
+            for name, messages in (error.fields or {}).items():
+                for message in messages:
+                    self.add_error(name, message)
+            return None
+        if first > last:
+            self.add_error("period_to", _("The period ends before it starts."))
+            return None
+        if selectors.months_between(first, last) > settings.REPORTING_MONTHS:
+            self.add_error(
+                "period_from",
+                _("A period is at most %(count)d months.") % {"count": settings.REPORTING_MONTHS},
+            )
+            return None
+        return ngo_report.Filters(
+            first=first,
+            last=last,
+            sex=data.get("sex") or "",
+            age_band=data.get("age_band") or "",
+            standard=data.get("standard") or "ilo",
+        )

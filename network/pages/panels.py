@@ -15,13 +15,18 @@ from network.referrals import selectors
 
 
 def nav_items(*, user, capabilities) -> list[Link]:
-    """The header menu's link (casework's CASEWORK_NAV_ITEMS hook): referrals for staff who
-    refer, the directory for every other staff member."""
+    """The header menu's links (casework's CASEWORK_NAV_ITEMS hook): referrals for staff who
+    refer, the directory for every other staff member; the NGO's report for those who read
+    it."""
     if role_of(user) is None:
         return []
     if access.may_refer(user):
-        return [Link(reverse("referral-inbox"), _("Referrals"), 35)]
-    return [Link(reverse("network-directory"), _("Directory"), 35)]
+        links = [Link(reverse("referral-inbox"), _("Referrals"), 35)]
+    else:
+        links = [Link(reverse("network-directory"), _("Directory"), 35)]
+    if access.may_read_own_report(user):
+        links.append(Link(reverse("ngo-report"), _("Reports"), 60))
+    return links
 
 
 def home_panel(*, request) -> str:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from network.pages import directory, lists, refer, referral
+from network.pages import directory, lists, refer, referral, report
 
 urlpatterns = [
     path("referrals/", lists.inbox, name="referral-inbox"),
@@ -22,4 +22,7 @@ urlpatterns = [
     path("directory/", directory.directory, name="network-directory"),
     path("directory/propose/", directory.agency_propose, name="network-agency-propose"),
     path("agreements/", directory.agreements, name="network-agreements"),
+    path("report/", report.report_page, name="ngo-report"),
+    path("report/export.<str:fmt>", report.report_export, name="ngo-report-export"),
+    path("report/recount/", report.report_recount, name="ngo-report-recount"),
 ]

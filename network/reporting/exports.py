@@ -1,15 +1,17 @@
 """Published tables as rows and as an Excel workbook, in the reader's language.
 
-Only published tables come in (the output of `suppression.suppress`): a suppressed cell is
-written as "< k" (a small count) or "—" (a count hidden to protect one) with the suppressed
-column true, never its number.
+Published tables (the output of `suppression.suppress`) are written with `table_rows`: a
+suppressed cell as "< k" (a small count) or "—" (a count hidden to protect one) with the
+suppressed column true, never its number. An NGO's own tables (`selectors.ngo_table`, nothing
+suppressed) are written with `ngo_table_rows` (`rows=`): its numbers, without a suppressed
+column.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -40,11 +42,7 @@ def table_rows(
     not know (an NGO's slug, an agency's UUID)."""
     parsed = published_parse(table)
     group_by = parsed.shape.group_by
-    header: list[object] = [
-        str(DIMENSIONS[name].name) if name in DIMENSIONS else _pseudo_names().get(name, name)
-        for name in group_by
-    ]
-    rows: list[list[object]] = [[*header, _("Value"), _("Suppressed")]]
+    rows: list[list[object]] = [[*_headings(group_by), _("Value"), _("Suppressed")]]
     small = {
         tuple(cell.get(name) for name in group_by) for cell in table["cells"] if cell.get("small")
     }
@@ -62,6 +60,29 @@ def table_rows(
     return rows
 
 
+def ngo_table_rows(
+    table: Mapping[str, Any], labels: Mapping[str, Mapping] | None = None
+) -> list[list[object]]:
+    """An NGO's own table as rows: a header row, then one row per cell (the table's order):
+    dimension labels and the value."""
+    group_by = list(table["group_by"])
+    rows: list[list[object]] = [[*_headings(group_by), _("Value")]]
+    for cell in table["cells"]:
+        names = [_value_label(name, cell[name], labels) for name in group_by]
+        rows.append([*names, cell["value"]])
+    return rows
+
+
+def _headings(group_by: Sequence[str]) -> list[object]:
+    return [
+        str(DIMENSIONS[name].name) if name in DIMENSIONS else _pseudo_names().get(name, name)
+        for name in group_by
+    ]
+
+
+Rows = Callable[[Mapping[str, Any], Mapping[str, Mapping] | None], list[list[object]]]
+
+
 def _pseudo_names() -> dict[str, str]:
     """Headings of columns that are not registry dimensions, in the reader's language."""
     return {"ngo": _("NGO"), "from_agency": _("From"), "to_agency": _("To")}
@@ -73,9 +94,11 @@ def tables_xlsx(
     header: Sequence[tuple[str, str]] = (),
     labels: Sequence[Mapping[str, Mapping] | None] = (),
     titles: Sequence[str] = (),
+    rows: Rows = table_rows,
 ) -> bytes:
     """An Excel workbook with one sheet per published table, titled by its indicator (or
-    `titles`), each starting with the `header` lines (period, threshold, standard, when)."""
+    `titles`), each starting with the `header` lines (period, threshold, standard, when).
+    `rows`: how a table becomes rows (`ngo_table_rows` for an NGO's own tables)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for index, table in enumerate(tables, start=1):
@@ -94,7 +117,7 @@ def tables_xlsx(
         if not table.get("cells"):
             sheet.append([_("Nothing to show for this period.")])
             continue
-        for row in table_rows(table, labels[index - 1] if index <= len(labels) else None):
+        for row in rows(table, labels[index - 1] if index <= len(labels) else None):
             sheet.append(row)
     output = io.BytesIO()
     workbook.save(output)
@@ -107,8 +130,10 @@ def table_csv(
     header: Sequence[tuple[str, str]] = (),
     labels: Mapping[str, Mapping] | None = None,
     title: str = "",
+    rows: Rows = table_rows,
 ) -> str:
-    """One published table as CSV: the header lines, a blank line, then `table_rows`."""
+    """One published table as CSV: the header lines, a blank line, then `table_rows` (or
+    `rows`, e.g. `ngo_table_rows`)."""
     output = io.StringIO()
     writer = csv.writer(output)
     if title:
@@ -120,7 +145,7 @@ def table_csv(
     if not table.get("cells"):
         writer.writerow([_("Nothing to show for this period.")])
         return output.getvalue()
-    for row in table_rows(table, labels):
+    for row in rows(table, labels):
         writer.writerow([_csv_safe(value) for value in row])
     return output.getvalue()
 

@@ -149,3 +149,17 @@ def rollups_request(*, actor, consortium) -> int:
     transaction.on_commit(enqueue)
     logger.info("rollup of %d NGOs of %s requested by %s", len(ngo_ids), consortium.slug, actor)
     return len(ngo_ids)
+
+
+def ngo_rollup_request(*, actor, ngo: NGO) -> None:
+    """A reader of the NGO's own report asks for its figures to be recounted now: one rollup
+    task for this NGO, queued when the transaction commits. It is sent from the NGO's schema
+    (tenant-schemas-celery runs it there); the bridge counts in that schema and the rows go to
+    the public aggregate table as in the nightly run."""
+    from network.access import require_own_report_reader
+    from network.tasks import reporting_rollup_ngo
+
+    require_own_report_reader(actor)
+    ngo_id = ngo.pk
+    transaction.on_commit(lambda: reporting_rollup_ngo.delay(ngo_id))
+    logger.info("rollup of %s requested by %s", ngo.schema_name, actor)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext
 from core import clock
 from core.errors import ApplicationError
 from network.reporting.indicators import (
+    DIMENSIONS,
     INDICATORS,
     NGO_DIMENSION,
     Indicator,
@@ -35,7 +36,7 @@ from network.reporting.indicators import (
     indicator_get,
 )
 from network.reporting.models import AggregateCell, LinkageHash, Rollup
-from network.reporting.tables import Key
+from network.reporting.tables import Key, TableShape, margins_fill
 from tenants.models import NGO
 
 
@@ -258,7 +259,10 @@ def statistics_add(
 
 
 def ngo_table(*, ngo: NGO, query: Query) -> dict[str, Any]:
-    """The same table of one NGO's own rows, unsuppressed (its own report page)."""
+    """The same table of one NGO's own rows, unsuppressed (its own report page), in the
+    published shape: every registry value and every month of the period, zero or not, each
+    margin, and no "all" across a non-additive dimension (a stock is not summed over months).
+    Reads the aggregate rows of `ngo` only; `threshold` is null (nothing is hidden)."""
     query = Query(
         indicator=query.indicator,
         group_by=query.group_by,
@@ -271,20 +275,36 @@ def ngo_table(*, ngo: NGO, query: Query) -> dict[str, Any]:
         raise ValueError(f"{ngo.schema_name} belongs to no consortium")
     counts, extra = inner_counts(query, ngo.consortium_id)
     group_by = list(query.group_by)
-    exact = _merge(group_by, counts, lambda a, b: (a or 0) + b)
+    months = [month_code(month) for month in query.month_list()]
+    categories = []
+    for position, code in enumerate(group_by):
+        listed = list(months if code == "month" else DIMENSIONS[code].value_codes() or ())
+        # An open dimension (regency) lists the values counted; a value the registry does not
+        # know (an old code) is kept, so that the totals still add up.
+        seen = {key[position] for key in counts} - set(listed)
+        categories.append(tuple(listed + sorted(seen, key=str)))
+    shape = TableShape(
+        group_by=tuple(group_by),
+        categories=tuple(categories),
+        non_additive=frozenset(code for code in group_by if code in query.definition.non_additive),
+    )
+    values = margins_fill(shape, counts)
     table: dict[str, Any] = {
         "indicator": query.indicator,
         "group_by": group_by,
         "threshold": None,
         "cells": [
-            {**dict(zip(group_by, key, strict=True)), "value": value, "suppressed": False}
-            for key, value in sorted(exact.items(), key=lambda item: repr(item[0]))
+            {**dict(zip(group_by, key, strict=True)), "value": values[key], "suppressed": False}
+            for key in shape.keys()
         ],
     }
+    if shape.non_additive:
+        table["non_additive"] = [code for code in group_by if code in shape.non_additive]
     if query.definition.kind != Kind.COUNT:
         _statistics(query, table, extra)
     table["period_from"] = month_code(query.first)
     table["period_to"] = month_code(query.last)
+    table["at_period_end"] = query.months()[0] == query.last and query.first != query.last
     return table
 
 

@@ -56,7 +56,7 @@ def bar_chart(table, dimension: str = "month") -> SafeString:
     series = _series(table, dimension)
     if not series:
         return mark_safe("")  # noqa: S308 - nothing to draw
-    threshold = table.table["threshold"]
+    threshold = table.table["threshold"] or 0  # null: an NGO's own table, nothing hidden
     values = [cell["value"] or 0 for _value, cell in series if not cell["suppressed"]]
     top = max([*values, threshold, 1])
     step = WIDTH / len(series)

@@ -100,6 +100,9 @@ ASSIGNERS_OWN = (200, 200, 403, 403, 404, 403, 302, 403, 302)
 ASSIGNERS_OTHER = (200, 200, 404, 404, 403, 403, 302, 403, 302)
 POST_ONLY = (405, 405, 405, 405, 405, 405, 302, 403, 302)
 EXPORTERS = (200, 200, 403, 403, 403, 200, 302, 403, 302)
+REPORT_READERS = EXPORTERS  # the NGO's report: the roles that see every case
+REPORT_READERS_400 = (400, 400, 403, 403, 403, 400, 302, 403, 302)  # a bad filter
+REPORT_READERS_POST = (302, 302, 403, 403, 403, 302, 302, 403, 302)
 # Every role that sees the case; the M&E officer's copy is masked (the matrix checks no secret).
 SUMMARY_OWN = (200, 200, 200, 200, 404, 200, 302, 403, 302)
 SUMMARY_OTHER = (200, 200, 404, 404, 200, 200, 302, 403, 302)
@@ -425,6 +428,21 @@ PAGES: dict[str, list[Page]] = {
         ),
     ],
     "agreements/": [Page("/agreements/", ANY_STAFF, setup=("agencies",))],
+    # The NGO's own report (network/pages/report.py): figures over every case, so the roles
+    # that see every case (admin, supervisor, M&E officer); no identity on it.
+    "report/": [
+        Page("/report/", REPORT_READERS),
+        Page("/report/?period_from=2026-06&period_to=2026-11&sex=female", REPORT_READERS),
+        Page("/report/?period_from=2026-13", REPORT_READERS_400),
+    ],
+    "report/export.<str:fmt>": [
+        Page("/report/export.csv?table=services", REPORT_READERS),
+        Page("/report/export.xlsx", REPORT_READERS),
+    ],
+    "report/recount/": [
+        Page("/report/recount/", POST_ONLY),
+        Page("/report/recount/", REPORT_READERS_POST, method="post", body={"query": ""}),
+    ],
     # Served on every host (ngo_platform/urls_common.py); no role changes their answer (the
     # health check's status depends on the services it probes: None, the same for everyone).
     "healthz": [Page("/healthz", (None,) * 9, login=None)],
