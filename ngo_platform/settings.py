@@ -69,6 +69,10 @@ CONSORTIUM_LINKAGE_SECRET: str = _linkage_secret
 # How many calendar months (up to the current one) each NGO's rollup counts into the consortium's
 # aggregate table (network/reporting/rollup.py): the reports' furthest reach back.
 REPORTING_MONTHS = int(env("REPORTING_MONTHS", "24"))
+if REPORTING_MONTHS < 12:  # figures are published per calendar year (publication.py)
+    raise ImproperlyConfigured(
+        f"REPORTING_MONTHS must be at least 12 (a calendar year), got {REPORTING_MONTHS}."
+    )
 
 # Checked before anything starts: with DEBUG off a missing URL must not boot an embedded server.
 _missing_services = [name for name in ("DATABASE_URL", "REDIS_URL") if env(name) is None]

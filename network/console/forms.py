@@ -265,8 +265,9 @@ class ReportFilterForm(forms.Form):
                 "published as tables by one of them, so that no two pages together reveal a "
                 "small count."
             )
+            self.add_error(None, message)
             for name in chosen:
-                self.add_error(name, message)
+                self.add_error(name, _("One filter at a time."))
         return data
 
     def filters(self):

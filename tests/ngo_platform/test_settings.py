@@ -159,3 +159,10 @@ def test_production_modules_load_without_faker():
     tasks, blocked = result.stdout.strip().splitlines()[-2:]
     assert "tenants.tasks.fan_out_daily" in tasks
     assert blocked == "no faker"
+
+
+def test_reporting_months_cover_a_year():
+    """Reports are published per calendar year: fewer months counted is refused at start."""
+    result = _start(DEBUG="1", REPORTING_MONTHS="6")
+    assert result.returncode != 0
+    assert "REPORTING_MONTHS must be at least 12" in result.stderr
