@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 
 from casework.api.base import NewestFirstCursorPagination
-from network.access import coordinated_consortia, readable_consortia
+from network.access import coordinated_consortia
 
 
 class IsCoordinator(BasePermission):
@@ -22,15 +22,6 @@ class IsCoordinator(BasePermission):
 
     def has_permission(self, request, view):
         return coordinated_consortia(request.user).exists()
-
-
-class IsReader(BasePermission):
-    """Published reports: a consortium's coordinators, its funders and the operator."""
-
-    message = gettext_lazy("Only the consortium's coordinators and funders can read this.")
-
-    def has_permission(self, request, view):
-        return readable_consortia(request.user).exists()
 
 
 class ByNameCursorPagination(NewestFirstCursorPagination):

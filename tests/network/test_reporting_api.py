@@ -1,6 +1,6 @@
-"""The coordinator's and funder's report API on the public host: the registry, suppressed
-tables of the aggregate table (audited by the LP audit), bad parameters as 400s, who may read,
-the refresh, and never a tenant schema."""
+"""The coordinator's report API on the public host (funders read the pages): the registry,
+the published tables (audited by the LP audit), bad parameters as 400s, who may read, the
+refresh, and never a tenant schema."""
 
 from __future__ import annotations
 
@@ -60,8 +60,8 @@ def _cell(table, **where):
     return cell
 
 
-def test_the_registry_lists_every_indicator_for_coordinators_and_funders(network):
-    for user in (network.coordinator, network.funder):
+def test_the_registry_lists_every_indicator_for_coordinators(network):
+    for user in (network.coordinator,):
         response = public_client(user).get("/api/v1/indicators/", HTTP_ACCEPT_LANGUAGE="id")
         assert response.status_code == 200
         listed = {item["code"]: item for item in response.json()}
@@ -126,7 +126,7 @@ def test_a_table_has_every_margin_and_hides_small_cells_provably(figures):
 
 
 def test_a_stock_over_several_months_is_its_last_month_and_a_flow_the_sum(figures):
-    client = public_client(figures.funder)
+    client = public_client(figures.coordinator)
     stock = _get(client, indicator="active_cases", group_by="sex", **PERIOD).json()
     assert stock["at_period_end"] is True
     assert _cell(stock, sex="female")["value"] == 37  # December: 25 + 8 + 1 + 3
@@ -216,8 +216,11 @@ def test_who_may_read_and_refresh(figures, ngo_a, team_a, django_capture_on_comm
     staff = team_a["worker"].client()  # NGO staff, on their NGO's host
     assert staff.get("/api/v1/aggregates/?indicator=active_cases").status_code == 404
 
+    # Funders see the dashboard and the funder report (pages), not the coordinator API.
     funder = public_client(figures.funder)
     assert funder.post("/api/v1/aggregates/refresh/").status_code == 403
+    assert _get(funder, indicator="active_cases", **PERIOD).status_code == 403
+    assert funder.get("/api/v1/indicators/").status_code == 403
     with django_capture_on_commit_callbacks() as callbacks:
         response = public_client(figures.coordinator).post("/api/v1/aggregates/refresh/")
     assert response.status_code == 202
@@ -296,7 +299,7 @@ def test_no_two_requests_together_reveal_a_small_cell(figures, ngo_a, ngo_b):
     """What helper 12 did to the old API: ask for the consortium and for each NGO, by every
     breakdown, and combine. Every table a reader can get for the year, audited as one system
     by the LP audit, leaves every hidden cell at least 5 wide."""
-    client = public_client(figures.funder)
+    client = public_client(figures.coordinator)
     tables = []
     for group_by in ("sex", "age_band", "sex,age_band", "month", "ngo"):
         tables.append(_get(client, indicator="active_cases", group_by=group_by, **PERIOD).json())

@@ -1,9 +1,10 @@
 """Consortium reports on the public host: /api/v1/indicators/, /api/v1/aggregates/.
 
-Coordinators and funders read the consortium's publication (network.reporting.publication):
+Coordinators read the consortium's publication (network.reporting.publication):
 fixed tables per indicator and calendar year, suppressed together, a filter a slice of one of
 them; never a tenant schema, never a count below the consortium's threshold. Coordinators may
-also ask for fresh figures (/api/v1/aggregates/refresh/).
+also ask for fresh figures (/api/v1/aggregates/refresh/). Funders see the dashboard and the
+funder report only (issue 10): pages, not this API.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from network import access
-from network.api.base import CONSORTIUM, IsCoordinator, IsReader
+from network.api.base import CONSORTIUM, IsCoordinator
 from network.reporting import publication, selectors
 from network.reporting.indicators import DIMENSIONS, INDICATORS, Indicator
 from network.reporting.rollup import rollups_request
@@ -86,7 +87,7 @@ def indicator_json(indicator: Indicator) -> dict:
 
 
 class IndicatorListView(APIView):
-    permission_classes = [IsReader]
+    permission_classes = [IsCoordinator]
 
     @extend_schema(
         responses=IndicatorSerializer(many=True),
@@ -173,7 +174,7 @@ def table_from_params(params, consortium) -> dict:
 
 
 class AggregateView(APIView):
-    permission_classes = [IsReader]
+    permission_classes = [IsCoordinator]
 
     @extend_schema(
         parameters=[
@@ -215,7 +216,7 @@ class AggregateView(APIView):
     )
     def get(self, request):
         params = request.query_params
-        consortium = access.consortium_for_reader_request(request.user, params.get("consortium"))
+        consortium = access.consortium_for_request(request.user, params.get("consortium"))
         table = unmarked(table_from_params(params, consortium))
         table["figures_as_of"] = selectors.oldest_figures(consortium.pk)
         return Response(TableSerializer(table).data)
