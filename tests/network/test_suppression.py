@@ -441,3 +441,65 @@ def test_joint_audit_never_finds_a_leak_in_linked_suppression(drawn):
             hidden.setdefault(shared, set()).add(cell["suppressed"])
     assert all(len(states) == 1 for states in hidden.values())
     assert audit_tables(published).leaks == []
+
+
+@st.composite
+def stock_tables(draw):
+    """A stock counted each month (no margin over months): a table by month and one dimension,
+    and the last month's tables without months (`fixed` at that month), published together."""
+    months = [f"2026-{index:02d}" for index in range(1, draw(st.integers(2, 4)) + 1)]
+    categories = {
+        "d1": [f"a{index}" for index in range(draw(st.integers(2, 4)))],
+        "d2": [f"b{index}" for index in range(draw(st.integers(2, 3)))],
+    }
+    count = st.one_of(st.integers(min_value=0, max_value=4), st.integers(min_value=0, max_value=30))
+    cube = {
+        key: draw(count) for key in itertools.product(months, categories["d1"], categories["d2"])
+    }
+
+    def summed(positions, where=None):
+        counts: dict[tuple, int] = {}
+        for key, value in cube.items():
+            if where is not None and key[0] != where:
+                continue
+            inner = tuple(key[position] for position in positions)
+            counts[inner] = counts.get(inner, 0) + value
+        return counts
+
+    last = months[-1]
+    tables = [
+        (["month", "d1"], summed([0, 1])),
+        (["d1"], summed([1], last)),
+        (["d1", "d2"], summed([1, 2], last)),
+        (["d2"], summed([2], last)),
+    ]
+    fixed = [None, {"month": last}, {"month": last}, {"month": last}]
+    return tables, fixed, {"month": months, **categories}, draw(st.sampled_from([3, 5]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stock_tables())
+def test_a_stock_at_the_period_end_is_linked_with_its_month(drawn):
+    """The tables of a stock without months are its last month's (`fixed`): a cell hidden in
+    one is hidden in the month's row of the other, and the joint audit finds no leak."""
+    tables, fixed, categories, threshold = drawn
+    published = suppress_linked(
+        tables,
+        indicator="x",
+        threshold=threshold,
+        categories=categories,
+        non_additive=["month"],
+        fixed=fixed,
+    )
+    hidden: dict[frozenset, set[bool]] = {}
+    for table in published:
+        for cell in table["cells"]:
+            shared = frozenset(
+                (
+                    *(table.get("fixed") or {}).items(),
+                    *((name, cell[name]) for name in table["group_by"] if cell[name] is not None),
+                )
+            )
+            hidden.setdefault(shared, set()).add(cell["suppressed"])
+    assert all(len(states) == 1 for states in hidden.values())
+    assert audit_tables(published).leaks == []
