@@ -261,6 +261,12 @@ def dashboard(*, consortium: Consortium, filters: Filters) -> Dashboard:
         ["timeliness"],
     )
     table(
+        "several_ngos",
+        _("Children with a case in two or more partner NGOs, at the end of each month"),
+        "children_served_by_several_ngos",
+        ["month"],
+    )
+    table(
         "ngo_active",
         _("Active cases at the end of the period, by NGO"),
         "active_cases",
@@ -331,6 +337,7 @@ _TABLE_INDICATOR = {
     "monitoring": "children_withdrawn",
     "services": "services_delivered",
     "followups": "followups",
+    "several_ngos": "children_served_by_several_ngos",
     "ngo_active": "active_cases",
     "ngo_new": "new_cases",
     "referral_flow": "",  # public envelopes: no breakdown by child

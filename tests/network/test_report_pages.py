@@ -214,3 +214,23 @@ def test_the_per_ngo_table_is_published_with_the_totals_and_read_from_the_cache(
     values = {cell["ngo"]: cell["value"] for cell in by_ngo["cells"]}
     assert values == {None: 94, ngo_a.ngo.slug: 56, ngo_b.ngo.slug: 38}
     assert audit_tables(published.all()).ok
+
+
+def test_children_served_by_several_ngos_are_counted_never_named(board, ngo_a, ngo_b):
+    """Six children have a case in both NGOs in December (matched by their keyed hashes): the
+    dashboard says six, and nothing on the page is a hash."""
+    from network.reporting.models import LinkageHash
+
+    hashes = [f"{index:064x}" for index in range(6)]
+    LinkageHash.objects.bulk_create(
+        LinkageHash(consortium_id=ngo.ngo.consortium_id, ngo=ngo.ngo, hash=h, months=[DEC])
+        for ngo in (ngo_a, ngo_b)
+        for h in hashes
+    )
+    from network.reporting import dashboard
+
+    board_ = dashboard.dashboard(consortium=board.consortium, filters=dashboard.Filters(year=2026))
+    assert board_.tables["several_ngos"].cell(month="2026-12")["value"] == 6
+    text = _client(board.coordinator, "en").get(_path(board) + PERIOD).content.decode()
+    assert "Children with a case in two or more partner NGOs" in text
+    assert not any(h in text for h in hashes)
