@@ -191,6 +191,7 @@ def test_header_menu_lists_the_roles_pages_in_a_details(ngo_a, team_a):
         "/register/?new=1",
         "/referrals/",
         "/approvals/",
+        "/report/",  # the NGO's own report (network), not the worker's
         "/staff/",
         "/settings/",
         "/audit/",
