@@ -449,8 +449,8 @@ def test_a_demo_worker_can_refer_a_child_to_another_demo_ngo(demo):
 
 
 def test_the_reports_are_counted_on_first_start(demo):
-    """seed_demo rolls every demo NGO up: the coordinator's and the funder's report API has
-    figures at once, suppressed, without a tenant schema."""
+    """seed_demo rolls every demo NGO up: the coordinator's report API and the funder's
+    dashboard have figures at once, suppressed, without a tenant schema."""
     from network.reporting.audit import audit_table
     from network.reporting.models import AggregateCell, Rollup
     from tests.network.conftest import public_client
@@ -462,15 +462,20 @@ def test_the_reports_are_counted_on_first_start(demo):
     )
     assert AggregateCell.objects.filter(ngo__in=demo_ngos).exists()
     user_model = get_user_model()
-    for username in ("koordinator@terpadu.test", "donor@terpadu.test"):
-        client = public_client(user_model.objects.get(username=username))
-        response = client.get(
-            "/api/v1/aggregates/",
-            {"indicator": "active_cases", "group_by": "sex", "consortium": "pusat-kajian"},
-        )
-        assert response.status_code == 200, response.content
-        table = response.json()
-        total = next(cell for cell in table["cells"] if cell["sex"] is None)
-        assert total["value"] is not None
-        assert total["value"] >= 5
-        assert audit_table(table).ok
+    client = public_client(user_model.objects.get(username="koordinator@terpadu.test"))
+    response = client.get(
+        "/api/v1/aggregates/",
+        {"indicator": "active_cases", "group_by": "sex", "consortium": "pusat-kajian"},
+    )
+    assert response.status_code == 200, response.content
+    table = response.json()
+    total = next(cell for cell in table["cells"] if cell["sex"] is None)
+    assert total["value"] is not None
+    assert total["value"] >= 5
+    assert audit_table(table).ok
+    funder = host_client("localhost")
+    funder.force_login(user_model.objects.get(username="donor@terpadu.test"))
+    consortium = Consortium.objects.get(slug="pusat-kajian")
+    page = funder.get(f"/console/{consortium.pk}/reports/")
+    assert page.status_code == 200
+    assert f"<dd>{total['value']}</dd>" in page.content.decode()  # active cases, year end
