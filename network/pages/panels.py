@@ -10,18 +10,23 @@ from django.utils.translation import gettext as _
 from casework.access import role_of
 from casework.navigation import Link
 from network import access
+from network.capacity import access as capacity_access
 from network.pages._common import mark_overdue
 from network.referrals import selectors
 
 
 def nav_items(*, user, capabilities) -> list[Link]:
-    """The header menu's link (casework's CASEWORK_NAV_ITEMS hook): referrals for staff who
-    refer, the directory for every other staff member."""
+    """The header menu's links (casework's CASEWORK_NAV_ITEMS hook): referrals for staff who
+    refer, the directory for every other staff member; capacity building for the admin."""
     if role_of(user) is None:
         return []
     if access.may_refer(user):
-        return [Link(reverse("referral-inbox"), _("Referrals"), 35)]
-    return [Link(reverse("network-directory"), _("Directory"), 35)]
+        items = [Link(reverse("referral-inbox"), _("Referrals"), 35)]
+    else:
+        items = [Link(reverse("network-directory"), _("Directory"), 35)]
+    if capacity_access.may_read_history(user):
+        items.append(Link(reverse("network-capacity"), _("Capacity building"), 75))
+    return items
 
 
 def home_panel(*, request) -> str:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from network.pages import directory, lists, refer, referral
+from network.pages import capacity, directory, lists, refer, referral
 
 urlpatterns = [
     path("referrals/", lists.inbox, name="referral-inbox"),
@@ -22,4 +22,5 @@ urlpatterns = [
     path("directory/", directory.directory, name="network-directory"),
     path("directory/propose/", directory.agency_propose, name="network-agency-propose"),
     path("agreements/", directory.agreements, name="network-agreements"),
+    path("capacity/", capacity.capacity_history, name="network-capacity"),
 ]
