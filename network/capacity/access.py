@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from casework.access import Capability, can
 from core.errors import NotFoundError, PermissionDeniedError
-from network.access import coordinated_consortia, require_coordinator
+from network.access import coordinated_consortia
 from network.capacity.models import AgreedAction, MentoringVisit, SelfAssessment, Training
 from tenants.models import NGO, Consortium
 
@@ -44,16 +44,6 @@ def member_ngos(consortium: Consortium) -> QuerySet[NGO]:
         .exclude(status=NGO.Status.ARCHIVED)
         .order_by("name", "pk")
     )
-
-
-def ngo_for_coordinator(user: User, consortium: Consortium, slug: str) -> NGO:
-    """A partner NGO of `consortium` (archived included, for its history) that `user`
-    coordinates; NotFoundError alike otherwise."""
-    require_coordinator(user, consortium)
-    ngo = NGO.objects.filter(consortium=consortium, slug=slug, is_template=False).first()
-    if ngo is None:
-        raise NotFoundError(_("NGO not found."))
-    return ngo
 
 
 M = TypeVar("M", bound=Model)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -498,9 +498,8 @@ def self_assessment_create(
     elif member is not None and SelfAssessment.objects.filter(ngo=member, year=year).exists():
         problems.add("year", _duplicate_message(year))
     _scores_fill(assessment, scores, comment, problems)
-    problems.check()
-    assert member is not None  # noqa: S101 - a missing NGO is a problem checked above
-    assessment.ngo = member
+    problems.check()  # an NGO that is not a member is one of the problems
+    assessment.ngo = cast(NGO, member)
     assessment.year = year
     _model_check(assessment)
     try:

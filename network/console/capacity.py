@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from casework.forms import apply_error
 from core import clock
 from core.errors import ApplicationError
+from network import access as network_access
 from network.capacity import access, selectors, services
 from network.capacity.models import SCORECARD
 from network.console import capacity_forms as forms
@@ -317,7 +318,7 @@ def action_done(request, consortium, visit_uuid, action_uuid):
 def ngo_detail(request, consortium, slug: str):
     """One NGO's capacity-building history, as its admin reads it on its own host, with the
     links to record a visit or a self-assessment."""
-    ngo = access.ngo_for_coordinator(request.user, consortium, slug)
+    ngo = network_access.ngo_for_coordinator(request.user, consortium, slug)
     history = selectors.ngo_history(ngo=ngo)
     recorded = {assessment.year for assessment in history.self_assessments}
     return _page(
@@ -337,7 +338,7 @@ def ngo_detail(request, consortium, slug: str):
 @require_http_methods(["GET", "POST"])
 def self_assessment(request, consortium, slug: str, year: int):
     """The NGO's self-assessment of `year`: recorded the first time, changed afterwards."""
-    ngo = access.ngo_for_coordinator(request.user, consortium, slug)
+    ngo = network_access.ngo_for_coordinator(request.user, consortium, slug)
     if services.year_problem(year):
         raise Http404
     existing = selectors.self_assessment_of(ngo=ngo, year=year)
