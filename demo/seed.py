@@ -36,6 +36,7 @@ from django_tenants.utils import schema_context
 from faker import Faker
 
 from core import clock
+from demo.capacity import seed_capacity
 from demo.network import seed_network
 from tenants.db import connection
 from tenants.models import NGO, Consortium, ConsortiumMembership
@@ -295,10 +296,9 @@ def seed_consortium(*, children_per_ngo: int = CHILDREN_PER_NGO) -> bool:
             with schema_context(ngo.schema_name):
                 _NGOSeeder(demo, seed=2026 + number).run(children_per_ngo)
         connection.set_schema_to_public()
-        seed_network(
-            consortium=consortium,
-            coordinator=user_model.objects.get(username=COORDINATOR_USERNAME),
-        )
+        coordinator = user_model.objects.get(username=COORDINATOR_USERNAME)
+        seed_network(consortium=consortium, coordinator=coordinator)
+        seed_capacity(consortium=consortium, coordinator=coordinator)
         # The coordinator console: each NGO in the directory, its staff and cases counted.
         from network import services as network_services
 

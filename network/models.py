@@ -302,5 +302,12 @@ class OutboxPending(models.Model):
         return self.schema_name
 
 
-# The reporting tables live with the reporting code; Django finds models in this module.
+# The reporting and capacity-building tables live with their code; Django finds models here.
+from network.capacity.models import (  # noqa: E402, F401
+    AgreedAction,
+    MentoringVisit,
+    SelfAssessment,
+    Training,
+    TrainingParticipation,
+)
 from network.reporting.models import AggregateCell, LinkageHash, Rollup  # noqa: E402, F401

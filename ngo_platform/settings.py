@@ -386,6 +386,7 @@ SPECTACULAR_SETTINGS = {
         "ReferralStateEnum": "network.models.ReferralState",
         "ReferralAnswerEnum": "network.api.serializers.ANSWER_STATES",
         "ReferralDirectionEnum": "network.referrals.models.Referral.Direction",
+        "AgreedActionStatusEnum": "network.capacity.models.AgreedAction.Status",
     },
 }
 

@@ -1,9 +1,9 @@
-"""/api/v1/ on the public host for coordinators (and the operator): the directory, agreements
-and referral metadata of the consortia they coordinate."""
+"""/api/v1/ on the public host for coordinators (and the operator): the directory, agreements,
+referral metadata and capacity building of the consortia they coordinate."""
 
 from django.urls import path
 
-from network.api.coordinator import agreements, directory, referrals, reporting
+from network.api.coordinator import agreements, capacity, directory, referrals, reporting
 
 urlpatterns = [
     path("indicators/", reporting.IndicatorListView.as_view(), name="api-indicators"),
@@ -57,5 +57,27 @@ urlpatterns = [
         "referrals/<uuid:referral_uuid>/",
         referrals.CoordinatorReferralDetailView.as_view(),
         name="api-coordinator-referral",
+    ),
+    path("trainings/", capacity.TrainingListView.as_view(), name="api-trainings"),
+    path(
+        "mentoring-visits/", capacity.MentoringVisitListView.as_view(), name="api-mentoring-visits"
+    ),
+    path(
+        "mentoring-visits/<uuid:visit_uuid>/",
+        capacity.MentoringVisitDetailView.as_view(),
+        name="api-mentoring-visit",
+    ),
+    path(
+        "mentoring-visits/<uuid:visit_uuid>/actions/",
+        capacity.AgreedActionListView.as_view(),
+        name="api-agreed-actions",
+    ),
+    path(
+        "mentoring-visits/<uuid:visit_uuid>/actions/<uuid:action_uuid>/done/",
+        capacity.AgreedActionDoneView.as_view(),
+        name="api-agreed-action-done",
+    ),
+    path(
+        "self-assessments/", capacity.SelfAssessmentListView.as_view(), name="api-self-assessments"
     ),
 ]

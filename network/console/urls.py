@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from network.console import reports, views
+from network.console import capacity, reports, views
 
 app_name = "console"
 
 CONSORTIUM = "<int:consortium_id>/"
+CAPACITY = CONSORTIUM + "capacity/"
+VISIT = CAPACITY + "visits/<uuid:visit_uuid>/"
 
 urlpatterns = [
     path("", views.console_index, name="index"),
@@ -50,4 +52,28 @@ urlpatterns = [
         name="agreement-mou",
     ),
     path(CONSORTIUM + "referrals/", views.referrals, name="referrals"),
+    path(CAPACITY, capacity.overview, name="capacity"),
+    path(CAPACITY + "trainings/", capacity.trainings, name="capacity-trainings"),
+    path(CAPACITY + "trainings/new/", capacity.training_new, name="capacity-training-new"),
+    path(
+        CAPACITY + "trainings/<uuid:training_uuid>/",
+        capacity.training_edit,
+        name="capacity-training",
+    ),
+    path(CAPACITY + "visits/", capacity.visits, name="capacity-visits"),
+    path(CAPACITY + "visits/new/", capacity.visit_new, name="capacity-visit-new"),
+    path(VISIT, capacity.visit_detail, name="capacity-visit"),
+    path(VISIT + "edit/", capacity.visit_edit, name="capacity-visit-edit"),
+    path(VISIT + "actions/", capacity.action_add, name="capacity-action-add"),
+    path(
+        VISIT + "actions/<uuid:action_uuid>/done/",
+        capacity.action_done,
+        name="capacity-action-done",
+    ),
+    path(CAPACITY + "ngos/<slug:slug>/", capacity.ngo_detail, name="capacity-ngo"),
+    path(
+        CAPACITY + "ngos/<slug:slug>/self-assessments/<int:year>/",
+        capacity.self_assessment,
+        name="capacity-self-assessment",
+    ),
 ]

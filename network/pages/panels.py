@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from casework.access import role_of
 from casework.navigation import Link
 from network import access
+from network.capacity import access as capacity_access
 from network.pages._common import mark_overdue
 from network.referrals import selectors
 
@@ -17,7 +18,7 @@ from network.referrals import selectors
 def nav_items(*, user, capabilities) -> list[Link]:
     """The header menu's links (casework's CASEWORK_NAV_ITEMS hook): referrals for staff who
     refer, the directory for every other staff member; the NGO's report for those who read
-    it."""
+    it; capacity building for the admin."""
     if role_of(user) is None:
         return []
     if access.may_refer(user):
@@ -26,6 +27,8 @@ def nav_items(*, user, capabilities) -> list[Link]:
         links = [Link(reverse("network-directory"), _("Directory"), 35)]
     if access.may_read_own_report(user):
         links.append(Link(reverse("ngo-report"), _("Reports"), 60))
+    if capacity_access.may_read_history(user):
+        links.append(Link(reverse("network-capacity"), _("Capacity building"), 75))
     return links
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from network.pages import directory, lists, refer, referral, report
+from network.pages import capacity, directory, lists, refer, referral, report
 
 urlpatterns = [
     path("referrals/", lists.inbox, name="referral-inbox"),
@@ -25,4 +25,5 @@ urlpatterns = [
     path("report/", report.report_page, name="ngo-report"),
     path("report/export.<str:fmt>", report.report_export, name="ngo-report-export"),
     path("report/recount/", report.report_recount, name="ngo-report-recount"),
+    path("capacity/", capacity.capacity_history, name="network-capacity"),
 ]

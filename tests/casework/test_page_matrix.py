@@ -443,6 +443,8 @@ PAGES: dict[str, list[Page]] = {
         Page("/report/recount/", POST_ONLY),
         Page("/report/recount/", REPORT_READERS_POST, method="post", body={"query": ""}),
     ],
+    # The NGO's capacity-building history: its management (the admin) only.
+    "capacity/": [Page("/capacity/", ADMIN_ONLY)],
     # Served on every host (ngo_platform/urls_common.py); no role changes their answer (the
     # health check's status depends on the services it probes: None, the same for everyone).
     "healthz": [Page("/healthz", (None,) * 9, login=None)],
@@ -505,6 +507,16 @@ PUBLIC_PAGES: dict[str, list[tuple[str, int | None]]] = {
     "api/v1/aggregates/refresh/": [("/api/v1/aggregates/refresh/", 401)],
     "api/v1/referrals/": [("/api/v1/referrals/", 401)],
     "api/v1/referrals/<uuid:referral_uuid>/": [(f"/api/v1/referrals/{ANY_UUID}/", 401)],
+    "api/v1/trainings/": [("/api/v1/trainings/", 401)],
+    "api/v1/mentoring-visits/": [("/api/v1/mentoring-visits/", 401)],
+    "api/v1/mentoring-visits/<uuid:visit_uuid>/": [(f"/api/v1/mentoring-visits/{ANY_UUID}/", 401)],
+    "api/v1/mentoring-visits/<uuid:visit_uuid>/actions/": [
+        (f"/api/v1/mentoring-visits/{ANY_UUID}/actions/", 401)
+    ],
+    "api/v1/mentoring-visits/<uuid:visit_uuid>/actions/<uuid:action_uuid>/done/": [
+        (f"/api/v1/mentoring-visits/{ANY_UUID}/actions/{ANY_UUID}/done/", 401)
+    ],
+    "api/v1/self-assessments/": [("/api/v1/self-assessments/", 401)],
     "healthz": [("/healthz", None)],
     "accounts/login/": [("/accounts/login/", 200)],
     "accounts/logout/": [("/accounts/logout/", 405)],
@@ -557,6 +569,37 @@ PUBLIC_PAGES: dict[str, list[tuple[str, int | None]]] = {
                 f"1/agreements/{UUID}/mou/",
             ),
             ("<int:consortium_id>/referrals/", "1/referrals/"),
+            ("<int:consortium_id>/capacity/", "1/capacity/"),
+            ("<int:consortium_id>/capacity/trainings/", "1/capacity/trainings/"),
+            ("<int:consortium_id>/capacity/trainings/new/", "1/capacity/trainings/new/"),
+            (
+                "<int:consortium_id>/capacity/trainings/<uuid:training_uuid>/",
+                f"1/capacity/trainings/{UUID}/",
+            ),
+            ("<int:consortium_id>/capacity/visits/", "1/capacity/visits/"),
+            ("<int:consortium_id>/capacity/visits/new/", "1/capacity/visits/new/"),
+            (
+                "<int:consortium_id>/capacity/visits/<uuid:visit_uuid>/",
+                f"1/capacity/visits/{UUID}/",
+            ),
+            (
+                "<int:consortium_id>/capacity/visits/<uuid:visit_uuid>/edit/",
+                f"1/capacity/visits/{UUID}/edit/",
+            ),
+            (
+                "<int:consortium_id>/capacity/visits/<uuid:visit_uuid>/actions/",
+                f"1/capacity/visits/{UUID}/actions/",
+            ),
+            (
+                "<int:consortium_id>/capacity/visits/<uuid:visit_uuid>/actions/"
+                "<uuid:action_uuid>/done/",
+                f"1/capacity/visits/{UUID}/actions/{UUID}/done/",
+            ),
+            ("<int:consortium_id>/capacity/ngos/<slug:slug>/", "1/capacity/ngos/yayasan-a/"),
+            (
+                "<int:consortium_id>/capacity/ngos/<slug:slug>/self-assessments/<int:year>/",
+                "1/capacity/ngos/yayasan-a/self-assessments/2026/",
+            ),
         )
     },
 }

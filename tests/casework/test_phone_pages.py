@@ -181,7 +181,8 @@ def test_approval_queue_sizes_use_plural_forms(ngo_a, team_a, language, expected
 
 def test_header_menu_lists_the_roles_pages_in_a_details(ngo_a, team_a):
     """The header's navigation sits in a <details> menu; the admin's holds staff and audit,
-    the worker's does not; the network's Referrals link comes through CASEWORK_NAV_ITEMS."""
+    the worker's does not; the network's Referrals link (and the admin's Capacity building)
+    come through CASEWORK_NAV_ITEMS."""
     admin_html = _client(ngo_a, team_a["admin"].user).get("/").content.decode()
     worker_html = _client(ngo_a, team_a["worker"].user).get("/").content.decode()
     assert '<details class="nav-menu"><summary>Menu</summary>' in admin_html
@@ -193,6 +194,7 @@ def test_header_menu_lists_the_roles_pages_in_a_details(ngo_a, team_a):
         "/approvals/",
         "/report/",  # the NGO's own report (network), not the worker's
         "/staff/",
+        "/capacity/",
         "/settings/",
         "/audit/",
         "/account/",

@@ -479,3 +479,58 @@ def test_the_reports_are_counted_on_first_start(demo):
     page = funder.get(f"/console/{consortium.pk}/reports/")
     assert page.status_code == 200
     assert f"<dd>{total['value']}</dd>" in page.content.decode()  # active cases, year end
+
+
+def test_the_demo_has_trainings_visits_with_one_overdue_action_and_self_assessments(demo):
+    """Three trainings (Yayasan Harapan at all three), a visit to each NGO,
+    exactly one overdue action (Yayasan Harapan's), some done with their follow-up, and the
+    self-assessments of this year and last; all written through the audited services."""
+    from core import clock
+    from network.capacity.models import AgreedAction, MentoringVisit, SelfAssessment, Training
+    from network.capacity.selectors import capacity_status
+    from tenants.models import PlatformAuditEvent
+
+    connection.set_schema_to_public()
+    consortium = Consortium.objects.get(slug=CONSORTIUM_SLUG)
+    trainings = Training.objects.filter(consortium=consortium)
+    visits = MentoringVisit.objects.filter(consortium=consortium)
+    actions = AgreedAction.objects.filter(visit__consortium=consortium)
+    assert (trainings.count(), visits.count(), actions.count()) == (3, 3, 5)
+    assert sorted(visits.values_list("ngo__slug", flat=True)) == sorted(NGO_SLUGS)
+    overdue = [action for action in actions if action.is_overdue]
+    assert [(action.visit.ngo.slug, action.status) for action in overdue] == [
+        ("yayasan-harapan", "open")
+    ]
+    done = actions.filter(status="done")
+    assert done.count() == 2
+    assert all(action.follow_up_note and action.done_on <= clock.today() for action in done)
+    this_year = clock.today().year
+    assert sorted(
+        SelfAssessment.objects.filter(ngo__consortium=consortium).values_list("ngo__slug", "year")
+    ) == [
+        ("lembaga-pelita", this_year - 1),
+        ("lembaga-pelita", this_year),
+        ("sanggar-anak", this_year),
+        ("yayasan-harapan", this_year - 1),
+        ("yayasan-harapan", this_year),
+    ]
+    status = {row.ngo.slug: row for row in capacity_status(consortium)}
+    assert {
+        slug: (
+            row.trainings_last_12_months,
+            row.open_actions,
+            row.overdue_actions,
+            row.latest_assessment_year,
+        )
+        for slug, row in status.items()
+    } == {
+        "lembaga-pelita": (2, 1, 0, this_year),
+        "sanggar-anak": (2, 1, 0, this_year),
+        "yayasan-harapan": (3, 1, 1, this_year),
+    }
+    audited = PlatformAuditEvent.objects.filter(
+        object_type__in=["training", "mentoringvisit", "agreedaction", "selfassessment"],
+        actor__username="koordinator@terpadu.test",
+    )
+    # 3 trainings, 3 visits, 5 actions created and 2 marked done, 5 self-assessments.
+    assert audited.count() == 3 + 3 + 5 + 2 + 5
