@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from network import access
+from network.capacity.selectors import capacity_status
 from network.console import forms
 from network.console.views import _guarded, _render
 from network.reporting import dashboard as reporting
@@ -93,6 +94,8 @@ def dashboard_page(request, consortium_id: int):
         "board": board,
         "query": request.GET.urlencode(),
         "rollups": selectors.rollups(consortium.pk) if is_coordinator else None,
+        # The centre's own work with the NGOs (no child in it: nothing to suppress).
+        "capacity": capacity_status(consortium),
     }
     status = 200 if board is not None else 400
     return _render(request, "reports.html", consortium, context, status=status, section="reports")
@@ -154,7 +157,12 @@ def funder_report(request, consortium_id: int):
     """The dashboard as a printable report (the browser prints it, or saves it as PDF)."""
     consortium = access.consortium_for_reader(request.user, consortium_id)
     form, board = _dashboard(request, consortium)
-    context = {"form": form, "board": board, "header": export_header(board) if board else []}
+    context = {
+        "form": form,
+        "board": board,
+        "header": export_header(board) if board else [],
+        "capacity": capacity_status(consortium),
+    }
     return _render(
         request,
         "report_print.html",

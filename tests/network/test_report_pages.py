@@ -234,3 +234,29 @@ def test_children_served_by_several_ngos_are_counted_never_named(board, ngo_a, n
     text = _client(board.coordinator, "en").get(_path(board) + PERIOD).content.decode()
     assert "Children with a case in two or more partner NGOs" in text
     assert not any(h in text for h in hashes)
+
+
+def test_the_dashboard_shows_capacity_building_status(board, ngo_a):
+    """Each NGO's open and overdue agreed actions (the centre's own work: no child, nothing
+    to hide), on the dashboard and the funder report."""
+    from core import clock
+    from network.capacity.models import AgreedAction, MentoringVisit
+
+    today = clock.today()
+    visit = MentoringVisit.objects.create(
+        consortium=board.consortium,
+        ngo=ngo_a.ngo,
+        visited_on=today - dt.timedelta(days=40),
+        topics="Case files",
+        findings="Files incomplete",
+    )
+    for days in (-10, 30):  # one overdue, one due next month
+        AgreedAction.objects.create(
+            visit=visit, description="Complete the files", due_on=today + dt.timedelta(days=days)
+        )
+    for path in (_path(board) + PERIOD, _path(board, "print/") + PERIOD):
+        text = _client(board.funder, "en").get(path).content.decode()
+        assert 'id="t-capacity">Capacity building</h2>' in text
+        row = text.split(f'<th scope="row">{ngo_a.ngo.name}</th>')[-1].split("</tr>")[0]
+        assert "<td>2</td>" in row  # open actions
+        assert '<strong class="overdue">1</strong>' in row
