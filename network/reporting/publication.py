@@ -64,7 +64,6 @@ _ORDER = {code: position for position, code in enumerate(DIMENSIONS)}
 CACHE_SECONDS = 24 * 3600
 
 Grouping = tuple[str, ...]
-REGION: Grouping = ("province", "regency")  # published as one table of regencies per province
 
 
 def canonical(codes) -> Grouping:
@@ -233,7 +232,7 @@ class Publication:
     period: Period
     standard: str | None
     tables: dict[Grouping, dict[str, Any]]
-    regions: dict[str, dict[str, Any]]
+    regions: dict[tuple[Grouping, str], dict[str, Any]]  # (grouping without province, province)
 
     def all(self) -> list[dict[str, Any]]:
         return [*self.tables.values(), *self.regions.values()]
@@ -241,10 +240,10 @@ class Publication:
     @classmethod
     def of(cls, indicator: str, period: Period, standard: str | None, tables) -> Publication:
         grouped: dict[Grouping, dict[str, Any]] = {}
-        regions: dict[str, dict[str, Any]] = {}
+        regions: dict[tuple[Grouping, str], dict[str, Any]] = {}
         for table in tables:
-            if table["group_by"] == ["regency"] and "province" in table.get("fixed", {}):
-                regions[str(table["fixed"]["province"])] = table
+            if "regency" in table["group_by"] and "province" in table.get("fixed", {}):
+                regions[(tuple(table["group_by"]), str(table["fixed"]["province"]))] = table
             else:
                 grouped[tuple(table["group_by"])] = table
         return cls(indicator, period, standard, grouped, regions)
@@ -284,38 +283,56 @@ def _publish(
     slices: list[dict[str, Value] | None] = []
     regencies: list[Mapping[str, Sequence[Value]] | None] = []
 
-    def add(grouping: Grouping, where: dict[str, Value], within: Mapping[str, str]) -> None:
+    def add(
+        query: selectors.Query,
+        counts: dict[Key, int],
+        extra: Mapping[Key, Any],
+        where: dict[str, Value],
+        regency_values: Sequence[Value] | None = None,
+    ) -> None:
+        counted.append((query.group_by, counts))
+        queries.append(query)
+        extras.append(extra)
+        slices.append(where or None)
+        regencies.append({"regency": regency_values} if regency_values is not None else None)
+
+    for grouping in catalog(definition.code):
+        where: dict[str, Value] = dict(filters)
+        if at_end and "month" not in grouping:
+            where["month"] = last_month
         query = selectors.Query(
             indicator=definition.code,
             group_by=grouping,
             first=period.first,
             last=period.last,
-            filters={**filters, **within},
+            filters=filters,
         )
         counts, extra = selectors.inner_counts(query, consortium.pk)
-        counted.append((grouping, counts))
-        queries.append(query)
-        extras.append(extra)
-        slices.append(where or None)
-        seen = sorted({key[0] for key in counts}, key=str)
-        regencies.append({"regency": seen} if within else None)
-
-    provinces: list[str] = []
-    for grouping in catalog(definition.code):
-        where: dict[str, Value] = dict(filters)
-        if at_end and "month" not in grouping:
-            where["month"] = last_month
-        if grouping == REGION:
-            # Regencies nest in provinces: one table of regencies per province, whose total is
-            # the province's cell of the table by province (a cross table of provinces and
-            # regencies has a zero wherever they do not nest, and protecting a province there
-            # would hide the consortium's total).
-            for province in provinces:
-                add(("regency",), {**where, "province": province}, {"province": province})
+        if "regency" not in grouping:
+            add(query, counts, extra, where)
             continue
-        add(grouping, where, {})
-        if grouping == ("province",):
-            provinces = sorted({str(key[0]) for key in counted[-1][1]})
+        # Regencies nest in provinces: one table of regencies per province, whose total is
+        # the province's cell of the table by province (a cross table of provinces and
+        # regencies has a zero wherever they do not nest, and protecting a province there
+        # would hide the consortium's total).
+        at = grouping.index("province")
+        rest = grouping[:at] + grouping[at + 1 :]
+        split: dict[Value, tuple[dict[Key, int], dict[Key, Any]]] = {}
+        for part, source in ((0, counts), (1, extra)):
+            for key, number in source.items():
+                split.setdefault(key[at], ({}, {}))[part][key[:at] + key[at + 1 :]] = number
+        for province, (in_province, province_basis) in sorted(
+            split.items(), key=lambda item: str(item[0])
+        ):
+            within = selectors.Query(
+                indicator=definition.code,
+                group_by=rest,
+                first=period.first,
+                last=period.last,
+                filters={**filters, "province": str(province)},
+            )
+            seen = sorted({key[rest.index("regency")] for key in in_province}, key=str)
+            add(within, in_province, province_basis, {**where, "province": province}, seen)
     codes = canonical(code for grouping, _ in counted for code in grouping)
     categories = categories_of(codes, counted)
     listed: dict[str, Sequence[Value]] = {
@@ -370,14 +387,20 @@ def table_slice(table: Mapping[str, Any], where: Mapping[str, Value]) -> dict[st
     return sliced
 
 
-def _region(published: Publication, where: Mapping[str, Value], threshold: int) -> dict[str, Any]:
+def _region(
+    published: Publication, wanted: Grouping, where: Mapping[str, Value], threshold: int
+) -> dict[str, Any]:
     """The regencies of one province (there is no table of every regency)."""
     if "province" not in where:
         message = gettext("Regencies are published for one province at a time: choose one.")
         raise ApplicationError(message, code="invalid_group_by", fields={"province": [message]})
     province = str(where["province"])
-    if province in published.regions:
-        return dict(published.regions[province])
+    grouping = tuple(code for code in wanted if code != "province")
+    if (grouping, province) in published.regions:
+        return dict(published.regions[(grouping, province)])
+    if len(grouping) > 1:  # by a required dimension too: nothing counted there
+        message = gettext("Unknown value for %(dimension)s.") % {"dimension": "province"}
+        raise ApplicationError(message, code="invalid_filter", fields={"province": [message]})
     return {  # no count in that province this year
         "indicator": published.indicator,
         "group_by": ["regency"],
@@ -418,8 +441,8 @@ def published_table(
     published = publication(
         consortium=consortium, indicator=indicator, period=period, standard=standard
     )
-    if wanted == REGION:
-        return _region(published, where, consortium.suppression_threshold)
+    if "regency" in wanted and wanted in catalog(indicator):
+        return _region(published, wanted, where, consortium.suppression_threshold)
     if wanted not in published.tables:
         choices = "; ".join(",".join(grouping) for grouping in base_groupings(definition))
         message = gettext(

@@ -146,7 +146,11 @@ def test_a_stock_over_several_months_is_its_last_month_and_a_flow_the_sum(figure
 
 
 def test_one_ngo_and_rounding(figures, ngo_b):
-    consortium = figures.consortium
+    from tenants.models import Consortium
+
+    # A fresh instance: the session's consortium object is shared by later tests (the
+    # database change is rolled back, an attribute set on that object would not be).
+    consortium = Consortium.objects.get(pk=figures.consortium.pk)
     consortium.rounding_base = 5
     consortium.save()
     table = _get(
