@@ -126,13 +126,91 @@ def audit_tables(tables: Sequence[Mapping[str, Any] | PublishedTable]) -> AuditR
     )
 
 
+def audit_balance(
+    stock: Sequence[Mapping[str, Any]],
+    inflow: Sequence[Mapping[str, Any]],
+    outflow: Sequence[Mapping[str, Any]],
+) -> AuditResult:
+    """Tables of a stock counted at each month's end and of the flows that change it (active
+    cases; new and closed cases), audited as one system with the balance a reader knows:
+    stock(m) = stock(m - 1) + inflow(m) - outflow(m), in every cell of the breakdown they
+    share. Each list holds tables of one indicator grouped by month and the same other
+    dimensions; a cell hidden in a flow must keep its interval although the stock is shown.
+    """
+    groups = [list(stock), list(inflow), list(outflow)]
+    parsed: list[PublishedTable] = []
+    codes: list[str] = []
+    for tables in groups:
+        group = [published_parse(table) for table in tables]
+        if not group:
+            raise TableError("a balance needs tables of the stock and of both flows")
+        codes.append(group[0].indicator)
+        for table in group:
+            if "month" not in table.shape.group_by:
+                raise TableError("a balance's tables are grouped by month")
+            parsed.append(
+                PublishedTable(
+                    indicator=table.indicator,
+                    shape=table.shape,
+                    threshold=table.threshold,
+                    cells=table.cells,
+                    rounding=table.rounding,
+                    fixed={**(table.fixed or {}), "indicator": table.indicator},
+                )
+            )
+    thresholds = {table.threshold for table in parsed}
+    if len(thresholds) > 1:
+        raise TableError("tables audited together share one threshold")
+    dimensions = ["indicator"]
+    for table in parsed:
+        dimensions.extend(name for name in table.shape.group_by if name not in dimensions)
+    identities: list[dict[tuple[tuple[str, Any], ...], float]] = []
+    for table in parsed:
+        if table.indicator != codes[0]:
+            continue
+        position = table.shape.group_by.index("month")
+        months = sorted(str(month) for month in table.shape.categories[position])
+        for key in table.shape.keys():
+            month = key[position]
+            if month is None or str(month) == months[0]:
+                continue
+            previous = months[months.index(str(month)) - 1]
+            others = tuple(
+                (name, value)
+                for name, value in zip(table.shape.group_by, key, strict=True)
+                if name != "month"
+            )
+
+            def cell(code: str, at: Any) -> tuple[tuple[str, Any], ...]:
+                return (("indicator", code), ("month", at), *others)  # noqa: B023
+
+            identities.append(
+                {
+                    cell(codes[0], month): 1.0,
+                    cell(codes[0], previous): -1.0,
+                    cell(codes[1], month): -1.0,
+                    cell(codes[2], month): 1.0,
+                }
+            )
+    return AuditResult(
+        indicator=f"balance of {codes[0]}: {codes[1]} - {codes[2]}",
+        group_by=tuple(dimensions),
+        threshold=parsed[0].threshold,
+        intervals=tuple(_intervals(parsed, dimensions, identities)),
+    )
+
+
 def _bounds(value: int, rounding: int | None) -> tuple[float, float]:
     if rounding is None:
         return float(value), float(value)
     return float(max(0, value - rounding // 2)), float(value + rounding - 1 - rounding // 2)
 
 
-def _intervals(tables: list[PublishedTable], dimensions: list[str]) -> list[CellInterval]:
+def _intervals(
+    tables: list[PublishedTable],
+    dimensions: list[str],
+    identities: Sequence[Mapping[tuple[tuple[str, Any], ...], float]] = (),
+) -> list[CellInterval]:
     def joint(table: PublishedTable, key: Key) -> Key:
         values = {**(table.fixed or {}), **dict(zip(table.shape.group_by, key, strict=True))}
         return tuple(values.get(name) for name in dimensions)
@@ -170,26 +248,36 @@ def _intervals(tables: list[PublishedTable], dimensions: list[str]) -> list[Cell
 
     rows: list[tuple[float, list[int], list[float]]] = []
     seen: set[tuple[Key, tuple[Key, ...]]] = set()
+    lines: list[dict[Key, float]] = []
     for table in tables:
         for margin, parts in table.shape.lines():
             line = (joint(table, margin), tuple(joint(table, part) for part in parts))
             if line in seen:
                 continue
             seen.add(line)
-            coefficients = {line[0]: 1.0, **dict.fromkeys(line[1], -1.0)}
-            rhs = 0.0
-            index: list[int] = []
-            value: list[float] = []
-            for shared, coefficient in coefficients.items():
-                if shared in columns:
-                    index.append(columns[shared])
-                    value.append(coefficient)
-                else:
-                    rhs -= coefficient * known[shared][0]
-            if index:
-                rows.append((rhs, index, value))
-            elif abs(rhs) > EPSILON:
-                raise TableError(f"the published cells of margin {line[0]!r} do not add up")
+            lines.append({line[0]: 1.0, **dict.fromkeys(line[1], -1.0)})
+    for identity in identities:  # {cell's values by dimension (as a key): coefficient}, = 0
+        terms = {
+            tuple(dict(cell).get(name) for name in dimensions): float(coefficient)
+            for cell, coefficient in identity.items()
+        }
+        if all(key in columns or key in known for key in terms):  # else not all published
+            lines.append(terms)
+    for coefficients in lines:
+        rhs = 0.0
+        index: list[int] = []
+        value: list[float] = []
+        for shared, coefficient in coefficients.items():
+            if shared in columns:
+                index.append(columns[shared])
+                value.append(coefficient)
+            else:
+                rhs -= coefficient * known[shared][0]
+        if index:
+            rows.append((rhs, index, value))
+        elif abs(rhs) > EPSILON:
+            first = next(iter(coefficients))
+            raise TableError(f"the published cells of margin {first!r} do not add up")
 
     intervals = []
     for shared in hidden:

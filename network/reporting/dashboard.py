@@ -217,7 +217,12 @@ def dashboard(*, consortium: Consortium, filters: Filters) -> Dashboard:
         tables[key] = Table(key, title, _table(consortium, indicator, group_by, filters), **extra)
 
     table("active_by_month", _("Active cases at the end of each month"), "active_cases", ["month"])
-    table("new_by_month", _("New cases per month"), "new_cases", ["month"])
+    table(
+        "identified_by_month",
+        _("Children identified per month"),
+        "children_identified",
+        ["month"],
+    )
     table(
         "identified_by_sex",
         _("Children identified in the period, by sex and age band"),
@@ -328,7 +333,7 @@ def _month_total(table: Table) -> dict[str, Any] | None:
 
 _TABLE_INDICATOR = {
     "active_by_month": "active_cases",
-    "new_by_month": "new_cases",
+    "identified_by_month": "children_identified",
     "identified_by_sex": "children_identified",
     "active_by_region": "active_cases",
     "status": "children_in_child_labour",

@@ -96,6 +96,11 @@ class Indicator:
     non_additive: tuple[str, ...] = ()  # dimensions without an "all" margin
     required: tuple[str, ...] = ()  # dimensions every table of it groups by
     basis: str | None = None  # for a mean or median: what its publication depends on
+    # A flow that, with another, changes a stock month by month (new and closed cases change
+    # active cases): stock(m) = stock(m - 1) + new(m) - closed(m). Published for whole
+    # periods only, never by month: beside the stock's monthly series a flow's hidden month
+    # would be the stock's change (network/reporting/publication.py).
+    balances: str | None = None
 
 
 def _values(choices: Sequence[tuple[str, Label]], *extra: DimensionValue) -> tuple:
@@ -385,6 +390,7 @@ _INDICATORS = (
         dimensions=CHILD_DIMENSIONS,
         computed_by=COUNTED_BY["new_cases"],
         computation="Cases whose opened_on falls in the month.",
+        balances="active_cases",
     ),
     Indicator(
         code="closed_cases",
@@ -393,6 +399,7 @@ _INDICATORS = (
         unit=Unit.CASES,
         source=Source.TENANT,
         dimensions=("closure_reason", *CHILD_DIMENSIONS),
+        balances="active_cases",
         computed_by=COUNTED_BY["closed_cases"],
         computation="Cases with status 'closed' whose closed_on falls in the month.",
     ),

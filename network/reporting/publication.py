@@ -18,6 +18,11 @@ consortium minus every NGO but one is that NGO. So nothing is counted for a requ
 - A stock (or a count of children that may recur across months) without a month breakdown is
   its last month's: published `fixed` at that month, so that it is linked with that month's
   row of the table by month.
+- The flows that change a stock month by month (new and closed cases change active cases:
+  `Indicator.balances`) are published for the year, not by month: beside the stock's monthly
+  series, a month's hidden new cases would be the rise in active cases (`audit.audit_balance`
+  finds it). The year's totals still meet the stock across years (the end of last year's
+  stock, this year's flows, this year's end): the note of issue 10 says so.
 - The publication is cached by the data's version (the consortium's latest rollup, its NGOs,
   threshold and rounding): every request between two rollups reads the same suppression, and
   `audit_suppression --consortium` audits a year's whole publication with the LP audit.
@@ -81,7 +86,10 @@ def base_groupings(definition: Indicator) -> list[Grouping]:
     free = [
         code
         for code in definition.dimensions
-        if code not in ("standard", "regency") and code not in required
+        if code not in ("standard", "regency")
+        and code not in required
+        # A flow of a stock published by month is not (Indicator.balances).
+        and not (code == "month" and definition.balances)
     ]
     if _per_ngo(definition):
         free.append(NGO_DIMENSION)
