@@ -242,19 +242,30 @@ def outbox_sweep(*, limit_per_ngo: int = 500) -> int:
     return delivered
 
 
-def ngo_rollup_counts(*, ngo: NGO, months: list) -> tuple[list[tuple], list[tuple[str, list]]]:
-    """The NGO's indicator cells for `months` (tuples of `counting.CELL_COLUMNS`), counted by
-    SQL in its own schema (network.reporting.counting), and the keyed hash of each child with
-    a case open in them with those months. Hashes are made here, inside the NGO's schema: no
-    name leaves it."""
-    from network.reporting.counting import count_cells, open_children
+def ngo_rollup_counts(*, ngo: NGO, months: list) -> tuple[int, list[tuple[str, list]]]:
+    """Count the NGO's indicator cells for `months` by SQL in its own schema
+    (network.reporting.counting) straight into the public schema's aggregate table, with the
+    NGO's keys, and return how many rows that wrote and the keyed hash of each child with a
+    case open in them with those months. Runs in the caller's transaction (which replaces the
+    NGO's rows). Hashes are made here, inside the NGO's schema: no name leaves it; the counts
+    leave it as cells only."""
+    from django_tenants.utils import get_public_schema_name
+
+    from network.reporting.counting import cells_insert, open_children
     from network.reporting.linkage import child_link_hash, linkage_key
+    from network.reporting.models import AggregateCell
 
     consortium_id = ngo.consortium_id
     if consortium_id is None:  # pragma: no cover - the public tenant is never rolled up
         raise ValueError(f"{ngo.schema_name} belongs to no consortium")
+    quote = connection.ops.quote_name
+    table = f"{quote(get_public_schema_name())}.{quote(AggregateCell._meta.db_table)}"
+    keys = {
+        AggregateCell._meta.get_field("consortium").column: consortium_id,
+        AggregateCell._meta.get_field("ngo").column: ngo.pk,
+    }
     with schema_context(ngo.schema_name):
-        cells = count_cells(months)
+        written = cells_insert(months, table=table, keys=keys)
         key = linkage_key(consortium_id)
         hashes = [
             (
@@ -269,4 +280,4 @@ def ngo_rollup_counts(*, ngo: NGO, months: list) -> tuple[list[tuple], list[tupl
             )
             for full_name, birth_year, guardian_name, open_months in open_children(months)
         ]
-    return cells, hashes
+    return written, hashes

@@ -1,9 +1,14 @@
 """One NGO's indicator counts, by SQL aggregation in the schema the connection is set to.
 
-`network.bridge.ngo_rollup_counts` calls `count_cells` inside the NGO's schema; nothing here
+`network.bridge.ngo_rollup_counts` calls `cells_insert` inside the NGO's schema; nothing here
 chooses a schema. What comes out are counts per indicator, month and finest breakdown (the
 registry's dimensions): no identity, no row id. The counting rules are the registry's
 (`network.reporting.indicators`); each query below names the indicators it counts.
+
+Each counter is one SQL statement whose rows are the cells themselves (`CELL_COLUMNS`): the
+rows of one cell are summed in SQL, so the cells go straight into the aggregate table
+(`INSERT ... SELECT`) and none of the ~50,000 rows of an NGO of 5,000 cases travels to Python
+and back (`count_cells` returns them instead, to read them).
 
 Months are calendar months in the platform's time zone. A case's breakdown at a month is taken
 at the month's last day: the child's sex and age then, the case's region, type and risk, and the
@@ -13,11 +18,9 @@ latest assessment approved by then (its sector, its status under ILO and BPS rul
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from itertools import repeat
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -27,52 +30,46 @@ from network.reporting.models import CELL_DIMENSIONS
 from network.reporting.sectors import sector_code
 
 DOMAINS = ("education", "health", "psychosocial", "safety", "family_economy")
-CellKey = tuple[str, dt.date, tuple[str, ...], int | None]  # indicator, month, dims, days
-# The columns of a row of `count_cells`, in order (AggregateCell's, less the NGO's keys).
+# The columns of a cell, in order (AggregateCell's, less the NGO's keys).
 CELL_COLUMNS = ("indicator", "month", *CELL_DIMENSIONS, "days", "value", "total")
-_CELL_DIMENSION_SET = frozenset(CELL_DIMENSIONS)
 
 
-@dataclass
-class CellValue:
-    value: int = 0
-    total: float | None = None
+class CellSink(Protocol):
+    """Where a counter's cells go: `sql` selects them (`CELL_COLUMNS`) with `params`."""
+
+    def add(self, sql: str, params: Mapping[str, Any]) -> None: ...
 
 
-class Cells:
-    """Accumulates counts by (indicator, month, the CELL_DIMENSIONS values, days)."""
+class CellRows:
+    """Keeps the cells, as tuples of `CELL_COLUMNS`."""
 
     def __init__(self) -> None:
-        self.cells: dict[CellKey, CellValue] = defaultdict(CellValue)
+        self.rows: list[tuple] = []
 
-    def add(
-        self,
-        indicator: str,
-        month: dt.date,
-        value: int,
-        dimensions: Mapping[str, str],
-        *,
-        total: float | None = None,
-        days: int | None = None,
-    ) -> None:
-        if not value:
-            return
-        if not _CELL_DIMENSION_SET.issuperset(dimensions):  # pragma: no cover - a programming error
-            raise ValueError(
-                f"not a cell dimension: {sorted(set(dimensions) - _CELL_DIMENSION_SET)}"
+    def add(self, sql: str, params: Mapping[str, Any]) -> None:
+        self.rows.extend(_fetch(sql, params))
+
+
+class CellInsert:
+    """Writes the cells into `table` (a quoted, schema-qualified name of a table with the
+    `CELL_COLUMNS`), each with the values of `keys` (column: value) in front."""
+
+    def __init__(self, table: str, keys: Mapping[str, int]) -> None:
+        self.table = table
+        self.keys = dict(keys)
+        self.rows = 0
+
+    def add(self, sql: str, params: Mapping[str, Any]) -> None:
+        columns = ", ".join(connection.ops.quote_name(name) for name in (*self.keys, *CELL_COLUMNS))
+        values = ", ".join(f"%(key_{name})s" for name in self.keys)
+        with connection.cursor() as cursor:
+            # The table and columns are the caller's and ours, quoted; values are parameters.
+            cursor.execute(
+                f"INSERT INTO {self.table} ({columns})"  # noqa: S608
+                f" SELECT {values}, cells.* FROM ({sql}) AS cells",
+                {**params, **{f"key_{name}": value for name, value in self.keys.items()}},
             )
-        # Called once a cell and indicator (~80,000 times for 5,000 cases): map() over the
-        # dimensions costs a third of a generator expression.
-        key = tuple(map(dimensions.get, CELL_DIMENSIONS, repeat("")))
-        cell = self.cells[(indicator, month, key, days)]
-        cell.value += value
-        if total is not None:
-            cell.total = (cell.total or 0.0) + total
-
-    def rows(self) -> Iterator[tuple]:
-        """One tuple per cell, its values in `CELL_COLUMNS` order."""
-        for (indicator, month, key, days), cell in self.cells.items():
-            yield (indicator, month, *key, days, cell.value, cell.total)
+            self.rows += cursor.rowcount
 
 
 def _tz() -> str:
@@ -82,7 +79,7 @@ def _tz() -> str:
 @contextmanager
 def _counting_settings() -> Iterator[None]:
     """A transaction set for the counting queries (measured by EXPLAIN ANALYZE, 5,000 cases):
-    no JIT (the planner takes the months' series for 1,000 rows, not 24, so every query passed
+    no JIT (when the planner took the months for 1,000 rows, not 24, every query passed
     `jit_above_cost`, and compiling took ~1 s of a query that then runs in 0.05-0.5 s), and
     enough memory to sort a month-by-breakdown grouping in memory (the default 4 MB spilled
     the active cases' 10 MB to disk: 0.6 s instead of 0.35 s)."""
@@ -92,22 +89,31 @@ def _counting_settings() -> Iterator[None]:
         yield
 
 
-def _fetch(sql: str, params: dict) -> list[tuple]:
+def _fetch(sql: str, params: Mapping[str, Any]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 # The months of the window, and the assessments in force on any day (approved ones only).
-_MONTHS = """months AS (
-    SELECT m::date AS month, (m + interval '1 month' - interval '1 day')::date AS month_end
-    FROM generate_series(%(first)s::date, %(last)s::date, interval '1 month') AS m
+# The months are a list, which the planner counts (it took a generate_series of dates for
+# 1,000 rows, and sorted groupings it can hash), and materialized: inlined, each month's last
+# day was computed afresh for every case it was compared with (~120,000 times in the active
+# cases' join, a third of that query).
+_MONTHS = """months AS MATERIALIZED (
+    SELECT m AS month, (m + interval '1 month' - interval '1 day')::date AS month_end
+    FROM unnest(%(months)s::date[]) AS m
 )"""
 _ASSESSMENTS = """assessed AS (
     SELECT case_id, assessed_on AS valid_from, sector, works, status_ilo, status_bps,
         lead(assessed_on) OVER (PARTITION BY case_id ORDER BY assessed_on, id) AS valid_to
     FROM casework_assessment WHERE status = 'approved'
 )"""
+# A sector as the worker wrote it ("" for a child who does not work, "other" for work without
+# a sector): counts are grouped by it, cells by its registry code (`sector_code`).
+_SECTOR_AS_WRITTEN = (
+    "CASE WHEN NOT {a}works THEN '' WHEN {a}sector = '' THEN 'other' ELSE {a}sector END"
+)
 # A case (c), its child (ch) and its assessment in force (a) at a month's end (m).
 _JOIN_CHILD_ASSESSMENT = """
     JOIN casework_child ch ON ch.id = c.child_id
@@ -117,8 +123,7 @@ _BREAKDOWN = f"""
     ch.sex, {{age_band}} AS age_band,
     coalesce(nullif(c.province_code, ''), '{UNKNOWN}') AS province,
     coalesce(nullif(c.regency_code, ''), '{UNKNOWN}') AS regency,
-    CASE WHEN a.case_id IS NULL THEN NULL WHEN NOT a.works THEN ''
-        WHEN a.sector = '' THEN 'other' ELSE a.sector END AS sector,
+    CASE WHEN a.case_id IS NULL THEN NULL ELSE {_SECTOR_AS_WRITTEN.format(a="a.")} END AS sector,
     coalesce(a.status_ilo, '{UNKNOWN}') AS status_ilo,
     coalesce(a.status_bps, '{UNKNOWN}') AS status_bps,
     coalesce(nullif(c.risk_level, ''), '{UNKNOWN}') AS risk_level,
@@ -127,15 +132,23 @@ _BREAKDOWN = f"""
 BREAKDOWN_COLUMNS = tuple(code for code in CHILD_DIMENSIONS if code != "month")
 # By position: an output name such as `sector` would mean the input column in GROUP BY.
 _GROUP_BREAKDOWN = ", ".join(str(position) for position in range(1, 2 + len(BREAKDOWN_COLUMNS)))
+_N = len(BREAKDOWN_COLUMNS)
 _OPEN_AT_MONTH_END = (
     "c.opened_on <= m.month_end AND NOT (c.status = 'closed' AND c.closed_on <= m.month_end)"
 )
-
-
 # Open on any day of the month (the linkage count: "served in the month").
 _OPEN_IN_MONTH = (
     "c.opened_on <= m.month_end AND NOT (c.status = 'closed' AND c.closed_on < m.month)"
 )
+# The breakdown columns of a grouping `g` (the sector as written).
+_BY_BREAKDOWN = {name: f"g.{name}" for name in BREAKDOWN_COLUMNS}
+_NO_STATUS = {k: v for k, v in _BY_BREAKDOWN.items() if k not in ("status_ilo", "status_bps")}
+
+
+def _in_month(day: str) -> str:
+    """`day` (a date column) falls in the month `m`: an equality, which the planner joins by
+    hash (a range compared every event with every month: 24 x 14,000 services)."""
+    return f"m.month = date_trunc('month', {day}::timestamp)::date"
 
 
 def _breakdown() -> str:
@@ -144,90 +157,177 @@ def _breakdown() -> str:
     )
 
 
-def _dims(row: Sequence, offset: int = 1) -> dict[str, str]:
-    """The breakdown columns of a row (after the month), the sector as its registry code."""
-    values = dict(
-        zip(BREAKDOWN_COLUMNS, row[offset : offset + len(BREAKDOWN_COLUMNS)], strict=True)
+def _literal(text: str) -> str:
+    """A constant of ours (an indicator or dimension code) as an SQL string."""
+    return f"'{text}'"
+
+
+def _cell(
+    indicator: str,
+    value: str,
+    dimensions: Mapping[str, str],
+    *,
+    days: str = "NULL::integer",
+    total: str = "NULL::double precision",
+) -> str:
+    """A select list of one indicator's rows (`CELL_COLUMNS`) from a grouping `g`: the
+    indicator, value and dimensions given as SQL expressions, "" for the other dimensions."""
+    empty = "''"
+    listed = ", ".join(f"{dimensions.get(name, empty)} AS {name}" for name in CELL_DIMENSIONS)
+    return (
+        f"{indicator} AS indicator, g.month, {listed}, {days} AS days, {value} AS value, "
+        f"{total} AS total"
     )
-    values["sector"] = sector_code(values["sector"])
-    return values
 
 
-_N = len(BREAKDOWN_COLUMNS)
+def _cells(rows: str, *, sector_as_written: bool = True) -> str:
+    """The cells of `rows` (a query with the `CELL_COLUMNS`): the rows of one cell summed once
+    the sector as written is its registry code (%(sector_texts)s -> %(sector_codes)s, no
+    assessment -> unknown), counts of zero left out. A sector missing from the codes would be
+    a null, which the aggregate table refuses: `sector_codes` reads the snapshot the counts
+    read (the rollup's transaction is REPEATABLE READ)."""
+    sector = f"CASE WHEN r.sector IS NULL THEN '{UNKNOWN}' ELSE s.code END"
+    keys = [
+        "r.indicator",
+        "r.month",
+        *(
+            sector if sector_as_written and name == "sector" else f"r.{name}"
+            for name in CELL_DIMENSIONS
+        ),
+        "r.days",
+    ]
+    join = (
+        "LEFT JOIN unnest(%(sector_texts)s::text[], %(sector_codes)s::text[]) AS s (text, code)"
+        " ON s.text = r.sector"
+        if sector_as_written
+        else ""
+    )
+    return f"""SELECT {", ".join(keys)}, sum(r.value)::integer, sum(r.total)::double precision
+    FROM ({rows}) AS r {join}
+    WHERE r.value > 0
+    GROUP BY {", ".join(str(position) for position in range(1, len(keys) + 1))}"""
 
 
-def count_stocks(cells: Cells, params: dict) -> None:
+def sector_codes() -> dict[str, list[str]]:
+    """The parameters `_cells` reads the sector codes from: every sector as written of the
+    NGO's approved assessments, and its code."""
+    texts = [
+        text
+        for (text,) in _fetch(
+            f"SELECT DISTINCT {_SECTOR_AS_WRITTEN.format(a='')} FROM casework_assessment"  # noqa: S608
+            " WHERE status = 'approved'",
+            {},
+        )
+    ]
+    return {"sector_texts": texts, "sector_codes": [sector_code(text) for text in texts]}
+
+
+def count_stocks(cells: CellSink, params: dict) -> None:
     """active_cases; children_in_child_labour, _in_hazardous_work, _in_worst_forms (ILO, BPS)."""
-    rows = _fetch(
-        f"""WITH {_MONTHS}, {_ASSESSMENTS}
+    by_standard = [
+        (indicator, standard)
+        for indicator in (
+            "children_in_child_labour",
+            "children_in_hazardous_work",
+            "children_in_worst_forms",
+        )
+        for standard in ("ilo", "bps")
+    ]
+    children = "\n        UNION ALL ".join(
+        "SELECT "
+        + _cell(
+            _literal(indicator),
+            f"g.{indicator}_{standard}",
+            {**_NO_STATUS, "standard": _literal(standard)},
+        )
+        + " FROM g"
+        for indicator, standard in by_standard
+    )
+    cells.add(
+        _cells(
+            f"""WITH {_MONTHS}, {_ASSESSMENTS}, g AS (
         SELECT m.month, {_breakdown()},
-            count(*),
+            count(*) AS active,
             count(DISTINCT c.child_id) FILTER (WHERE a.status_ilo IN
-                ('child_labour', 'hazardous', 'worst_form')),
+                ('child_labour', 'hazardous', 'worst_form')) AS children_in_child_labour_ilo,
             count(DISTINCT c.child_id) FILTER (WHERE a.status_bps IN
-                ('child_labour', 'hazardous', 'worst_form')),
-            count(DISTINCT c.child_id) FILTER (WHERE a.status_ilo IN ('hazardous', 'worst_form')),
-            count(DISTINCT c.child_id) FILTER (WHERE a.status_bps IN ('hazardous', 'worst_form')),
-            count(DISTINCT c.child_id) FILTER (WHERE a.status_ilo = 'worst_form'),
+                ('child_labour', 'hazardous', 'worst_form')) AS children_in_child_labour_bps,
+            count(DISTINCT c.child_id) FILTER (WHERE a.status_ilo IN ('hazardous', 'worst_form'))
+                AS children_in_hazardous_work_ilo,
+            count(DISTINCT c.child_id) FILTER (WHERE a.status_bps IN ('hazardous', 'worst_form'))
+                AS children_in_hazardous_work_bps,
+            count(DISTINCT c.child_id) FILTER (WHERE a.status_ilo = 'worst_form')
+                AS children_in_worst_forms_ilo,
             count(DISTINCT c.child_id) FILTER (WHERE a.status_bps = 'worst_form')
+                AS children_in_worst_forms_bps
         FROM months m JOIN casework_case c ON {_OPEN_AT_MONTH_END}
         {_JOIN_CHILD_ASSESSMENT}
-        GROUP BY {_GROUP_BREAKDOWN}""",
+        GROUP BY {_GROUP_BREAKDOWN}
+        )
+        SELECT {_cell(_literal("active_cases"), "g.active", _BY_BREAKDOWN)} FROM g
+        UNION ALL {children}"""
+        ),
         params,
     )
-    for row in rows:
-        month, dims = row[0], _dims(row)
-        active, *by_standard = row[1 + _N :]
-        cells.add("active_cases", month, active, dims)
-        without_status = {k: v for k, v in dims.items() if k not in ("status_ilo", "status_bps")}
-        for index, indicator in enumerate(
-            ("children_in_child_labour", "children_in_hazardous_work", "children_in_worst_forms")
-        ):
-            cells.add(
-                indicator, month, by_standard[2 * index], {**without_status, "standard": "ilo"}
-            )
-            cells.add(
-                indicator, month, by_standard[2 * index + 1], {**without_status, "standard": "bps"}
-            )
 
 
-def count_case_flows(cells: Cells, params: dict) -> None:
+def count_case_flows(cells: CellSink, params: dict) -> None:
     """new_cases, closed_cases (by closure reason), children_identified."""
-    rows = _fetch(
-        f"""WITH {_MONTHS}, {_ASSESSMENTS},
+    cells.add(
+        _cells(
+            f"""WITH {_MONTHS}, {_ASSESSMENTS},
         first_case AS (
             SELECT DISTINCT ON (child_id) child_id, id FROM casework_case
             ORDER BY child_id, opened_on, id
+        ),
+        g AS (
+            SELECT m.month, {_breakdown()}, 'new' AS kind, '' AS reason, count(*) AS cases,
+                count(DISTINCT c.child_id) FILTER (WHERE c.id IN (SELECT id FROM first_case))
+                    AS first
+            FROM months m JOIN casework_case c
+                ON {_in_month("c.opened_on")}
+            {_JOIN_CHILD_ASSESSMENT}
+            GROUP BY {_GROUP_BREAKDOWN}
+            UNION ALL
+            SELECT m.month, {_breakdown()}, 'closed', c.closure_reason, count(*), 0
+            FROM months m JOIN casework_case c ON c.status = 'closed'
+                AND {_in_month("c.closed_on")}
+            {_JOIN_CHILD_ASSESSMENT}
+            GROUP BY {_GROUP_BREAKDOWN}, {3 + _N}
         )
-        SELECT m.month, {_breakdown()}, 'new', '', count(*),
-            count(DISTINCT c.child_id) FILTER (WHERE c.id IN (SELECT id FROM first_case))
-        FROM months m JOIN casework_case c
-            ON c.opened_on >= m.month AND c.opened_on <= m.month_end
-        {_JOIN_CHILD_ASSESSMENT}
-        GROUP BY {_GROUP_BREAKDOWN}
+        SELECT {_cell(_literal("new_cases"), "g.cases", _BY_BREAKDOWN)} FROM g WHERE g.kind = 'new'
         UNION ALL
-        SELECT m.month, {_breakdown()}, 'closed', c.closure_reason, count(*), 0
-        FROM months m JOIN casework_case c ON c.status = 'closed'
-            AND c.closed_on >= m.month AND c.closed_on <= m.month_end
-        {_JOIN_CHILD_ASSESSMENT}
-        GROUP BY {_GROUP_BREAKDOWN}, {3 + _N}""",
+        SELECT {_cell(_literal("children_identified"), "g.first", _BY_BREAKDOWN)} FROM g
+        WHERE g.kind = 'new'
+        UNION ALL
+        SELECT {
+                _cell(
+                    _literal("closed_cases"),
+                    "g.cases",
+                    {**_BY_BREAKDOWN, "closure_reason": "coalesce(nullif(g.reason, ''), 'other')"},
+                )
+            } FROM g WHERE g.kind = 'closed'"""
+        ),
         params,
     )
-    for row in rows:
-        month, dims = row[0], _dims(row)
-        kind, reason, cases, first = row[1 + _N :]
-        if kind == "new":
-            cells.add("new_cases", month, cases, dims)
-            cells.add("children_identified", month, first, dims)
-        else:
-            cells.add("closed_cases", month, cases, {**dims, "closure_reason": reason or "other"})
 
 
-def count_monitoring(cells: Cells, params: dict) -> None:
+def count_monitoring(cells: CellSink, params: dict) -> None:
     """children_withdrawn, children_prevented, children_relapsed, children_back_in_school
     (ILO child labour monitoring, from verification visits)."""
-    rows = _fetch(
-        f"""WITH {_MONTHS}, {_ASSESSMENTS},
+    indicators = (
+        "children_withdrawn",
+        "children_prevented",
+        "children_relapsed",
+        "children_back_in_school",
+    )
+    each = "\n        UNION ALL ".join(
+        "SELECT " + _cell(_literal(indicator), f"g.{indicator}", _BY_BREAKDOWN) + " FROM g"
+        for indicator in indicators
+    )
+    cells.add(
+        _cells(
+            f"""WITH {_MONTHS}, {_ASSESSMENTS},
         visits AS (
             SELECT v.case_id, v.visited_on, v.id, v.left_work, v.in_school_or_training,
                 v.seen_back_at_work,
@@ -250,31 +350,29 @@ def count_monitoring(cells: Cells, params: dict) -> None:
                  AND NOT coalesce(was_out, false)) AS prevented,
                 (seen_back_at_work AND coalesce(was_out, false)) AS relapsed
             FROM visits
+        ),
+        g AS (
+            SELECT m.month, {_breakdown()},
+                count(DISTINCT c.child_id) FILTER (WHERE v.withdrawn) AS children_withdrawn,
+                count(DISTINCT c.child_id) FILTER (WHERE v.prevented) AS children_prevented,
+                count(DISTINCT c.child_id) FILTER (WHERE v.relapsed) AS children_relapsed,
+                count(DISTINCT c.child_id) FILTER (WHERE v.latest_in_month = 1
+                    AND v.in_school_or_training
+                    AND NOT coalesce(v.was_in_school, ch.school_status = 'in_school'))
+                    AS children_back_in_school
+            FROM months m
+            JOIN marked v ON {_in_month("v.visited_on")}
+            JOIN casework_case c ON c.id = v.case_id
+            {_JOIN_CHILD_ASSESSMENT}
+            GROUP BY {_GROUP_BREAKDOWN}
         )
-        SELECT m.month, {_breakdown()},
-            count(DISTINCT c.child_id) FILTER (WHERE v.withdrawn),
-            count(DISTINCT c.child_id) FILTER (WHERE v.prevented),
-            count(DISTINCT c.child_id) FILTER (WHERE v.relapsed),
-            count(DISTINCT c.child_id) FILTER (WHERE v.latest_in_month = 1
-                AND v.in_school_or_training
-                AND NOT coalesce(v.was_in_school, ch.school_status = 'in_school'))
-        FROM months m
-        JOIN marked v ON v.visited_on >= m.month AND v.visited_on <= m.month_end
-        JOIN casework_case c ON c.id = v.case_id
-        {_JOIN_CHILD_ASSESSMENT}
-        GROUP BY {_GROUP_BREAKDOWN}""",
+        {each}"""
+        ),
         params,
     )
-    for row in rows:
-        month, dims = row[0], _dims(row)
-        withdrawn, prevented, relapsed, back = row[1 + _N :]
-        cells.add("children_withdrawn", month, withdrawn, dims)
-        cells.add("children_prevented", month, prevented, dims)
-        cells.add("children_relapsed", month, relapsed, dims)
-        cells.add("children_back_in_school", month, back, dims)
 
 
-def count_domain_scores(cells: Cells, params: dict) -> None:
+def count_domain_scores(cells: CellSink, params: dict) -> None:
     """domain_score_change: per case with two or more approved assessments by the month's end,
     latest minus first score in each domain; the count and the sum of changes per cell.
 
@@ -284,111 +382,130 @@ def count_domain_scores(cells: Cells, params: dict) -> None:
     first: one join, where a lookup of the first and latest per case and month was 95% of a
     rollup's time."""
     changes = ", ".join(
-        f"count(*) FILTER (WHERE a.change_{d} IS NOT NULL), sum(a.change_{d})" for d in DOMAINS
+        f"count(*) FILTER (WHERE a.change_{d} IS NOT NULL) AS changed_{d}, "
+        f"sum(a.change_{d}) AS change_{d}"
+        for d in DOMAINS
     )
     scored = ",\n            ".join(
         f"score_{d} - first_value(score_{d}) OVER w AS change_{d}" for d in DOMAINS
     )
-    rows = _fetch(
-        f"""WITH {_MONTHS},
+    each = "\n        UNION ALL ".join(
+        f"""SELECT {
+            _cell(
+                _literal("domain_score_change"),
+                f"g.changed_{d}",
+                {**_BY_BREAKDOWN, "domain": _literal(d)},
+                total=f"coalesce(g.change_{d}, 0)::double precision",
+            )
+        } FROM g"""
+        for d in DOMAINS
+    )
+    cells.add(
+        _cells(
+            f"""WITH {_MONTHS},
         scored AS (
             SELECT case_id, assessed_on AS valid_from, sector, works, status_ilo, status_bps,
                 lead(assessed_on) OVER w AS valid_to, row_number() OVER w AS position,
                 {scored}
             FROM casework_assessment WHERE status = 'approved'
             WINDOW w AS (PARTITION BY case_id ORDER BY assessed_on, id)
+        ),
+        g AS (
+            SELECT m.month, {_breakdown()}, {changes}
+            FROM months m JOIN casework_case c ON c.opened_on <= m.month_end
+            JOIN casework_child ch ON ch.id = c.child_id
+            JOIN scored a ON a.case_id = c.id AND a.position > 1 AND a.valid_from <= m.month_end
+                AND (a.valid_to IS NULL OR a.valid_to > m.month_end)
+            GROUP BY {_GROUP_BREAKDOWN}
         )
-        SELECT m.month, {_breakdown()}, {changes}
-        FROM months m JOIN casework_case c ON c.opened_on <= m.month_end
-        JOIN casework_child ch ON ch.id = c.child_id
-        JOIN scored a ON a.case_id = c.id AND a.position > 1 AND a.valid_from <= m.month_end
-            AND (a.valid_to IS NULL OR a.valid_to > m.month_end)
-        GROUP BY {_GROUP_BREAKDOWN}""",
+        {each}"""
+        ),
         params,
     )
-    for row in rows:
-        month, dims = row[0], _dims(row)
-        values = row[1 + _N :]
-        for index, domain in enumerate(DOMAINS):
-            count, total = values[2 * index], values[2 * index + 1]
-            cells.add(
-                "domain_score_change",
-                month,
-                count,
-                {**dims, "domain": domain},
-                total=float(total or 0),
-            )
 
 
-def count_services(cells: Cells, params: dict) -> None:
+def count_services(cells: CellSink, params: dict) -> None:
     """services_delivered, children_served (by service type), days_to_first_service."""
-    rows = _fetch(
-        f"""WITH {_MONTHS}, {_ASSESSMENTS},
+    by_type = {**_BY_BREAKDOWN, "service_type": "g.service_type"}
+    cells.add(
+        _cells(
+            f"""WITH {_MONTHS}, {_ASSESSMENTS},
         first_service AS (
             SELECT DISTINCT ON (case_id) case_id, id, delivered_on FROM casework_intervention
             ORDER BY case_id, delivered_on, id
+        ),
+        g AS (
+            SELECT m.month, {_breakdown()}, i.type AS service_type, count(*) AS services,
+                count(DISTINCT c.child_id) AS children,
+                array_agg(i.delivered_on - c.opened_on) FILTER (WHERE i.id IN
+                    (SELECT id FROM first_service)) AS first_days
+            FROM months m
+            JOIN casework_intervention i
+                ON {_in_month("i.delivered_on")}
+            JOIN casework_case c ON c.id = i.case_id
+            {_JOIN_CHILD_ASSESSMENT}
+            GROUP BY {_GROUP_BREAKDOWN}, {2 + _N}
         )
-        SELECT m.month, {_breakdown()}, i.type, count(*), count(DISTINCT c.child_id),
-            array_agg(i.delivered_on - c.opened_on) FILTER (WHERE i.id IN
-                (SELECT id FROM first_service))
-        FROM months m
-        JOIN casework_intervention i ON i.delivered_on >= m.month AND i.delivered_on <= m.month_end
-        JOIN casework_case c ON c.id = i.case_id
-        {_JOIN_CHILD_ASSESSMENT}
-        GROUP BY {_GROUP_BREAKDOWN}, {2 + _N}""",
+        SELECT {_cell(_literal("services_delivered"), "g.services", by_type)} FROM g
+        UNION ALL
+        SELECT {_cell(_literal("children_served"), "g.children", by_type)} FROM g
+        UNION ALL
+        SELECT {
+                _cell(
+                    _literal("days_to_first_service"),
+                    "1",
+                    _BY_BREAKDOWN,
+                    days="greatest(first.days, 0)",
+                )
+            }
+        FROM g CROSS JOIN LATERAL unnest(g.first_days) AS first (days)"""
+        ),
         params,
     )
-    for row in rows:
-        month, dims = row[0], _dims(row)
-        service_type, services, children, first_days = row[1 + _N :]
-        cells.add("services_delivered", month, services, {**dims, "service_type": service_type})
-        cells.add("children_served", month, children, {**dims, "service_type": service_type})
-        for days in first_days or ():
-            cells.add("days_to_first_service", month, 1, dims, days=max(int(days), 0))
 
 
-def count_followups(cells: Cells, params: dict) -> None:
+def count_followups(cells: CellSink, params: dict) -> None:
     """followups: visits due in the month, on time, late or still not done at its end."""
-    rows = _fetch(
-        f"""WITH {_MONTHS}
-        SELECT m.month,
-            coalesce(nullif(c.province_code, ''), '{UNKNOWN}'),
-            coalesce(nullif(c.regency_code, ''), '{UNKNOWN}'),
-            coalesce(nullif(c.risk_level, ''), '{UNKNOWN}'),
-            c.case_type,
-            CASE WHEN f.completed_on IS NOT NULL AND f.completed_on <= f.due_on THEN 'on_time'
-                 WHEN f.completed_on IS NOT NULL AND f.completed_on <= m.month_end THEN 'late'
-                 ELSE 'overdue' END AS timeliness,
-            count(*)
-        FROM months m
-        JOIN casework_followup f ON f.due_on >= m.month AND f.due_on <= m.month_end
-        JOIN casework_case c ON c.id = f.case_id
-        GROUP BY 1, 2, 3, 4, 5, 6""",
+    dimensions = {
+        name: f"g.{name}"
+        for name in ("province", "regency", "risk_level", "case_type", "timeliness")
+    }
+    cells.add(
+        _cells(
+            f"""WITH {_MONTHS},
+        g AS (
+            SELECT m.month,
+                coalesce(nullif(c.province_code, ''), '{UNKNOWN}') AS province,
+                coalesce(nullif(c.regency_code, ''), '{UNKNOWN}') AS regency,
+                coalesce(nullif(c.risk_level, ''), '{UNKNOWN}') AS risk_level,
+                c.case_type,
+                CASE WHEN f.completed_on IS NOT NULL AND f.completed_on <= f.due_on
+                        THEN 'on_time'
+                     WHEN f.completed_on IS NOT NULL AND f.completed_on <= m.month_end
+                        THEN 'late'
+                     ELSE 'overdue' END AS timeliness,
+                count(*) AS followups
+            FROM months m
+            JOIN casework_followup f ON {_in_month("f.due_on")}
+            JOIN casework_case c ON c.id = f.case_id
+            GROUP BY 1, 2, 3, 4, 5, 6
+        )
+        SELECT {_cell(_literal("followups"), "g.followups", dimensions)} FROM g""",
+            sector_as_written=False,
+        ),
         params,
     )
-    for month, province, regency, risk, case_type, timeliness, count in rows:
-        cells.add(
-            "followups",
-            month,
-            count,
-            {
-                "province": province,
-                "regency": regency,
-                "risk_level": risk,
-                "case_type": case_type,
-                "timeliness": timeliness,
-            },
-        )
 
 
-def count_referrals(cells: Cells, params: dict) -> None:
+def count_referrals(cells: CellSink, params: dict) -> None:
     """referrals_sent (outgoing, by the month sent), referrals_received (incoming, by the
     month they arrived), referrals_accepted / _declined / _completed (this NGO's answers to
     incoming referrals), referrals_overdue (incoming, still unanswered after the due date at
     the month's end)."""
-    tz = {"tz": _tz()}
-    rows = _fetch(
-        f"""WITH {_MONTHS},
+    dimensions = {"service_type": "g.service_type", "urgency": "g.urgency"}
+    cells.add(
+        _cells(
+            f"""WITH {_MONTHS},
         steps AS (
             SELECT r.service_type, r.urgency, 'sent' AS what,
                 (r.sent_at AT TIME ZONE %(tz)s)::date AS on_day
@@ -400,24 +517,25 @@ def count_referrals(cells: Cells, params: dict) -> None:
             SELECT r.service_type, r.urgency, e.state, (e.at AT TIME ZONE %(tz)s)::date
             FROM referrals_referral r JOIN referrals_referralevent e ON e.referral_id = r.id
             WHERE r.direction = 'incoming' AND e.state IN ('accepted', 'declined', 'completed')
+        ),
+        g AS (
+            SELECT m.month, s.service_type, s.urgency, s.what, count(*) AS referrals
+            FROM months m JOIN steps s ON {_in_month("s.on_day")}
+            GROUP BY 1, 2, 3, 4
+            UNION ALL
+            SELECT m.month, r.service_type, r.urgency, 'overdue', count(*)
+            FROM months m JOIN referrals_referral r ON r.direction = 'incoming'
+                AND r.response_due_on < m.month_end
+                AND (r.created_at AT TIME ZONE %(tz)s)::date <= m.month_end
+            WHERE NOT EXISTS (SELECT 1 FROM referrals_referralevent e WHERE e.referral_id = r.id
+                AND e.state <> 'sent' AND (e.at AT TIME ZONE %(tz)s)::date <= m.month_end)
+            GROUP BY 1, 2, 3
         )
-        SELECT m.month, s.service_type, s.urgency, s.what, count(*)
-        FROM months m JOIN steps s ON s.on_day >= m.month AND s.on_day <= m.month_end
-        GROUP BY 1, 2, 3, 4
-        UNION ALL
-        SELECT m.month, r.service_type, r.urgency, 'overdue', count(*)
-        FROM months m JOIN referrals_referral r ON r.direction = 'incoming'
-            AND r.response_due_on < m.month_end
-            AND (r.created_at AT TIME ZONE %(tz)s)::date <= m.month_end
-        WHERE NOT EXISTS (SELECT 1 FROM referrals_referralevent e WHERE e.referral_id = r.id
-            AND e.state <> 'sent' AND (e.at AT TIME ZONE %(tz)s)::date <= m.month_end)
-        GROUP BY 1, 2, 3""",
-        {**params, **tz},
+        SELECT {_cell("'referrals_' || g.what", "g.referrals", dimensions)} FROM g""",
+            sector_as_written=False,
+        ),
+        {**params, "tz": _tz()},
     )
-    for month, service_type, urgency, what, count in rows:
-        cells.add(
-            f"referrals_{what}", month, count, {"service_type": service_type, "urgency": urgency}
-        )
 
 
 COUNTERS = (
@@ -431,16 +549,29 @@ COUNTERS = (
 )
 
 
+def _count(cells: CellSink, months: Sequence[dt.date]) -> None:
+    if not months:
+        return
+    with _counting_settings():
+        params = {"months": list(months), **sector_codes()}
+        for counter in COUNTERS:
+            counter(cells, params)
+
+
 def count_cells(months: Sequence[dt.date]) -> list[tuple]:
     """Every tenant-counted indicator's cells for `months` (first days, in order), in the
     schema the connection is set to: tuples of `CELL_COLUMNS`."""
-    cells = Cells()
-    if months:
-        params = {"first": months[0], "last": months[-1]}
-        with _counting_settings():
-            for counter in COUNTERS:
-                counter(cells, params)
-    return list(cells.rows())
+    cells = CellRows()
+    _count(cells, months)
+    return cells.rows
+
+
+def cells_insert(months: Sequence[dt.date], *, table: str, keys: Mapping[str, int]) -> int:
+    """Write the cells `count_cells` would return into `table` (quoted, schema-qualified),
+    each with the values of `keys` (column: value) in front; returns how many."""
+    cells = CellInsert(table, keys)
+    _count(cells, months)
+    return cells.rows
 
 
 def open_children(months: Sequence[dt.date]) -> Iterable[tuple]:
@@ -458,5 +589,5 @@ def open_children(months: Sequence[dt.date]) -> Iterable[tuple]:
         JOIN casework_child ch ON ch.id = c.child_id
         LEFT JOIN casework_household h ON h.id = ch.household_id
         GROUP BY ch.id, ch.full_name, ch.birth_year, h.guardian_name""",
-            {"first": months[0], "last": months[-1]},
+            {"months": list(months)},
         )

@@ -670,8 +670,10 @@ def age_band_sql(date_of_birth: str, birth_year: str, on: str) -> str:
         f" THEN extract(year FROM age({on}, {date_of_birth}))::int"
         f" WHEN {birth_year} IS NOT NULL THEN extract(year FROM {on})::int - {birth_year} END)"
     )
+    # The age once (a CASE over the bands computed it up to seven times a row, ~57,000 rows
+    # for the active cases of 5,000): its bucket below 5, 5-11, 12-14, 15-17, 18 and over, as
+    # age_band() bands it; no age, no bucket.
     return (
-        f"(CASE WHEN {age} IS NULL THEN '{UNKNOWN}' WHEN {age} BETWEEN 5 AND 11 THEN '5_11'"
-        f" WHEN {age} BETWEEN 12 AND 14 THEN '12_14' WHEN {age} BETWEEN 15 AND 17 THEN '15_17'"
-        " ELSE 'other' END)"
+        f"coalesce((ARRAY['other', '5_11', '12_14', '15_17', 'other'])"
+        f"[width_bucket({age}, ARRAY[5, 12, 15, 18]) + 1], '{UNKNOWN}')"
     )

@@ -1,9 +1,11 @@
 """Rollups: each NGO's counts replace its rows of the aggregate table, in one transaction.
 
-`ngo_rollup` counts in the NGO's schema (through `network.bridge`, the one module that enters
-tenant schemas), then, in the public schema and one transaction, deletes the NGO's rows and
-writes the new ones with its linkage hashes: running it twice gives the same rows; a failure
-anywhere leaves the previous rows (the failure is recorded on the NGO's `Rollup` row).
+`ngo_rollup`, in one transaction, deletes the NGO's rows and counts the new ones in the NGO's
+schema straight into the aggregate table (through `network.bridge`, the one module that enters
+tenant schemas), then writes its linkage hashes: running it twice gives the same rows; a failure
+anywhere leaves the previous rows (the failure is recorded on the NGO's `Rollup` row). The
+counts are of one snapshot of the NGO's data (REPEATABLE READ), and one rollup of an NGO runs
+at a time.
 
 The window is the last `REPORTING_MONTHS` calendar months (default 24) up to the current one.
 """
@@ -13,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -21,7 +24,6 @@ from django.utils import timezone
 
 from core import clock
 from network import bridge
-from network.reporting.counting import CELL_COLUMNS
 from network.reporting.models import AggregateCell, LinkageHash, Rollup
 from tenants.models import NGO
 
@@ -78,6 +80,24 @@ def _rows_copy(model: type[models.Model], columns: Sequence[str], rows: Iterable
             copy.write_row(row)
 
 
+# The first key of the advisory lock an NGO's rollup holds (the second is the NGO's id).
+_ROLLUP_LOCK = 0x524F4C4C  # "ROLL"
+
+
+@contextmanager
+def _one_at_a_time(ngo_id: int) -> Iterator[None]:
+    """Hold the NGO's rollup lock (a session advisory lock, taken before the transaction so
+    that a rollup which waited for another counts what that one committed). Two rollups of one
+    NGO at once would each delete the previous rows and both write theirs."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_ROLLUP_LOCK, ngo_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_ROLLUP_LOCK, ngo_id])
+
+
 def ngo_rollup(*, ngo: NGO, months: list[dt.date] | None = None) -> Rollup:
     """Replace the NGO's aggregate rows and linkage hashes with a fresh count."""
     months = months or rollup_window()
@@ -87,18 +107,19 @@ def ngo_rollup(*, ngo: NGO, months: list[dt.date] | None = None) -> Rollup:
     started = time.perf_counter()
     attempted_at = clock.now()
     try:
-        cells, hashes = bridge.ngo_rollup_counts(ngo=ngo, months=months)
-        with transaction.atomic():
-            # A rollup lost in a server crash is recounted by the next one, and its Rollup row
-            # goes with it: no need to wait for the WAL flush of ~50,000 rows at commit.
+        outermost = not connection.in_atomic_block
+        with _one_at_a_time(ngo.pk), transaction.atomic():
             with connection.cursor() as cursor:
+                if outermost:
+                    # Every counting statement reads the same snapshot: all indicators count
+                    # the same cases, and the sector codes looked up first are those of every
+                    # assessment counted.
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                # A rollup lost in a server crash is recounted by the next one, and its Rollup
+                # row goes with it: no need to wait for the WAL flush of ~50,000 rows at commit.
                 cursor.execute("SET LOCAL synchronous_commit = off")
             _rows_delete(AggregateCell, ngo.pk)
-            _rows_copy(
-                AggregateCell,
-                ("consortium", "ngo", *CELL_COLUMNS),
-                ((consortium_id, ngo.pk, *row) for row in cells),
-            )
+            rows, hashes = bridge.ngo_rollup_counts(ngo=ngo, months=months)
             _rows_delete(LinkageHash, ngo.pk)
             _rows_copy(
                 LinkageHash,
@@ -113,7 +134,7 @@ def ngo_rollup(*, ngo: NGO, months: list[dt.date] | None = None) -> Rollup:
                     "attempted_at": attempted_at,
                     "first_month": months[0],
                     "last_month": months[-1],
-                    "rows": len(cells),
+                    "rows": rows,
                     "seconds": time.perf_counter() - started,
                     "error": "",
                 },
