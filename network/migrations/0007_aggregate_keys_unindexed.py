@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('network', '0005_aggregate_keys_unconstrained'),
+        ('network', '0006_capacity_building'),
         ('tenants', '0004_reporting'),
     ]
 
