@@ -257,26 +257,78 @@ class Publication:
         return cls(indicator, period, standard, grouped, regions)
 
 
+Ident = tuple[Any, ...]  # ("table", grouping) or ("region", grouping, province)
+
+
+def _ident(table: Mapping[str, Any]) -> Ident:
+    if "regency" in table["group_by"] and "province" in table.get("fixed", {}):
+        return ("region", tuple(table["group_by"]), str(table["fixed"]["province"]))
+    return ("table", tuple(table["group_by"]))
+
+
+def _cache_key(consortium: Consortium, indicator: str, period: Period, used: str | None) -> str:
+    shape = hashlib.sha256(repr(catalog(indicator)).encode()).hexdigest()[:8]
+    return (
+        f"publication:{consortium.pk}:{indicator}:{period.code}:{used}:{shape}:"
+        f"{_version(consortium)}"
+    )
+
+
+def _slot(key: str, ident: Ident) -> str:
+    return f"{key}:{hashlib.sha256(repr(ident).encode()).hexdigest()[:12]}"
+
+
+def _standard(definition: Indicator, standard: str) -> str | None:
+    if standard not in STANDARDS:
+        message = gettext("Choose ILO or BPS rules.")
+        raise ApplicationError(message, code="invalid_standard", fields={"standard": [message]})
+    return standard if "standard" in definition.dimensions else None
+
+
 def publication(
     *, consortium: Consortium, indicator: str, period: Period, standard: str = "ilo"
 ) -> Publication:
     """The indicator's published tables for the year: from the cache while no NGO has been
-    counted since, else counted from the aggregate table and suppressed as one set."""
+    counted since, else counted from the aggregate table and suppressed as one set. Each table
+    is cached by itself (a page reads a few of them), with an index of them all."""
     definition = indicator_get(indicator)
-    if standard not in STANDARDS:
-        message = gettext("Choose ILO or BPS rules.")
-        raise ApplicationError(message, code="invalid_standard", fields={"standard": [message]})
-    used = standard if "standard" in definition.dimensions else None
-    shape = hashlib.sha256(repr(catalog(indicator)).encode()).hexdigest()[:8]
-    key = (
-        f"publication:{consortium.pk}:{indicator}:{period.code}:{used}:{shape}:"
-        f"{_version(consortium)}"
-    )
-    tables = cache.get(key)
-    if tables is None:
-        tables = _publish(consortium, definition, period, used)
-        cache.set(key, tables, CACHE_SECONDS)
+    used = _standard(definition, standard)
+    key = _cache_key(consortium, indicator, period, used)
+    index = cache.get(key)
+    if index is not None:
+        slots = [_slot(key, ident) for ident in index]
+        found = cache.get_many(slots)
+        if len(found) == len(slots):
+            return Publication.of(indicator, period, used, [found[slot] for slot in slots])
+    tables = _publish(consortium, definition, period, used)
+    cache.set_many({_slot(key, _ident(table)): table for table in tables}, CACHE_SECONDS)
+    cache.set(key, [_ident(table) for table in tables], CACHE_SECONDS)
     return Publication.of(indicator, period, used, tables)
+
+
+_UNPUBLISHED = object()
+
+
+def _one(
+    consortium: Consortium, indicator: str, period: Period, standard: str, ident: Ident
+) -> dict[str, Any] | None:
+    """One published table (None: the publication has no such table), read alone from the
+    cache; the whole publication is counted if it is not there."""
+    definition = indicator_get(indicator)
+    key = _cache_key(consortium, indicator, period, _standard(definition, standard))
+    index = cache.get(key)
+    if index is not None:
+        if ident not in index:
+            return None
+        table = cache.get(_slot(key, ident), _UNPUBLISHED)
+        if table is not _UNPUBLISHED:
+            return table
+    published = publication(
+        consortium=consortium, indicator=indicator, period=period, standard=standard
+    )
+    if ident[0] == "region":
+        return published.regions.get((ident[1], ident[2]))
+    return published.tables.get(ident[1])
 
 
 def _publish(
@@ -396,7 +448,12 @@ def table_slice(table: Mapping[str, Any], where: Mapping[str, Value]) -> dict[st
 
 
 def _region(
-    published: Publication, wanted: Grouping, where: Mapping[str, Value], threshold: int
+    consortium: Consortium,
+    indicator: str,
+    period: Period,
+    standard: str,
+    wanted: Grouping,
+    where: Mapping[str, Value],
 ) -> dict[str, Any]:
     """The regencies of one province (there is no table of every regency)."""
     if "province" not in where:
@@ -404,20 +461,21 @@ def _region(
         raise ApplicationError(message, code="invalid_group_by", fields={"province": [message]})
     province = str(where["province"])
     grouping = tuple(code for code in wanted if code != "province")
-    if (grouping, province) in published.regions:
-        return dict(published.regions[(grouping, province)])
+    table = _one(consortium, indicator, period, standard, ("region", grouping, province))
+    if table is not None:
+        return dict(table)
     if len(grouping) > 1:  # by a required dimension too: nothing counted there
         message = gettext("Unknown value for %(dimension)s.") % {"dimension": "province"}
         raise ApplicationError(message, code="invalid_filter", fields={"province": [message]})
     return {  # no count in that province this year
-        "indicator": published.indicator,
+        "indicator": indicator,
         "group_by": ["regency"],
-        "threshold": threshold,
+        "threshold": consortium.suppression_threshold,
         "fixed": {"province": province},
-        "period": published.period.code,
-        "period_from": selectors.month_code(published.period.first),
-        "period_to": selectors.month_code(published.period.last),
-        "at_period_end": "month" in INDICATORS[published.indicator].non_additive,
+        "period": period.code,
+        "period_from": selectors.month_code(period.first),
+        "period_to": selectors.month_code(period.last),
+        "at_period_end": "month" in INDICATORS[indicator].non_additive,
         "cells": [{"regency": None, "value": 0, "suppressed": False}],
     }
 
@@ -446,18 +504,21 @@ def published_table(
             }
             raise ApplicationError(message, code="invalid_filter", fields={name: [message]})
     wanted = canonical((*group_by, *where))
-    published = publication(
-        consortium=consortium, indicator=indicator, period=period, standard=standard
-    )
+    _standard(definition, standard)
     if "regency" in wanted and wanted in catalog(indicator):
-        return _region(published, wanted, where, consortium.suppression_threshold)
-    if wanted not in published.tables:
+        return _region(consortium, indicator, period, standard, wanted, where)
+    found = (
+        _one(consortium, indicator, period, standard, ("table", wanted))
+        if wanted in catalog(indicator)
+        else None
+    )
+    if found is None:
         choices = "; ".join(",".join(grouping) for grouping in base_groupings(definition))
         message = gettext(
             "%(indicator)s is published grouped by one of: %(choices)s (and one filter)."
         ) % {"indicator": indicator, "choices": choices}
         raise ApplicationError(message, code="invalid_group_by", fields={"group_by": [message]})
-    table = published.tables[wanted]
+    table = found
     if where and any(
         not any(cell.get(name) == value for cell in table["cells"]) for name, value in where.items()
     ):

@@ -209,21 +209,23 @@ def suppress_linked(
                 raise TableError(f"the tables count {key!r} differently")
 
     forced: set[frozenset[tuple[str, Value]]] = set()
+    # Each table's keys as shared cells, and its last pattern with the cells it was forced to
+    # hide: a table whose forced cells did not change keeps its pattern.
+    sharing = [
+        {key: shared(shape, key, where) for key in shape.keys()}
+        for shape, where in zip(shapes, slices, strict=True)
+    ]
+    last: list[tuple[frozenset[Key], set[Key]] | None] = [None] * len(shapes)
     while True:
-        patterns = [
-            suppression_pattern(
-                shape,
-                table_values,
-                threshold,
-                forced={key for key in shape.keys() if shared(shape, key, where) in forced},
-            )
-            for shape, table_values, where in zip(shapes, values, slices, strict=True)
-        ]
-        hidden = {
-            shared(shape, key, where)
-            for shape, pattern, where in zip(shapes, patterns, slices, strict=True)
-            for key in pattern
-        }
+        patterns = []
+        for index, (shape, table_values) in enumerate(zip(shapes, values, strict=True)):
+            wanted = frozenset(key for key, cell in sharing[index].items() if cell in forced)
+            previous = last[index]
+            if previous is None or previous[0] != wanted:
+                previous = (wanted, suppression_pattern(shape, table_values, threshold, wanted))
+                last[index] = previous
+            patterns.append(previous[1])
+        hidden = {sharing[index][key] for index, pattern in enumerate(patterns) for key in pattern}
         if hidden == forced:
             break
         forced = hidden
@@ -245,7 +247,7 @@ def _cheapest_protection(
 ) -> list[Key]:
     """The cells to suppress besides `hidden` so that a hypercube protects `cell`."""
     best: tuple[tuple[int, int], list[Key]] | None = None
-    for corners in hypercubes(shape, cell):
+    for corners in hypercubes(shape, cell, values):
         if any(values[key] == 0 for key, _ in corners):
             continue
         down = min(values[key] for key, sign in corners if sign > 0)
@@ -263,19 +265,38 @@ def _cheapest_protection(
     return best[1]
 
 
-def hypercubes(shape: TableShape, cell: Key) -> Iterator[list[Corner]]:
-    """Every hypercube through `cell`: its corners with their signs (`cell` itself is +1)."""
+def hypercubes(
+    shape: TableShape, cell: Key, values: Mapping[Key, int] | None = None
+) -> Iterator[list[Corner]]:
+    """Every hypercube through `cell`: its corners with their signs (`cell` itself is +1).
+
+    With `values`, only those whose corners next to `cell` (differing in one dimension) are
+    not zero: a hypercube with a zero corner protects nothing (`_cheapest_protection` skips
+    it), and in a sparse table (NGOs by province) this leaves a handful of partners instead
+    of every value."""
+
+    def usable(position: int, partner: Value | None) -> bool:
+        if values is None:
+            return True
+        return values[cell[:position] + (partner,) + cell[position + 1 :]] != 0
+
     options: list[list[tuple[Value | None, int] | None]] = []
     for position, own in enumerate(cell):
         if not shape.is_additive(position):
             options.append([None])  # no margin: the hypercube stays at this value
         elif own is None:
-            options.append([(value, +1) for value in shape.categories[position]])
+            options.append(
+                [(value, +1) for value in shape.categories[position] if usable(position, value)]
+            )
         else:
             others: list[tuple[Value | None, int] | None] = [
-                (value, -1) for value in shape.categories[position] if value != own
+                (value, -1)
+                for value in shape.categories[position]
+                if value != own and usable(position, value)
             ]
-            options.append([*others, (None, +1)])
+            if usable(position, None):
+                others.append((None, +1))
+            options.append(others)
     for partners in itertools.product(*options):
         per_dimension = [
             [(own, +1)] if partner is None else [(own, +1), partner]
