@@ -72,7 +72,39 @@ def reporting_rollup_ngo(ngo_id: int) -> int:
     ngo = ngos_to_roll_up().filter(pk=ngo_id).first()
     if ngo is None:
         return 0
-    return ngo_rollup(ngo=ngo).rows
+    rows = ngo_rollup(ngo=ngo).rows
+    if ngo.consortium_id is not None:
+        publish_soon(ngo.consortium_id)
+    return rows
+
+
+PUBLISH_DELAY_SECONDS = 60
+
+
+def publish_soon(consortium_id: int) -> None:
+    """Count the consortium's publication a minute from now, once for all the rollups that
+    finish meanwhile (a refresh of 200 NGOs publishes a few times, not 200), in the public
+    schema (the cache keys carry the schema)."""
+    from django.core.cache import cache
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    with schema_context(get_public_schema_name()):
+        if cache.add(f"publication-pending:{consortium_id}", 1, PUBLISH_DELAY_SECONDS):
+            reporting_publish.apply_async((consortium_id,), countdown=PUBLISH_DELAY_SECONDS)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def reporting_publish(consortium_id: int) -> int:
+    """The consortium's current-year publication, counted and cached before anyone asks
+    (network.reporting.publication.publish_all). Returns the number of tables."""
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    from network.reporting.publication import publish_all
+    from tenants.models import Consortium
+
+    with schema_context(get_public_schema_name()):
+        consortium = Consortium.objects.filter(pk=consortium_id).first()
+        return 0 if consortium is None else publish_all(consortium=consortium)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -285,6 +285,10 @@ def _standard(definition: Indicator, standard: str) -> str | None:
     return standard if "standard" in definition.dimensions else None
 
 
+def _latest_key(consortium: Consortium, indicator: str, period: Period, used: str | None) -> str:
+    return f"publication-latest:{consortium.pk}:{indicator}:{period.code}:{used}"
+
+
 def publication(
     *, consortium: Consortium, indicator: str, period: Period, standard: str = "ilo"
 ) -> Publication:
@@ -303,7 +307,23 @@ def publication(
     tables = _publish(consortium, definition, period, used)
     cache.set_many({_slot(key, _ident(table)): table for table in tables}, CACHE_SECONDS)
     cache.set(key, [_ident(table) for table in tables], CACHE_SECONDS)
+    cache.set(_latest_key(consortium, indicator, period, used), key, CACHE_SECONDS * 7)
     return Publication.of(indicator, period, used, tables)
+
+
+def publish_all(*, consortium: Consortium) -> int:
+    """Count and cache the current year's publication of every indicator (both standards),
+    so that readers do not wait for it: run by `network.tasks.reporting_publish` after
+    rollups. Returns the number of tables."""
+    period = period_for(None)
+    tables = 0
+    for code, definition in INDICATORS.items():
+        for standard in STANDARDS if "standard" in definition.dimensions else ("ilo",):
+            published = publication(
+                consortium=consortium, indicator=code, period=period, standard=standard
+            )
+            tables += len(published.all())
+    return tables
 
 
 _UNPUBLISHED = object()
@@ -315,12 +335,17 @@ def _one(
     """One published table (None: the publication has no such table), read alone from the
     cache; the whole publication is counted if it is not there."""
     definition = indicator_get(indicator)
-    key = _cache_key(consortium, indicator, period, _standard(definition, standard))
-    index = cache.get(key)
-    if index is not None:
+    used = _standard(definition, standard)
+    key = _cache_key(consortium, indicator, period, used)
+    # After a rollup the new publication is counted in the background (reporting_publish):
+    # until it is there, readers get the last one, whole and consistent, not a wait.
+    for candidate in (key, cache.get(_latest_key(consortium, indicator, period, used))):
+        index = cache.get(candidate) if candidate else None
+        if index is None:
+            continue
         if ident not in index:
             return None
-        table = cache.get(_slot(key, ident), _UNPUBLISHED)
+        table = cache.get(_slot(candidate, ident), _UNPUBLISHED)
         if table is not _UNPUBLISHED:
             return table
     published = publication(

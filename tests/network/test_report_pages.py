@@ -260,3 +260,34 @@ def test_the_dashboard_shows_capacity_building_status(board, ngo_a):
         row = text.split(f'<th scope="row">{ngo_a.ngo.name}</th>')[-1].split("</tr>")[0]
         assert "<td>2</td>" in row  # open actions
         assert '<strong class="overdue">1</strong>' in row
+
+
+def test_after_a_rollup_readers_get_the_last_publication_until_the_new_one_is_counted(
+    board, ngo_a, monkeypatch
+):
+    """Counting a publication of 200 NGOs takes minutes: the rollup task asks for it once a
+    minute at most (reporting_publish), and meanwhile readers get the last one, whole."""
+    from network import tasks
+    from network.reporting import dashboard
+
+    filters = dashboard.Filters(year=2026)
+
+    def active_total() -> int | None:
+        board_ = dashboard.dashboard(consortium=board.consortium, filters=filters)
+        cell = board_.tables["active_by_month"].cell(month="2026-12")
+        return cell["value"] if cell else None
+
+    assert active_total() == 94
+    AggregateCell.objects.bulk_create(
+        [aggregate_cell(ngo_a.ngo, "active_cases", DEC, 20, sex="male", province="33")]
+    )
+    assert active_total() == 94  # the last publication, not a wait for the new one
+    queued = []
+    monkeypatch.setattr(
+        tasks.reporting_publish, "apply_async", lambda args, countdown: queued.append(args)
+    )
+    tasks.publish_soon(board.consortium.pk)
+    tasks.publish_soon(board.consortium.pk)  # a second rollup within the minute
+    assert queued == [(board.consortium.pk,)]
+    assert tasks.reporting_publish.run(board.consortium.pk) > 100  # every indicator's tables
+    assert active_total() == 114
