@@ -13,7 +13,7 @@ from typing import Any, TypeGuard
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from core.audit import AuditAction
 from tenants.models import NGO
@@ -281,3 +281,9 @@ def ngo_rollup_counts(*, ngo: NGO, months: list) -> tuple[int, list[tuple[str, l
             for full_name, birth_year, guardian_name, open_months in open_children(months)
         ]
     return written, hashes
+
+
+def in_public_schema():
+    """A block run in the public schema, wherever the caller is (a task sent from an NGO's
+    report page runs in that NGO's schema; the consortium's cache keys carry the schema)."""
+    return schema_context(get_public_schema_name())

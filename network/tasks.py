@@ -86,9 +86,10 @@ def publish_soon(consortium_id: int) -> None:
     finish meanwhile (a refresh of 200 NGOs publishes a few times, not 200), in the public
     schema (the cache keys carry the schema)."""
     from django.core.cache import cache
-    from django_tenants.utils import get_public_schema_name, schema_context
 
-    with schema_context(get_public_schema_name()):
+    from network.bridge import in_public_schema
+
+    with in_public_schema():
         if cache.add(f"publication-pending:{consortium_id}", 1, PUBLISH_DELAY_SECONDS):
             reporting_publish.apply_async((consortium_id,), countdown=PUBLISH_DELAY_SECONDS)
 
@@ -97,12 +98,11 @@ def publish_soon(consortium_id: int) -> None:
 def reporting_publish(consortium_id: int) -> int:
     """The consortium's current-year publication, counted and cached before anyone asks
     (network.reporting.publication.publish_all). Returns the number of tables."""
-    from django_tenants.utils import get_public_schema_name, schema_context
-
+    from network.bridge import in_public_schema
     from network.reporting.publication import publish_all
     from tenants.models import Consortium
 
-    with schema_context(get_public_schema_name()):
+    with in_public_schema():
         consortium = Consortium.objects.filter(pk=consortium_id).first()
         return 0 if consortium is None else publish_all(consortium=consortium)
 

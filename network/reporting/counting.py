@@ -147,7 +147,7 @@ _NO_STATUS = {k: v for k, v in _BY_BREAKDOWN.items() if k not in ("status_ilo", 
 
 def _in_month(day: str) -> str:
     """`day` (a date column) falls in the month `m`: an equality, which the planner joins by
-    hash (a range compared every event with every month: 24 x 14,000 services)."""
+    hash (comparing each event with every month's bounds took 24 x 14,000 services)."""
     return f"m.month = date_trunc('month', {day}::timestamp)::date"
 
 
@@ -202,10 +202,11 @@ def _cells(rows: str, *, sector_as_written: bool = True) -> str:
         if sector_as_written
         else ""
     )
+    positions = ", ".join(str(position + 1) for position, _key in enumerate(keys))
     return f"""SELECT {", ".join(keys)}, sum(r.value)::integer, sum(r.total)::double precision
     FROM ({rows}) AS r {join}
     WHERE r.value > 0
-    GROUP BY {", ".join(str(position) for position in range(1, len(keys) + 1))}"""
+    GROUP BY {positions}"""
 
 
 def sector_codes() -> dict[str, list[str]]:

@@ -51,18 +51,24 @@ def _backends(url: str) -> int:
 
 
 def test_parallel_requests_to_the_devserver_leave_no_connection_behind(ngo_a):
-    settings_dict = connection.settings_dict
-    database = settings_dict["NAME"]
-    url = (
-        f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
-        f"{settings_dict['PORT'] or 5432}/{database}"
-    )
+    # The test database, on the server this run uses (the machine's, or the embedded one
+    # through its Unix socket): the run's URL with the test database's name.
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.conf import settings
+
+    from ngo_platform import embedded
+
+    database = connection.settings_dict["NAME"]
+    base = os.environ.get("DATABASE_URL") or embedded.postgres_url(Path(settings.DATA_DIR))
+    parts = urlsplit(base)
+    url = urlunsplit(parts._replace(path=f"/{database}"))
     port = _free_port()
     env = devserver.runserver_env(
         {
             **os.environ,
             "DEBUG": "1",
-            "DATABASE_URL": f"{url}?application_name={APPLICATION}",
+            "DATABASE_URL": f"{url}{'&' if parts.query else '?'}application_name={APPLICATION}",
             "DJANGO_SETTINGS_MODULE": "ngo_platform.settings",
             "DATABASE_CONN_MAX_AGE": "",
         }
