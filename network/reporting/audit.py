@@ -24,7 +24,7 @@ import ctypes
 import math
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,6 +194,105 @@ def audit_balance(
             )
     return AuditResult(
         indicator=f"balance of {codes[0]}: {codes[1]} - {codes[2]}",
+        group_by=tuple(dimensions),
+        threshold=parsed[0].threshold,
+        intervals=tuple(_intervals(parsed, dimensions, identities)),
+    )
+
+
+# The breakdowns a case keeps from one month to the next: the balance of a stock across a
+# year holds exactly in their cells. (A child's age band, a case's region, sector, status or
+# risk can change between the year's two ends: there the balance is only approximate.)
+STABLE_DIMENSIONS = ("ngo", "sex", "case_type")
+
+
+def audit_years(
+    stock: Mapping[str, Sequence[Mapping[str, Any]]],
+    inflow: Sequence[Mapping[str, Any]],
+    outflow: Sequence[Mapping[str, Any]],
+    *,
+    stable: Sequence[str] = STABLE_DIMENSIONS,
+    holds: Callable[[frozenset[tuple[str, Any]]], bool] | None = None,
+) -> AuditResult:
+    """A year's tables of a stock's flows (new and closed cases, published for the year) with
+    the stock's tables of that year and of the year before (`stock`: {year: tables}, two years
+    at most), audited as one system with the balance a reader knows across the year: the
+    stock at this year's last month = the stock at last year's last month + inflow - outflow,
+    in every cell of the breakdowns in `stable` that the four share. `holds` (for the
+    suppression, which knows the counts): whether the balance holds in a cell (its values
+    other than "all"); a reader assumes it everywhere.
+    """
+    years = sorted(stock, key=int)
+    if not 1 <= len(years) <= 2 or not inflow or not outflow:
+        raise TableError("a year's balance needs the flows and the stock of one or two years")
+    parsed: list[PublishedTable] = []
+    ends: dict[str, Any] = {}
+    codes: list[str] = []
+
+    def tagged(table: Mapping[str, Any], year: str) -> PublishedTable:
+        found = published_parse(table)
+        return PublishedTable(
+            indicator=found.indicator,
+            shape=found.shape,
+            threshold=found.threshold,
+            cells=found.cells,
+            rounding=found.rounding,
+            fixed={**(found.fixed or {}), "indicator": found.indicator, "year": year},
+        )
+
+    for year in years:
+        tables = [tagged(table, year) for table in stock[year]]
+        if not tables:
+            raise TableError(f"no table of the stock in {year}")
+        codes.append(tables[0].indicator)
+        ends[year] = str(stock[year][0]["period_to"])
+        parsed.extend(tables)
+    current = years[-1]
+    flows = []
+    for flow in (inflow, outflow):
+        flows.append(str(flow[0]["indicator"]))
+        parsed.extend(tagged(table, current) for table in flow)
+    if len({table.threshold for table in parsed}) > 1:
+        raise TableError("tables audited together share one threshold")
+    dimensions = ["indicator", "year"]
+    for table in parsed:
+        names = (*table.shape.group_by, *(table.fixed or {}))
+        dimensions.extend(name for name in names if name not in dimensions)
+
+    identities: list[dict[tuple[tuple[str, Any], ...], float]] = []
+    if len(years) == 2:
+        previous = years[0]
+        seen: set[tuple[tuple[str, Any], ...]] = set()
+        for table in parsed:
+            if table.indicator != flows[0]:
+                continue
+            for key in table.shape.keys():
+                fixed = table.fixed or {}
+                cell = {
+                    **{k: v for k, v in fixed.items() if k not in ("indicator", "year")},
+                    **dict(zip(table.shape.group_by, key, strict=True)),
+                }
+                others = tuple(sorted((k, v) for k, v in cell.items() if v is not None))
+                if others in seen or any(name not in stable for name, _ in others):
+                    continue
+                if holds is not None and not holds(frozenset(others)):
+                    continue
+                seen.add(others)
+
+                def term(code: str, year: str, at: str | None) -> tuple[tuple[str, Any], ...]:
+                    month = (("month", at),) if at else ()
+                    return (("indicator", code), ("year", year), *month, *others)  # noqa: B023
+
+                identities.append(
+                    {
+                        term(codes[-1], current, ends[current]): 1.0,
+                        term(codes[0], previous, ends[previous]): -1.0,
+                        term(flows[0], current, None): -1.0,
+                        term(flows[1], current, None): 1.0,
+                    }
+                )
+    return AuditResult(
+        indicator=f"balance of {codes[-1]} over {current}: {flows[0]} - {flows[1]}",
         group_by=tuple(dimensions),
         threshold=parsed[0].threshold,
         intervals=tuple(_intervals(parsed, dimensions, identities)),

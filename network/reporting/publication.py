@@ -21,8 +21,10 @@ consortium minus every NGO but one is that NGO. So nothing is counted for a requ
 - The flows that change a stock month by month (new and closed cases change active cases:
   `Indicator.balances`) are published for the year, not by month: beside the stock's monthly
   series, a month's hidden new cases would be the rise in active cases (`audit.audit_balance`
-  finds it). The year's totals still meet the stock across years (the end of last year's
-  stock, this year's flows, this year's end): the note of issue 10 says so.
+  finds it). The year's totals meet the stock across years (last year's end + this year's
+  flows = this year's end): a stock and its flows are published together, every year at
+  once, so that this balance reveals nothing either (balance.py, audited by
+  `audit.audit_years`).
 - The publication is cached by the data's version (the consortium's latest rollup, its NGOs,
   threshold and rounding): every request between two rollups reads the same suppression, and
   `audit_suppression --consortium` audits a year's whole publication with the LP audit.
@@ -35,7 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +47,7 @@ from django.utils.translation import gettext
 
 from core.errors import ApplicationError
 from network.reporting import selectors
+from network.reporting.balance import publish_balance
 from network.reporting.indicators import (
     DIMENSIONS,
     INDICATORS,
@@ -57,7 +60,12 @@ from network.reporting.indicators import (
 from network.reporting.models import AggregateCell, LinkageHash, Rollup
 from network.reporting.publish import categories_of
 from network.reporting.rollup import rollup_window
-from network.reporting.suppression import suppress_linked
+from network.reporting.suppression import (
+    SharedCell,
+    flows_movable,
+    linked_values,
+    suppress_linked,
+)
 from network.reporting.tables import MAX_DIMENSIONS, Key, Value
 from tenants.models import NGO, Consortium
 
@@ -304,11 +312,34 @@ def publication(
         found = cache.get_many(slots)
         if len(found) == len(slots):
             return Publication.of(indicator, period, used, [found[slot] for slot in slots])
-    tables = _publish(consortium, definition, period, used)
+    stock = definition.balances or (indicator if _is_stock(indicator) else None)
+    if stock is None:
+        tables = _publish(consortium, definition, period, used)
+        _store(consortium, indicator, period, used, tables)
+        return Publication.of(indicator, period, used, tables)
+    # A stock and its flows, every year, published together (balance.py).
+    group = _publish_balance(consortium, indicator_get(stock))
+    for (code, year), each in group.items():
+        _store(consortium, code, Period(year), None, each)
+    return Publication.of(indicator, period, used, group[(indicator, period.year)])
+
+
+def _is_stock(indicator: str) -> bool:
+    """Whether flows of other indicators change this one (Indicator.balances)."""
+    return any(definition.balances == indicator for definition in INDICATORS.values())
+
+
+def _store(
+    consortium: Consortium,
+    indicator: str,
+    period: Period,
+    used: str | None,
+    tables: list[dict[str, Any]],
+) -> None:
+    key = _cache_key(consortium, indicator, period, used)
     cache.set_many({_slot(key, _ident(table)): table for table in tables}, CACHE_SECONDS)
     cache.set(key, [_ident(table) for table in tables], CACHE_SECONDS)
     cache.set(_latest_key(consortium, indicator, period, used), key, CACHE_SECONDS * 7)
-    return Publication.of(indicator, period, used, tables)
 
 
 def publish_all(*, consortium: Consortium) -> int:
@@ -356,17 +387,28 @@ def _one(
     return published.tables.get(ident[1])
 
 
-def _publish(
+@dataclass
+class _Counted:
+    """An indicator's catalog of a year, counted and not yet suppressed."""
+
+    definition: Indicator
+    period: Period
+    counted: list[tuple[Grouping, dict[Key, int]]]
+    queries: list[selectors.Query]
+    extras: list[Mapping[Key, Any]]
+    slices: list[dict[str, Value] | None]
+    regencies: list[Mapping[str, Sequence[Value]] | None]
+    categories: dict[str, Sequence[Value]]
+    non_additive: list[str]
+
+
+def _count(
     consortium: Consortium, definition: Indicator, period: Period, standard: str | None
-) -> list[dict[str, Any]]:
+) -> _Counted:
     filters = {"standard": standard} if standard else {}
     at_end = "month" in definition.non_additive
     last_month = selectors.month_code(period.last)
-    counted: list[tuple[Grouping, dict[Key, int]]] = []
-    queries: list[selectors.Query] = []
-    extras: list[Mapping[Key, Any]] = []
-    slices: list[dict[str, Value] | None] = []
-    regencies: list[Mapping[str, Sequence[Value]] | None] = []
+    counted = _Counted(definition, period, [], [], [], [], [], {}, [])
 
     def add(
         query: selectors.Query,
@@ -375,11 +417,13 @@ def _publish(
         where: dict[str, Value],
         regency_values: Sequence[Value] | None = None,
     ) -> None:
-        counted.append((query.group_by, counts))
-        queries.append(query)
-        extras.append(extra)
-        slices.append(where or None)
-        regencies.append({"regency": regency_values} if regency_values is not None else None)
+        counted.counted.append((query.group_by, counts))
+        counted.queries.append(query)
+        counted.extras.append(extra)
+        counted.slices.append(where or None)
+        counted.regencies.append(
+            {"regency": regency_values} if regency_values is not None else None
+        )
 
     for grouping in catalog(definition.code):
         where: dict[str, Value] = dict(filters)
@@ -418,8 +462,8 @@ def _publish(
             )
             seen = sorted({key[rest.index("regency")] for key in in_province}, key=str)
             add(within, in_province, province_basis, {**where, "province": province}, seen)
-    codes = canonical(code for grouping, _ in counted for code in grouping)
-    categories = categories_of(codes, counted)
+    codes = canonical(code for grouping, _ in counted.counted for code in grouping)
+    categories = categories_of(codes, counted.counted)
     listed: dict[str, Sequence[Value]] = {
         "month": [selectors.month_code(month) for month in period.months()],
         NGO_DIMENSION: _member_slugs(consortium),
@@ -427,18 +471,34 @@ def _publish(
     for code, values in listed.items():
         if code in categories:
             categories[code] = sorted(set(categories[code]) | set(values), key=str)
+    counted.categories = categories
+    counted.non_additive = [code for code in codes if code in definition.non_additive]
+    return counted
+
+
+def _suppressed(
+    consortium: Consortium,
+    counted: _Counted,
+    forced: Collection[SharedCell] = (),
+    movable: Mapping[SharedCell, int] | None = None,
+) -> list[dict[str, Any]]:
+    """The counted catalog suppressed as one linked set, `forced` cells hidden too."""
+    definition, period = counted.definition, counted.period
+    at_end = "month" in definition.non_additive
     tables = suppress_linked(
-        counted,
+        counted.counted,
         indicator=definition.code,
         threshold=consortium.suppression_threshold,
-        categories=categories,
-        non_additive=[code for code in codes if code in definition.non_additive],
+        categories=counted.categories,
+        non_additive=counted.non_additive,
         rounding=consortium.rounding_base,
-        fixed=slices,
-        table_categories=regencies,
+        fixed=counted.slices,
+        table_categories=counted.regencies,
+        forced=forced,
+        movable=movable,
     )
     for table, query, (_grouping, inner), basis in zip(
-        tables, queries, counted, extras, strict=True
+        tables, counted.queries, counted.counted, counted.extras, strict=True
     ):
         if definition.kind != Kind.COUNT:
             selectors.statistics_add(query, table, inner, basis)
@@ -447,6 +507,85 @@ def _publish(
         table["period_to"] = selectors.month_code(period.last)
         table["at_period_end"] = at_end and "month" not in query.group_by
     return tables
+
+
+def _publish(
+    consortium: Consortium, definition: Indicator, period: Period, standard: str | None
+) -> list[dict[str, Any]]:
+    return _suppressed(consortium, _count(consortium, definition, period, standard))
+
+
+def balance_ends(period: Period) -> list[tuple[Period, str]]:
+    """The ends of a year's balance of a stock: the previous year's last month (when that
+    year is published) and this year's, each with its year."""
+    ends = [(period, selectors.month_code(period.last))]
+    if period.year - 1 in years():
+        previous = Period(period.year - 1)
+        ends.insert(0, (previous, selectors.month_code(previous.last)))
+    return ends
+
+
+def _values(counted: _Counted) -> dict[SharedCell, int]:
+    """Every cell's count (margins too) of a counted catalog."""
+    return linked_values(
+        counted.counted,
+        categories=counted.categories,
+        non_additive=counted.non_additive,
+        fixed=counted.slices,
+        table_categories=counted.regencies,
+    )
+
+
+def _publish_balance(
+    consortium: Consortium, stock: Indicator
+) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    """A stock and its flows (active cases; new and closed cases) of every published year,
+    suppressed together so that the balance across each year leaks nothing (balance.py)."""
+    flows = [definition for definition in INDICATORS.values() if definition.balances == stock.code]
+    periods = {str(year): Period(year) for year in years()}
+    stocks = {year: _count(consortium, stock, period, None) for year, period in periods.items()}
+    counted = {
+        year: {flow.code: _count(consortium, flow, period, None) for flow in flows}
+        for year, period in periods.items()
+    }
+    stock_values = {year: _values(each) for year, each in stocks.items()}
+    flow_values = {
+        year: [_values(each) for each in by_flow.values()] for year, by_flow in counted.items()
+    }
+    movable = {year: flows_movable(values) for year, values in flow_values.items()}
+    ends = {year: selectors.month_code(period.last) for year, period in periods.items()}
+
+    def holds(year: str, cell: SharedCell) -> bool:
+        previous = str(int(year) - 1)
+        stock_at = [stock_values[at].get(cell | {("month", ends[at])}) for at in (year, previous)]
+        inflow, outflow = (values.get(cell) for values in flow_values[year])
+        terms = [*stock_at, inflow, outflow]
+        if any(term is None for term in terms):
+            return False
+        end, start, added, removed = (int(term) for term in terms)  # type: ignore[arg-type]
+        return end == start + added - removed
+
+    def publish_stock(year: str, forced: set[SharedCell]) -> list[dict[str, Any]]:
+        return _suppressed(consortium, stocks[year], forced)
+
+    def publish_flows(year: str, forced: set[SharedCell]) -> dict[str, list[dict[str, Any]]]:
+        return {
+            code: _suppressed(consortium, each, forced, movable[year])
+            for code, each in counted[year].items()
+        }
+
+    published_stocks, published_flows = publish_balance(
+        ends=ends,
+        stock=publish_stock,
+        flows=publish_flows,
+        inflow=flows[0].code,
+        outflow=flows[1].code,
+        holds=holds,
+    )
+    group = {(stock.code, int(year)): tables for year, tables in published_stocks.items()}
+    for year, by_flow in published_flows.items():
+        group.update({(code, int(year)): tables for code, tables in by_flow.items()})
+    return group
 
 
 def table_slice(table: Mapping[str, Any], where: Mapping[str, Value]) -> dict[str, Any]:

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from network.reporting.tables import (
@@ -54,6 +55,9 @@ from network.reporting.tables import (
 MARGIN_WEIGHT = 2
 
 Corner = tuple[Key, int]  # a cell of a hypercube and its sign (+1 / -1)
+# A cell as every table of an indicator names it: its values other than "all", with the slice
+# its table is fixed at ({("sex", "f"), ("month", "2026-11")}).
+SharedCell = frozenset[tuple[str, Value]]
 
 
 def suppress(
@@ -130,42 +134,52 @@ def suppression_pattern(
     values: Mapping[Key, int],
     threshold: int,
     forced: Collection[Key] = (),
+    movable: Mapping[Key, int] | None = None,
+    dropped: set[Key] | None = None,
 ) -> set[Key]:
     """The cells to suppress: every count from 1 to threshold-1, the `forced` cells (hidden in
-    a linked table), and their complements."""
+    a linked table), and their complements. `movable`: how far each cell can move down, when
+    that is less than its count (a flow's cell moves with the other flow's: `suppress_flows`);
+    the hypercubes are measured with it. A forced zero that no hypercube of non-zero cells can
+    move stays shown (hidden, it would be known to be 0), and is added to `dropped`."""
     primary = [key for key in shape.keys() if 0 < values[key] < threshold or key in forced]
     # Inner cells first (their hypercubes often protect the small totals too), smallest first.
     primary.sort(key=lambda key: (sum(value is None for value in key), values[key], repr(key)))
     hidden = set(primary)
+    measure = values if movable is None else movable
     for cell in primary:
-        hidden.update(_cheapest_protection(shape, values, threshold, cell, hidden))
+        protection = _cheapest_protection(shape, measure, threshold, cell, hidden)
+        if protection is None and measure is not values:  # protected by its own counts
+            protection = _cheapest_protection(shape, values, threshold, cell, hidden)
+        if protection is None:  # a forced zero with no non-zero cells to move it with
+            # For a count >= 1 the hypercube of the cell and its totals always qualifies.
+            assert values[cell] == 0, f"no protection for {cell!r}"  # noqa: S101
+            hidden.discard(cell)
+            if dropped is not None:
+                dropped.add(cell)
+            continue
+        hidden.update(protection)
     return hidden
 
 
-def suppress_linked(
-    tables: Sequence[tuple[Sequence[str], Mapping[Key, int]]],
-    *,
-    indicator: str,
-    threshold: int = DEFAULT_THRESHOLD,
-    categories: Mapping[str, Sequence[Value]] | None = None,
-    non_additive: Sequence[str] = (),
-    rounding: int | None = None,
-    fixed: Sequence[Mapping[str, Value] | None] | None = None,
-    table_categories: Sequence[Mapping[str, Sequence[Value]] | None] | None = None,
-) -> list[dict[str, Any]]:
-    """Several tables of one indicator published together (a page, an export), each given as
-    (group_by, inner counts), suppressed consistently.
+@dataclass
+class _Linked:
+    """Tables of one indicator with their margins, and each key as a shared cell."""
 
-    The tables share cells (the total of girls appears in a table by sex and age band and in
-    one by sex and sector): a cell hidden in one table is hidden in every table that has it,
-    and protected there too, until no table hides a cell another shows. `categories` maps a
-    dimension to its values (default: the values seen). `fixed`: for each table, the slice it
-    is of (tables.py), or None; `table_categories`: for each table, values of some of its
-    dimensions that replace `categories` there (the regencies of the province a table is
-    fixed at), or None. Audit them together with `audit.audit_tables`.
-    """
-    threshold = threshold_check(threshold)
-    rounding = rounding_check(rounding)
+    shapes: list[TableShape]
+    values: list[dict[Key, int]]
+    slices: list[Mapping[str, Value] | None]
+    sharing: list[dict[Key, SharedCell]]
+    counts: dict[SharedCell, int]
+
+
+def _linked(
+    tables: Sequence[tuple[Sequence[str], Mapping[Key, int]]],
+    categories: Mapping[str, Sequence[Value]] | None,
+    non_additive: Sequence[str],
+    fixed: Sequence[Mapping[str, Value] | None] | None,
+    table_categories: Sequence[Mapping[str, Sequence[Value]] | None] | None,
+) -> _Linked:
     shapes: list[TableShape] = []
     values: list[dict[Key, int]] = []
     overrides = list(table_categories) if table_categories is not None else [None] * len(tables)
@@ -188,9 +202,7 @@ def suppress_linked(
     if len(slices) != len(shapes):
         raise TableError("one fixed slice (or None) per table is needed")
 
-    def shared(
-        shape: TableShape, key: Key, where: Mapping[str, Value] | None
-    ) -> frozenset[tuple[str, Value]]:
+    def shared(shape: TableShape, key: Key, where: Mapping[str, Value] | None) -> SharedCell:
         return frozenset(
             (
                 *(where or {}).items(),
@@ -202,33 +214,102 @@ def suppress_linked(
             )
         )
 
-    seen: dict[frozenset[tuple[str, Value]], int] = {}
-    for shape, table_values, where in zip(shapes, values, slices, strict=True):
-        for key, value in table_values.items():
-            if seen.setdefault(shared(shape, key, where), value) != value:
-                raise TableError(f"the tables count {key!r} differently")
-
-    forced: set[frozenset[tuple[str, Value]]] = set()
-    # Each table's keys as shared cells, and its last pattern with the cells it was forced to
-    # hide: a table whose forced cells did not change keeps its pattern.
     sharing = [
         {key: shared(shape, key, where) for key in shape.keys()}
         for shape, where in zip(shapes, slices, strict=True)
     ]
+    seen: dict[SharedCell, int] = {}
+    for table_values, cells in zip(values, sharing, strict=True):
+        for key, value in table_values.items():
+            if seen.setdefault(cells[key], value) != value:
+                raise TableError(f"the tables count {key!r} differently")
+    return _Linked(shapes, values, slices, sharing, seen)
+
+
+def linked_values(
+    tables: Sequence[tuple[Sequence[str], Mapping[Key, int]]],
+    *,
+    categories: Mapping[str, Sequence[Value]] | None = None,
+    non_additive: Sequence[str] = (),
+    fixed: Sequence[Mapping[str, Value] | None] | None = None,
+    table_categories: Sequence[Mapping[str, Sequence[Value]] | None] | None = None,
+) -> dict[SharedCell, int]:
+    """The count of every cell (margins too) of tables given as to `suppress_linked`."""
+    return _linked(tables, categories, non_additive, fixed, table_categories).counts
+
+
+def suppress_linked(
+    tables: Sequence[tuple[Sequence[str], Mapping[Key, int]]],
+    *,
+    indicator: str,
+    threshold: int = DEFAULT_THRESHOLD,
+    categories: Mapping[str, Sequence[Value]] | None = None,
+    non_additive: Sequence[str] = (),
+    rounding: int | None = None,
+    fixed: Sequence[Mapping[str, Value] | None] | None = None,
+    table_categories: Sequence[Mapping[str, Sequence[Value]] | None] | None = None,
+    forced: Collection[SharedCell] = (),
+    movable: Mapping[SharedCell, int] | None = None,
+) -> list[dict[str, Any]]:
+    """Several tables of one indicator published together (a page, an export), each given as
+    (group_by, inner counts), suppressed consistently.
+
+    The tables share cells (the total of girls appears in a table by sex and age band and in
+    one by sex and sector): a cell hidden in one table is hidden in every table that has it,
+    and protected there too, until no table hides a cell another shows. `categories` maps a
+    dimension to its values (default: the values seen). `fixed`: for each table, the slice it
+    is of (tables.py), or None; `table_categories`: for each table, values of some of its
+    dimensions that replace `categories` there (the regencies of the province a table is
+    fixed at), or None. `forced`: cells to hide because another publication hides them (a
+    cell no table has is ignored); `movable`: for some cells, how far they can move down if
+    less than their count (`suppression_pattern`). Audit them together with
+    `audit.audit_tables`.
+    """
+    threshold = threshold_check(threshold)
+    rounding = rounding_check(rounding)
+    linked = _linked(tables, categories, non_additive, fixed, table_categories)
+    shapes, values, slices, sharing = linked.shapes, linked.values, linked.slices, linked.sharing
+    measures = [
+        None
+        if movable is None
+        else {key: movable.get(cell, table_values[key]) for key, cell in cells.items()}
+        for table_values, cells in zip(values, sharing, strict=True)
+    ]
+    # Each table's last pattern with the cells it was forced to hide: a table whose forced
+    # cells did not change keeps its pattern.
+    present = set(linked.counts)
+    hiding: set[SharedCell] = {cell for cell in forced if cell in present}
+    # Forced zeros that a table cannot hide (they would be known to be 0): shown everywhere.
+    shown: set[SharedCell] = set()
     last: list[tuple[frozenset[Key], set[Key]] | None] = [None] * len(shapes)
     while True:
         patterns = []
         for index, (shape, table_values) in enumerate(zip(shapes, values, strict=True)):
-            wanted = frozenset(key for key, cell in sharing[index].items() if cell in forced)
+            wanted = frozenset(
+                key for key, cell in sharing[index].items() if cell in hiding and cell not in shown
+            )
             previous = last[index]
             if previous is None or previous[0] != wanted:
-                previous = (wanted, suppression_pattern(shape, table_values, threshold, wanted))
+                dropped: set[Key] = set()
+                pattern = suppression_pattern(
+                    shape, table_values, threshold, wanted, measures[index], dropped
+                )
+                shown.update(sharing[index][key] for key in dropped)
+                previous = (wanted, pattern)
                 last[index] = previous
             patterns.append(previous[1])
-        hidden = {sharing[index][key] for index, pattern in enumerate(patterns) for key in pattern}
-        if hidden == forced:
+        hidden = {
+            sharing[index][key]
+            for index, pattern in enumerate(patterns)
+            for key in pattern
+            if sharing[index][key] not in shown
+        }
+        if hidden == hiding - shown and all(
+            not any(sharing[index][key] in shown for key in pattern)
+            for index, pattern in enumerate(patterns)
+        ):
             break
-        forced = hidden
+        hiding = hidden
 
     return [
         _published(indicator, shape, table_values, pattern, threshold, rounding, where)
@@ -238,17 +319,101 @@ def suppress_linked(
     ]
 
 
+def hidden_cells(table: Mapping[str, Any]) -> set[SharedCell]:
+    """The suppressed cells of a published table, each as the values that name it in every
+    table of the indicator (its slice and its dimensions other than "all")."""
+    fixed = table.get("fixed") or {}
+    return {
+        frozenset(
+            (
+                *fixed.items(),
+                *((name, cell[name]) for name in table["group_by"] if cell[name] is not None),
+            )
+        )
+        for cell in table["cells"]
+        if cell["suppressed"]
+    }
+
+
+def balance_forced(
+    ends: Sequence[tuple[Sequence[Mapping[str, Any]], Value]], stable: Collection[str]
+) -> set[SharedCell]:
+    """The cells the flows of a stock must hide because the stock hides them at an end of
+    their period: `ends` holds the stock's published tables and the month of each end; only
+    cells of the `stable` breakdowns, where the balance holds (audit.STABLE_DIMENSIONS)."""
+    forced: set[SharedCell] = set()
+    for tables, month in ends:
+        for table in tables:
+            for cell in hidden_cells(table):
+                if ("month", month) in cell:
+                    rest = cell - {("month", month)}
+                    if all(name in stable for name, _ in rest):
+                        forced.add(rest)
+    return forced
+
+
+def flows_movable(counts: Sequence[Mapping[SharedCell, int]]) -> dict[SharedCell, int]:
+    """For each cell the flows share (`linked_values` of each), the smallest of their counts:
+    how far the cell can move in all of them at once."""
+    shared = set(counts[0]).intersection(*counts[1:])
+    return {cell: min(each[cell] for each in counts) for cell in shared}
+
+
+def suppress_flows(
+    publish: Callable[[set[SharedCell]], dict[str, list[dict[str, Any]]]],
+    forced: set[SharedCell],
+    stable: Collection[str],
+) -> dict[str, list[dict[str, Any]]]:
+    """The tables of the flows of a stock (inflow and outflow, by indicator), suppressed so
+    that the balance (stock at the end = stock at the start + inflow - outflow, in every cell)
+    never isolates one hidden term: `publish(forced)` suppresses every flow's tables with the
+    `forced` cells hidden (`suppress_linked`); a cell of the `stable` breakdowns (where the
+    balance holds) hidden by the stock at either end (`balance_forced`) or by one flow is
+    forced in all, until no flow hides a new one.
+
+    With both ends of the stock shown a reader knows inflow - outflow in every cell: hidden
+    cells of the two flows move together, by the same amount, so `publish` measures each
+    hypercube by the smaller of the two counts (`flows_movable`)."""
+    forced = set(forced)
+    while True:
+        tables = publish(forced)
+        hidden = forced.union(
+            *(
+                {cell for cell in hidden_cells(table) if all(name in stable for name, _ in cell)}
+                for each in tables.values()
+                for table in each
+            )
+        )
+        if hidden == forced:
+            return tables
+        forced = hidden
+
+
 def _weight(key: Key) -> int:
     return 1 + MARGIN_WEIGHT * sum(value is None for value in key)
 
 
 def _cheapest_protection(
     shape: TableShape, values: Mapping[Key, int], threshold: int, cell: Key, hidden: set[Key]
-) -> list[Key]:
-    """The cells to suppress besides `hidden` so that a hypercube protects `cell`."""
+) -> list[Key] | None:
+    """The cells to suppress besides `hidden` so that a hypercube protects `cell` (None: a
+    forced zero that no hypercube of non-zero cells can move: it stays shown)."""
+    best = _cheapest(hypercubes(shape, cell, values), values, threshold, cell, hidden)
+    return best
+
+
+def _cheapest(
+    candidates: Iterator[list[Corner]],
+    values: Mapping[Key, int],
+    threshold: int,
+    cell: Key,
+    hidden: set[Key],
+) -> list[Key] | None:
     best: tuple[tuple[int, int], list[Key]] | None = None
-    for corners in hypercubes(shape, cell, values):
-        if any(values[key] == 0 for key, _ in corners):
+    for corners in candidates:
+        # A zero corner is not hidden to protect another (it would mislead); the cell itself
+        # is zero only when forced: then it can only move up, by the smallest - corner.
+        if any(values[key] == 0 for key, _ in corners if key != cell):
             continue
         down = min(values[key] for key, sign in corners if sign > 0)
         up = min((values[key] for key, sign in corners if sign < 0), default=math.inf)
@@ -260,9 +425,7 @@ def _cheapest_protection(
             best = (cost, new)
             if not new:
                 break
-    # Unreachable for a count >= 1: the hypercube of the cell and its totals always qualifies.
-    assert best is not None, f"no protection for {cell!r}"  # noqa: S101
-    return best[1]
+    return None if best is None else best[1]
 
 
 def hypercubes(

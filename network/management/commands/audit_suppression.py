@@ -10,8 +10,9 @@ its publication (network/reporting/publication.py) of every indicator, year (or 
 standard, counted from the aggregate table as a request would. Each table is audited
 independently of the suppression that produced it, then the tables of one indicator, year and
 standard together (a reader combines the tables of a report: a total hidden in one may be shown
-in another). The command fails (exit status 1) when any suppressed cell is narrowed below the
-threshold or a table is malformed.
+in another), and each stock with the flows that change it over a year and last year's stock
+(`audit.audit_years`). The command fails (exit status 1) when any suppressed cell is narrowed
+below the threshold or a table is malformed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from network.reporting.audit import AuditResult, audit_table, audit_tables
+from network.reporting.audit import AuditResult, audit_table, audit_tables, audit_years
 from network.reporting.tables import TableError
 
 
@@ -67,6 +68,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.results: list[dict[str, Any]] = []
+        self.balances: list[tuple[str, Callable[[Any], AuditResult]]] = []
         self.as_json = options["json"]
         by_indicator: dict[tuple[str, int, str, str], list[Any]] = {}
         for origin, table in self._sources(options):
@@ -81,6 +83,8 @@ class Command(BaseCommand):
             if len(tables) > 1:
                 name = " ".join(part for part in (indicator, period, standard) if part)
                 self._audit(f"{len(tables)} tables of {name} together", audit_tables, tables)
+        for name, audit in self.balances:
+            self._audit(name, audit, None)
         failed = any("error" in result or not result["ok"] for result in self.results)
         if self.as_json:
             self.stdout.write(json.dumps({"ok": not failed, "results": self.results}, indent=2))
@@ -146,9 +150,42 @@ class Command(BaseCommand):
                         period=period,
                         standard=standard or "ilo",
                     )
+                    name = " ".join(part for part in (code, period.code, standard) if part)
                     for grouping, table in published.tables.items():
-                        name = " ".join(part for part in (code, period.code, standard) if part)
                         yield f"{name} by {','.join(grouping)}", table
+                    for (grouping, province), table in published.regions.items():
+                        yield f"{name} by {','.join(grouping)} in {province}", table
+            self.balances.extend(self._balances(consortium, period))
+
+    def _balances(self, consortium: Any, period: Any) -> Iterator[tuple[str, Any]]:
+        """(name, audit) of the balance of each stock over the year with its flows."""
+        from network.reporting import publication
+        from network.reporting.indicators import INDICATORS
+
+        for code in INDICATORS:
+            flows = [other for other in INDICATORS.values() if other.balances == code]
+            if not flows:
+                continue
+            stock = {
+                year.code: publication.publication(
+                    consortium=consortium, indicator=code, period=year
+                ).all()
+                for year, _ in publication.balance_ends(period)
+            }
+            inflow, outflow = (
+                publication.publication(
+                    consortium=consortium, indicator=flow.code, period=period
+                ).all()
+                for flow in flows
+            )
+
+            def audit(
+                _: Any, stock: Any = stock, inflow: Any = inflow, outflow: Any = outflow
+            ) -> AuditResult:
+                return audit_years(stock, inflow, outflow)
+
+            name = f"balance of {code} over {period.code} ({', '.join(sorted(stock))})"
+            yield name, audit
 
     def _report(self, origin: str, result: AuditResult) -> None:
         summary = f"{origin} by {', '.join(result.group_by)}: {len(result.intervals)} suppressed"
