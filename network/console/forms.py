@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import regions
 from casework.forms import DateInput
+from network.filterforms import OneValueEach
 from network.models import (
     SHARED_FIELD_EXPLANATIONS,
     Agency,
@@ -215,7 +216,7 @@ class DirectorySearchForm(forms.Form):
     search = forms.CharField(label=_("Name"), required=False, max_length=100)
 
 
-class ReportFilterForm(forms.Form):
+class ReportFilterForm(OneValueEach):
     """The dashboard's filters (GET): year, one of NGO / province / sex / age band, standard.
 
     One filter at a time: each is a slice of the consortium's published tables (see

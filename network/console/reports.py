@@ -21,6 +21,7 @@ from network import access
 from network.capacity.selectors import capacity_status
 from network.console import forms
 from network.console.views import _guarded, _render
+from network.filterforms import bound_data
 from network.reporting import dashboard as reporting
 from network.reporting import selectors
 from network.reporting.exports import table_csv, tables_xlsx
@@ -35,7 +36,9 @@ EXPORT_TYPES = {
 def _dashboard(request, consortium):
     filters = reporting.default_filters()
     form = forms.ReportFilterForm(
-        request.GET or None, consortium=consortium, initial={"year": filters.year}
+        bound_data(request.GET, forms.ReportFilterForm),
+        consortium=consortium,
+        initial={"year": filters.year},
     )
     if form.is_bound:
         chosen = form.filters() if form.is_valid() else None

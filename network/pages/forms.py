@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from casework import regions
+from network.filterforms import OneValueEach
 from network.models import Agency, ReferralState, ServiceType, Urgency
 
 REASON_WIDGET = forms.Textarea(attrs={"rows": 3})
@@ -161,7 +162,7 @@ class AcceptForm(forms.Form):
         self.fields["assign_to"].choices = [("", _("Me")), *worker_choices]
 
 
-class OwnReportFilterForm(forms.Form):
+class OwnReportFilterForm(OneValueEach):
     """The NGO report's filters (GET): period, sex, age band, child-labour rules."""
 
     period_from = forms.CharField(

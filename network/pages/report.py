@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from casework.views._base import _render, staff_required
 from core.errors import ApplicationError
 from network import access
+from network.filterforms import bound_data
 from network.pages.forms import OwnReportFilterForm
 from network.reporting import ngo_report, selectors
 from network.reporting.exports import ngo_table_rows, table_csv, tables_xlsx
@@ -35,7 +36,7 @@ def _report(request) -> tuple[OwnReportFilterForm, ngo_report.Report | None]:
     access.require_own_report_reader(request.user)
     filters = ngo_report.default_filters()
     form = OwnReportFilterForm(
-        request.GET or None,
+        bound_data(request.GET, OwnReportFilterForm),
         initial={  # the period shown, so the month fields say what the page counts
             "period_from": selectors.month_code(filters.first),
             "period_to": selectors.month_code(filters.last),

@@ -151,7 +151,11 @@ def table_csv(
 
 
 def _csv_safe(value: object) -> object:
-    """A label a spreadsheet would run as a formula (=, +, -, @ first) is quoted with '."""
+    """A label a spreadsheet would run as a formula (=, +, -, @ first) is quoted with '; a
+    yes/no (the suppressed column) is written in the reader's language (a workbook keeps it
+    a boolean, which the spreadsheet shows in its own)."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value

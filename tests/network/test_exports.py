@@ -7,7 +7,7 @@ import io
 from django.utils import translation
 from openpyxl import load_workbook
 
-from network.reporting.exports import table_rows, tables_xlsx
+from network.reporting.exports import table_csv, table_rows, tables_xlsx
 from network.reporting.publish import table_publish
 
 COUNTS = {
@@ -42,6 +42,17 @@ def test_rows_in_indonesian():
         rows = table_rows(_table())
     assert rows[0] == ["Jenis kelamin", "Kelompok umur", "Nilai", "Disembunyikan"]
     assert ["Semua", "Semua", 40, False] in rows
+
+
+def test_csv_says_yes_and_no_in_the_readers_language():
+    """Not Python's True / False: a CSV opened in a spreadsheet shows the words."""
+    for language, yes, no in (("id", "ya", "tidak"), ("en", "yes", "no")):
+        with translation.override(language):
+            lines = table_csv(_table()).splitlines()
+        assert lines[1].endswith(f",< 5,{yes}"), lines[1]
+        assert any(line.endswith(f",40,{no}") for line in lines), language
+        assert "True" not in "".join(lines)
+        assert "False" not in "".join(lines)
 
 
 def test_workbook_has_one_sheet_per_table_and_never_the_small_number():

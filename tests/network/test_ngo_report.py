@@ -234,6 +234,7 @@ def test_bad_filters_are_form_errors_not_failures(counted, team_a):
         "?sex=robot": "Select a valid choice",
         "?age_band=99": "Select a valid choice",
         "?standard=un": "Select a valid choice",
+        "?sex=female&sex=male": "Give one value.",  # not the last one silently
     }
     for query, message in cases.items():
         response = client.get("/report/" + query)

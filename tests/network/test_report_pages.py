@@ -99,6 +99,20 @@ def test_filters_narrow_and_a_bad_month_is_a_form_error(board):
     assert "Choose one of NGO, province, sex or age band at a time" in both.content.decode()
 
 
+def test_a_filter_given_twice_is_a_form_error_and_a_stray_parameter_changes_nothing(board):
+    """`?year=2025&year=2026` would show one of the two years without saying which; a
+    parameter that is not a filter (a link's tracking tag) binds no form: no error, no
+    "Clear"."""
+    client = _client(board.coordinator, "id")
+    twice = client.get(_path(board) + "?year=2025&year=2026")
+    assert twice.status_code == 400
+    assert "Berikan satu nilai saja." in twice.content.decode()
+    stray = client.get(_path(board) + "?utm_source=surat")
+    assert stray.status_code == 200
+    assert "Hapus saringan" not in stray.content.decode()
+    assert "Hapus saringan" in client.get(_path(board) + PERIOD).content.decode()
+
+
 def test_csv_and_xlsx_exports_carry_the_header_and_no_suppressed_number(board):
     client = _client(board.funder, "en")
     csv_response = client.get(_path(board, "export.csv") + PERIOD + "&table=identified_by_sex")
@@ -112,8 +126,8 @@ def test_csv_and_xlsx_exports_carry_the_header_and_no_suppressed_number(board):
     assert any(row[:1] == ["Small-cell threshold"] for row in rows)
     assert any(row[:1] == ["Generated"] for row in rows)
     assert ["Sex", "Age band", "Value", "Suppressed"] in rows
-    assert ["Female", "5-11 years", "< 5", "True"] in rows
-    assert ["Male", "5-11 years", "—", "True"] in rows  # hidden to protect the girls: 7
+    assert ["Female", "5-11 years", "< 5", "yes"] in rows
+    assert ["Male", "5-11 years", "—", "yes"] in rows  # hidden to protect the girls: 7
     assert str(SECRET) not in [row[2] for row in rows if len(row) == 4]
 
     xlsx = client.get(_path(board, "export.xlsx") + PERIOD + "&table=all")

@@ -210,6 +210,18 @@ def test_bad_parameters_are_a_400_naming_the_parameter(figures, params, field):
     assert field in response.json().get("fields", response.json()), response.json()
 
 
+def test_a_parameter_given_twice_is_a_400_not_the_last_value(figures):
+    client = public_client(figures.coordinator)
+    for query, field in (
+        ("indicator=active_cases&year=2025&year=2026", "year"),
+        ("indicator=active_cases&indicator=new_cases", "indicator"),
+        ("indicator=active_cases&group_by=sex&sex=female&sex=male", "sex"),
+    ):
+        response = client.get(f"/api/v1/aggregates/?{query}")
+        assert response.status_code == 400, query
+        assert response.json()["fields"][field] == ["Give this parameter once."], query
+
+
 def test_who_may_read_and_refresh(figures, ngo_a, team_a, django_capture_on_commit_callbacks):
     outsider = public_client(figures.outsider)
     response = _get(outsider, indicator="active_cases", consortium=figures.consortium.slug)

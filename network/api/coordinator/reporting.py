@@ -131,12 +131,34 @@ class TableSerializer(serializers.Serializer):
 
 
 FILTER_PARAMETERS = publication.FILTERS
+TABLE_PARAMETERS = (
+    "consortium",
+    "indicator",
+    "group_by",
+    "year",
+    "period_from",
+    "period_to",
+    *FILTER_PARAMETERS,
+    "standard",
+)
+
+
+def _codes(dimension: str) -> list[str]:
+    return [value.code for value in DIMENSIONS[dimension].values or ()]
 
 
 def table_from_params(params, consortium) -> dict:
     """The published table asked for by `indicator`, `group_by`, the year (`year`, or
     `period_from` / `period_to` naming a whole year), one filter (`ngo`, `province`, `sex`,
-    `age_band`) and `standard`: a 400 naming the parameter for anything wrong."""
+    `age_band`) and `standard`: a 400 naming the parameter for anything wrong (a parameter
+    given twice included: the last value would silently win)."""
+    repeated = {
+        name: ["Give this parameter once."]
+        for name in TABLE_PARAMETERS
+        if hasattr(params, "getlist") and len(params.getlist(name)) > 1
+    }
+    if repeated:
+        raise ValidationError(repeated)
     code = (params.get("indicator") or "").strip()
     if not code:
         raise ValidationError({"indicator": ["This parameter is required."]})
@@ -180,7 +202,11 @@ class AggregateView(APIView):
         parameters=[
             CONSORTIUM,
             OpenApiParameter(
-                "indicator", str, required=True, description="An indicator code (/indicators/)"
+                "indicator",
+                str,
+                required=True,
+                enum=list(INDICATORS),
+                description="An indicator code (/indicators/)",
             ),
             OpenApiParameter(
                 "group_by",
@@ -203,10 +229,15 @@ class AggregateView(APIView):
             ),
             OpenApiParameter("ngo", str, description="One member NGO's slug (a filter)"),
             OpenApiParameter("province", str, description="A province code (a filter)"),
-            OpenApiParameter("sex", str, description="A sex code (a filter)"),
-            OpenApiParameter("age_band", str, description="An age band code (a filter)"),
+            OpenApiParameter("sex", str, enum=_codes("sex"), description="A sex (a filter)"),
             OpenApiParameter(
-                "standard", str, description="ilo (default) or bps, for status indicators"
+                "age_band", str, enum=_codes("age_band"), description="An age band (a filter)"
+            ),
+            OpenApiParameter(
+                "standard",
+                str,
+                enum=list(publication.STANDARDS),
+                description="ilo (default) or bps, for status indicators",
             ),
         ],
         responses=TableSerializer,
