@@ -499,32 +499,37 @@ def count_followups(cells: CellSink, params: dict) -> None:
 
 
 def count_referrals(cells: CellSink, params: dict) -> None:
-    """referrals_sent (outgoing, by the month sent), referrals_received (incoming, by the
-    month they arrived), referrals_accepted / _declined / _completed (this NGO's answers to
-    incoming referrals), referrals_overdue (incoming, still unanswered after the due date at
-    the month's end)."""
-    dimensions = {"service_type": "g.service_type", "urgency": "g.urgency"}
+    """referrals_sent (outgoing, by the month sent and the receiving agency),
+    referrals_received (incoming, by the month they arrived), referrals_accepted / _declined /
+    _completed (this NGO's answers to incoming referrals), referrals_overdue (incoming, still
+    unanswered after the due date at the month's end)."""
+    dimensions = {
+        "service_type": "g.service_type",
+        "urgency": "g.urgency",
+        "to_agency": "g.to_agency",
+    }
     cells.add(
         _cells(
             f"""WITH {_MONTHS},
         steps AS (
-            SELECT r.service_type, r.urgency, 'sent' AS what,
-                (r.sent_at AT TIME ZONE %(tz)s)::date AS on_day
+            SELECT r.service_type, r.urgency, r.to_agency_uuid::text AS to_agency,
+                'sent' AS what, (r.sent_at AT TIME ZONE %(tz)s)::date AS on_day
             FROM referrals_referral r WHERE r.direction = 'outgoing'
             UNION ALL
-            SELECT r.service_type, r.urgency, 'received', (r.created_at AT TIME ZONE %(tz)s)::date
+            SELECT r.service_type, r.urgency, '', 'received',
+                (r.created_at AT TIME ZONE %(tz)s)::date
             FROM referrals_referral r WHERE r.direction = 'incoming'
             UNION ALL
-            SELECT r.service_type, r.urgency, e.state, (e.at AT TIME ZONE %(tz)s)::date
+            SELECT r.service_type, r.urgency, '', e.state, (e.at AT TIME ZONE %(tz)s)::date
             FROM referrals_referral r JOIN referrals_referralevent e ON e.referral_id = r.id
             WHERE r.direction = 'incoming' AND e.state IN ('accepted', 'declined', 'completed')
         ),
         g AS (
-            SELECT m.month, s.service_type, s.urgency, s.what, count(*) AS referrals
+            SELECT m.month, s.service_type, s.urgency, s.to_agency, s.what, count(*) AS referrals
             FROM months m JOIN steps s ON {_in_month("s.on_day")}
-            GROUP BY 1, 2, 3, 4
+            GROUP BY 1, 2, 3, 4, 5
             UNION ALL
-            SELECT m.month, r.service_type, r.urgency, 'overdue', count(*)
+            SELECT m.month, r.service_type, r.urgency, '', 'overdue', count(*)
             FROM months m JOIN referrals_referral r ON r.direction = 'incoming'
                 AND r.response_due_on < m.month_end
                 AND (r.created_at AT TIME ZONE %(tz)s)::date <= m.month_end

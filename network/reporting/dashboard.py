@@ -1,9 +1,9 @@
 """The coordinator's (and funder's) dashboard: the tables it shows, for a year and a filter.
 
 Every table is a table of the consortium's publication (publication.py: fixed tables per
-indicator and year, suppressed together, a filter a slice of one of them), or, for the referral
-flow, the year's public referral envelopes' metadata, suppressed with the consortium's
-threshold. Headline figures are those tables' totals. A page, an export and the funder report
+indicator and year, suppressed together, a filter a slice of one of them); the referral flow
+between agencies is referrals_sent by NGO and receiving agency. Headline figures are those
+tables' totals. A page, an export and the funder report
 read the same `Dashboard`.
 """
 
@@ -17,11 +17,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from network.models import ReferralEnvelope
 from network.reporting import publication, selectors
 from network.reporting.indicators import DIMENSIONS, INDICATORS, NGO_DIMENSION
-from network.reporting.suppression import suppress
-from network.reporting.tables import Key
 from tenants.models import NGO, Consortium
 
 STANDARDS = publication.STANDARDS
@@ -164,42 +161,14 @@ def _table(
     )
 
 
-def referral_flow(consortium: Consortium, filters: Filters) -> tuple[dict[str, Any], dict]:
-    """Referrals sent in the period between the consortium's agencies: from x to, published
-    with every margin (metadata of the public envelopes: no tenant schema)."""
-    start = timezone.make_aware(dt.datetime.combine(filters.first, dt.time.min))
-    end_month = (filters.last + dt.timedelta(days=32)).replace(day=1)
-    end = timezone.make_aware(dt.datetime.combine(end_month, dt.time.min))
-    envelopes = ReferralEnvelope.objects.filter(
-        consortium=consortium, sent_at__gte=start, sent_at__lt=end
-    )
-    counts: dict[Key, int] = {}
-    names: dict[str, str] = {}
-    for row in envelopes.values(
-        "from_agency__uuid", "from_agency__name", "to_agency__uuid", "to_agency__name"
-    ):
-        sender, receiver = str(row["from_agency__uuid"]), str(row["to_agency__uuid"])
-        names[sender], names[receiver] = row["from_agency__name"], row["to_agency__name"]
-        counts[(sender, receiver)] = counts.get((sender, receiver), 0) + 1
-    agencies = sorted(names, key=lambda uuid: names[uuid])
-    table = (
-        suppress(
-            counts,
-            indicator="referrals_sent",
-            group_by=["from_agency", "to_agency"],
-            threshold=consortium.suppression_threshold,
-            categories=[agencies, agencies],
-            rounding=consortium.rounding_base,
-        )
-        if agencies
-        else {
-            "indicator": "referrals_sent",
-            "group_by": ["from_agency", "to_agency"],
-            "threshold": consortium.suppression_threshold,
-            "cells": [],
-        }
-    )
-    return table, names
+def _agency_names(consortium: Consortium) -> dict[str, str]:
+    """The directory's agencies by uuid (the referral flow's receiving agencies)."""
+    from network.models import Agency
+
+    return {
+        str(uuid): name
+        for uuid, name in Agency.objects.filter(consortium=consortium).values_list("uuid", "name")
+    }
 
 
 def dashboard(*, consortium: Consortium, filters: Filters) -> Dashboard:
@@ -285,12 +254,14 @@ def dashboard(*, consortium: Consortium, filters: Filters) -> Dashboard:
         [NGO_DIMENSION],
         labels={NGO_DIMENSION: ngo_names},
     )
-    flow, agency_names = referral_flow(consortium, filters)
-    tables["referral_flow"] = Table(
+    # The referral flow: referrals sent by each NGO (rows) to each agency (columns), a table
+    # of the referrals_sent publication, suppressed with its table by NGO.
+    table(
         "referral_flow",
         _("Referrals sent in the period, from (rows) to (columns)"),
-        flow,
-        labels={"from_agency": agency_names, "to_agency": agency_names},
+        "referrals_sent",
+        [NGO_DIMENSION, "to_agency"],
+        labels={NGO_DIMENSION: ngo_names, "to_agency": _agency_names(consortium)},
     )
     headlines = [
         ("children_identified", tables["identified_by_sex"].total()),
@@ -298,12 +269,7 @@ def dashboard(*, consortium: Consortium, filters: Filters) -> Dashboard:
         ("children_in_child_labour", tables["status"].total()),
         ("children_withdrawn", _month_total(tables["monitoring"])),
         ("services_delivered", tables["services"].total()),
-        # The year's referrals as the NGOs counted them (a total the flow matrix between
-        # agencies, suppressed on its own, often has to hide).
-        (
-            "referrals_sent",
-            Table("", "", _table(consortium, "referrals_sent", ["month"], filters)).total(),
-        ),
+        ("referrals_sent", tables["referral_flow"].total()),
     ]
     chosen = filters.dimensions()
     not_filtered = [
@@ -345,7 +311,7 @@ _TABLE_INDICATOR = {
     "several_ngos": "children_served_by_several_ngos",
     "ngo_active": "active_cases",
     "ngo_new": "new_cases",
-    "referral_flow": "",  # public envelopes: no breakdown by child
+    "referral_flow": "referrals_sent",
 }
 
 

@@ -85,7 +85,7 @@ Rows = Callable[[Mapping[str, Any], Mapping[str, Mapping] | None], list[list[obj
 
 def _pseudo_names() -> dict[str, str]:
     """Headings of columns that are not registry dimensions, in the reader's language."""
-    return {"ngo": _("NGO"), "from_agency": _("From"), "to_agency": _("To")}
+    return {"ngo": _("NGO")}
 
 
 def tables_xlsx(

@@ -234,6 +234,12 @@ _DIMENSIONS = (
         "network.ReferralEnvelope.urgency",
         (DimensionValue("normal", _("Normal")), DimensionValue("urgent", _("Urgent"))),
     ),
+    Dimension(
+        "to_agency",
+        _("Receiving agency"),
+        "network.referrals.Referral.to_agency_uuid: the directory's Agency.uuid (a partner NGO "
+        "or an outside service)",
+    ),
 )
 DIMENSIONS: dict[str, Dimension] = {dimension.code: dimension for dimension in _DIMENSIONS}
 
@@ -291,13 +297,13 @@ COUNTED_BY["children_served_by_several_ngos"] = "network.reporting.selectors.lin
 
 
 def _referral(code: str, name: Label, description: Label, computation: str, **extra) -> Indicator:
+    extra.setdefault("dimensions", REFERRAL_DIMENSIONS)
     return Indicator(
         code=code,
         name=name,
         description=description,
         unit=Unit.REFERRALS,
         source=Source.TENANT,
-        dimensions=REFERRAL_DIMENSIONS,
         computed_by=COUNTED_BY[code],
         computation=computation,
         **extra,
@@ -518,7 +524,8 @@ _INDICATORS = (
         _("Referrals sent"),
         _("Referrals sent by partner NGOs in the period."),
         "The NGO's outgoing referrals (network.referrals.Referral) whose sent_at falls in the "
-        "month.",
+        "month; by NGO and receiving agency, the referral flow between agencies.",
+        dimensions=(*REFERRAL_DIMENSIONS, "to_agency"),
     ),
     _referral(
         "referrals_received",

@@ -37,6 +37,7 @@ CELL_DIMENSIONS = (
     "domain",
     "timeliness",
     "urgency",
+    "to_agency",
 )
 
 
@@ -82,6 +83,7 @@ class AggregateCell(models.Model):
     domain = _dimension()
     timeliness = _dimension()
     urgency = _dimension()
+    to_agency = _dimension()
     days = models.IntegerField(null=True, blank=True)
     value = models.PositiveIntegerField()
     total = models.FloatField(null=True, blank=True)

@@ -305,3 +305,40 @@ def test_after_a_rollup_readers_get_the_last_publication_until_the_new_one_is_co
     assert queued == [(board.consortium.pk,)]
     assert tasks.reporting_publish.run(board.consortium.pk) > 100  # every indicator's tables
     assert active_total() == 114
+
+
+def test_the_referral_flow_is_a_table_of_referrals_sent_suppressed_with_it(board):
+    """Referrals sent by each NGO (rows) to each agency (columns), outside services included:
+    the referrals_sent table by NGO and receiving agency, suppressed with the table by NGO,
+    so that the flow's row of an NGO and the NGO's referrals are hidden or shown together."""
+    from network.reporting import dashboard
+    from network.reporting.audit import audit_tables
+    from network.reporting.publication import Period, publication
+
+    a, b = board.agency_a.ngo, board.agency_b.ngo
+    clinic, partner = str(board.clinic.uuid), str(board.agency_b.uuid)
+    AggregateCell.objects.bulk_create(
+        [
+            aggregate_cell(a, "referrals_sent", NOV, 2, to_agency=clinic),  # small
+            aggregate_cell(a, "referrals_sent", NOV, 10, to_agency=partner),
+            aggregate_cell(b, "referrals_sent", NOV, 9, to_agency=clinic),
+            aggregate_cell(b, "referrals_sent", NOV, 7, to_agency=str(board.agency_a.uuid)),
+        ]
+    )
+    board_page = dashboard.dashboard(
+        consortium=board.consortium, filters=dashboard.default_filters()
+    )
+    flow = board_page.tables["referral_flow"].table
+    assert flow["group_by"] == ["ngo", "to_agency"]
+    cell = {(c["ngo"], c["to_agency"]): c for c in flow["cells"]}
+    assert cell[(a.slug, clinic)]["suppressed"]
+    by_ngo = publication(
+        consortium=board.consortium, indicator="referrals_sent", period=Period(2026)
+    ).tables[("ngo",)]
+    row = {c["ngo"]: c for c in by_ngo["cells"]}
+    for ngo in (a.slug, b.slug, None):
+        assert row[ngo]["suppressed"] == cell[(ngo, None)]["suppressed"], ngo
+    assert audit_tables([flow, by_ngo]).ok
+    text = _client(board.coordinator, "en").get(_path(board) + PERIOD).content.decode()
+    assert board.clinic.name in text
+    assert "Receiving agency" in text or "Referrals sent in the period, from" in text

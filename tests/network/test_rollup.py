@@ -97,11 +97,16 @@ def _assessment(case, on, *, sector, ilo, bps, education=3, status="approved", w
     )
 
 
-def _referral(direction, service, *, sent, created, due, urgency="normal", events=()):
+RECEIVER = uuid.UUID("5e1f0000-0000-4000-8000-000000000001")  # the outgoing referral's
+
+
+def _referral(
+    direction, service, *, sent, created, due, urgency="normal", events=(), to_agency=None
+):
     referral = Referral.objects.create(
         direction=direction,
         from_agency_uuid=uuid.uuid4(),
-        to_agency_uuid=uuid.uuid4(),
+        to_agency_uuid=to_agency or uuid.uuid4(),
         agreement_uuid=uuid.uuid4(),
         counterpart_name="LPA",
         service_type=service,
@@ -195,8 +200,9 @@ def fixture_a(ngo_a, team_a):
                 verified_by=worker,
             )
         _referral(
-            "outgoing", "counselling", sent="2026-10-05", created="2026-10-05", due="2026-10-12"
-        )
+            "outgoing", "counselling", sent="2026-10-05", created="2026-10-05", due="2026-10-12",
+            to_agency=RECEIVER,
+        )  # fmt: skip
         _referral(
             "incoming", "counselling", sent="2026-10-06", created="2026-10-07", due="2026-10-13",
             urgency="urgent", events=(("accepted", "2026-10-09"),),
@@ -309,6 +315,9 @@ def test_every_tenant_indicator_matches_the_hand_count(fixture_a):
     assert _totals(ngo, "followups", "timeliness") == {(OCT, "on_time"): 1, (NOV, "overdue"): 1}
 
     assert _totals(ngo, "referrals_sent", "service_type") == {(OCT, "counselling"): 1}
+    # By receiving agency: the referral flow between agencies (only sent referrals have one).
+    assert _totals(ngo, "referrals_sent", "to_agency") == {(OCT, str(RECEIVER)): 1}
+    assert _totals(ngo, "referrals_received", "to_agency") == {(OCT, ""): 1, (NOV, ""): 1}
     assert _totals(ngo, "referrals_received", "service_type") == {
         (OCT, "counselling"): 1,
         (NOV, "health"): 1,
