@@ -10,15 +10,16 @@ read the same `Dashboard`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network.reporting import publication, selectors
-from network.reporting.indicators import DIMENSIONS, INDICATORS, NGO_DIMENSION
+from network.reporting.indicators import INDICATORS, NGO_DIMENSION
+from network.reporting.shown import Table
 from tenants.models import NGO, Consortium
 
 STANDARDS = publication.STANDARDS
@@ -58,46 +59,6 @@ class Filters:
 
 def default_filters() -> Filters:
     return Filters(year=publication.period_for(None).year)
-
-
-@dataclass
-class Table:
-    """A published table and how a page titles and explains it."""
-
-    key: str
-    title: str
-    table: dict[str, Any]
-    note: str = ""
-    labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)  # value -> name
-
-    @property
-    def group_by(self) -> list[str]:
-        return list(self.table["group_by"])
-
-    def cell(self, **where) -> dict[str, Any] | None:
-        for cell in self.table["cells"]:
-            if all(cell.get(name) == where.get(name) for name in self.group_by):
-                return cell
-        return None
-
-    def total(self) -> dict[str, Any] | None:
-        return self.cell()
-
-    def label(self, dimension: str, value: Any) -> str:
-        if value is None:
-            return _("All")
-        if dimension == "month":
-            from django.utils.formats import date_format
-
-            year, month = str(value).split("-")
-            return date_format(dt.date(int(year), int(month), 1), "M Y")
-        if value in self.labels.get(dimension, {}):
-            return str(self.labels[dimension][value])
-        definition = DIMENSIONS.get(dimension)
-        for known in (definition.values or ()) if definition else ():
-            if known.code == value:
-                return str(known.name)
-        return str(value)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -23,9 +23,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from network.reporting import selectors
-from network.reporting.indicators import DIMENSIONS, INDICATORS
+from network.reporting.indicators import INDICATORS
 from network.reporting.models import Rollup
 from network.reporting.rollup import months_back, rollup_window
+from network.reporting.shown import Table
 from tenants.models import NGO
 
 STANDARDS = ("ilo", "bps")
@@ -52,51 +53,6 @@ def default_filters() -> Filters:
     """The last twelve months up to the current one, everyone, ILO rules."""
     last = rollup_window()[-1]
     return Filters(first=months_back(last, DEFAULT_MONTHS)[0], last=last)
-
-
-@dataclass
-class Table:
-    """One table of the report (the shape `selectors.ngo_table` returns) and its title."""
-
-    key: str
-    indicator: str
-    title: str
-    table: dict[str, Any]
-    labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)  # value -> name
-
-    @property
-    def group_by(self) -> list[str]:
-        return list(self.table["group_by"])
-
-    @property
-    def is_trend(self) -> bool:
-        """A table by month alone: drawn as bars, its numbers one tap away."""
-        return self.group_by == ["month"]
-
-    def cell(self, **where: Any) -> dict[str, Any] | None:
-        """The cell with these values (a dimension left out: its "all" margin)."""
-        for cell in self.table["cells"]:
-            if all(cell.get(name) == where.get(name) for name in self.group_by):
-                return cell
-        return None
-
-    def total(self) -> dict[str, Any] | None:
-        return self.cell()
-
-    def label(self, dimension: str, value: Any) -> str:
-        """A value's name in the reader's language ("All" for a margin)."""
-        if value is None:
-            return _("All")
-        if dimension == "month":
-            year, month = str(value).split("-")
-            return date_format(dt.date(int(year), int(month), 1), "M Y")
-        if value in self.labels.get(dimension, {}):
-            return str(self.labels[dimension][value])
-        definition = DIMENSIONS.get(dimension)
-        for known in (definition.values or ()) if definition else ():
-            if known.code == value:
-                return str(known.name)
-        return str(value)
 
 
 @dataclass
@@ -231,7 +187,7 @@ def ngo_report(*, ngo: NGO, filters: Filters) -> Report:
     for spec in _specs(filters):
         table = selectors.ngo_table(ngo=ngo, query=_query(spec.indicator, spec.group_by, filters))
         labels = {"regency": _regency_labels(table)} if "regency" in table["group_by"] else {}
-        tables[spec.key] = Table(spec.key, spec.indicator, str(spec.title), table, labels)
+        tables[spec.key] = Table(spec.key, str(spec.title), table, labels, indicator=spec.indicator)
     last_month = selectors.month_code(filters.last)
     headlines = [
         ("children_identified", tables["identified_by_sex"].total()),
