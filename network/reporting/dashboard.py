@@ -102,7 +102,11 @@ def _grouping(indicator: str, group_by: Sequence[str], filters: Filters) -> tupl
 
 
 def _table(
-    consortium: Consortium, indicator: str, group_by: Sequence[str], filters: Filters
+    consortium: Consortium,
+    indicator: str,
+    group_by: Sequence[str],
+    filters: Filters,
+    version: str | None = None,
 ) -> dict[str, Any]:
     """A published table of the year, sliced at the filter when the indicator has it (an
     indicator without that dimension is shown whole: `Dashboard.not_filtered`)."""
@@ -119,6 +123,7 @@ def _table(
         group_by=grouping,
         where=where,
         standard=filters.standard,
+        version=version,
     )
 
 
@@ -140,11 +145,13 @@ def dashboard(*, consortium: Consortium, filters: Filters) -> Dashboard:
         .values_list("slug", "name")
     )
     tables: dict[str, Table] = {}
+    version = publication.data_version(consortium)  # once for the dozen tables read
     sliced_region = "province" in filters.dimensions()
     region = "regency" if sliced_region else "province"
 
     def table(key: str, title: str, indicator: str, group_by: Sequence[str], **extra) -> None:
-        tables[key] = Table(key, title, _table(consortium, indicator, group_by, filters), **extra)
+        shown = _table(consortium, indicator, group_by, filters, version)
+        tables[key] = Table(key, title, shown, **extra)
 
     table("active_by_month", _("Active cases at the end of each month"), "active_cases", ["month"])
     table(

@@ -274,11 +274,23 @@ def _ident(table: Mapping[str, Any]) -> Ident:
     return ("table", tuple(table["group_by"]))
 
 
-def _cache_key(consortium: Consortium, indicator: str, period: Period, used: str | None) -> str:
+def data_version(consortium: Consortium) -> str:
+    """What the consortium's publication depends on (its rows, NGOs, threshold, rounding): a
+    page that reads many tables computes it once and passes it on (`version=`)."""
+    return _version(consortium)
+
+
+def _cache_key(
+    consortium: Consortium,
+    indicator: str,
+    period: Period,
+    used: str | None,
+    version: str | None = None,
+) -> str:
     shape = hashlib.sha256(repr(catalog(indicator)).encode()).hexdigest()[:8]
     return (
         f"publication:{consortium.pk}:{indicator}:{period.code}:{used}:{shape}:"
-        f"{_version(consortium)}"
+        f"{version or _version(consortium)}"
     )
 
 
@@ -298,14 +310,20 @@ def _latest_key(consortium: Consortium, indicator: str, period: Period, used: st
 
 
 def publication(
-    *, consortium: Consortium, indicator: str, period: Period, standard: str = "ilo"
+    *,
+    consortium: Consortium,
+    indicator: str,
+    period: Period,
+    standard: str = "ilo",
+    version: str | None = None,
 ) -> Publication:
     """The indicator's published tables for the year: from the cache while no NGO has been
     counted since, else counted from the aggregate table and suppressed as one set. Each table
     is cached by itself (a page reads a few of them), with an index of them all."""
     definition = indicator_get(indicator)
     used = _standard(definition, standard)
-    key = _cache_key(consortium, indicator, period, used)
+    version = version or _version(consortium)
+    key = _cache_key(consortium, indicator, period, used, version)
     index = cache.get(key)
     if index is not None:
         slots = [_slot(key, ident) for ident in index]
@@ -315,12 +333,12 @@ def publication(
     stock = definition.balances or (indicator if _is_stock(indicator) else None)
     if stock is None:
         tables = _publish(consortium, definition, period, used)
-        _store(consortium, indicator, period, used, tables)
+        _store(consortium, indicator, period, used, tables, version)
         return Publication.of(indicator, period, used, tables)
     # A stock and its flows, every year, published together (balance.py).
     group = _publish_balance(consortium, indicator_get(stock))
     for (code, year), each in group.items():
-        _store(consortium, code, Period(year), None, each)
+        _store(consortium, code, Period(year), None, each, version)
     return Publication.of(indicator, period, used, group[(indicator, period.year)])
 
 
@@ -335,8 +353,9 @@ def _store(
     period: Period,
     used: str | None,
     tables: list[dict[str, Any]],
+    version: str,
 ) -> None:
-    key = _cache_key(consortium, indicator, period, used)
+    key = _cache_key(consortium, indicator, period, used, version)
     cache.set_many({_slot(key, _ident(table)): table for table in tables}, CACHE_SECONDS)
     cache.set(key, [_ident(table) for table in tables], CACHE_SECONDS)
     cache.set(_latest_key(consortium, indicator, period, used), key, CACHE_SECONDS * 7)
@@ -361,13 +380,19 @@ _UNPUBLISHED = object()
 
 
 def _one(
-    consortium: Consortium, indicator: str, period: Period, standard: str, ident: Ident
+    consortium: Consortium,
+    indicator: str,
+    period: Period,
+    standard: str,
+    ident: Ident,
+    version: str | None = None,
 ) -> dict[str, Any] | None:
     """One published table (None: the publication has no such table), read alone from the
     cache; the whole publication is counted if it is not there."""
     definition = indicator_get(indicator)
     used = _standard(definition, standard)
-    key = _cache_key(consortium, indicator, period, used)
+    version = version or _version(consortium)
+    key = _cache_key(consortium, indicator, period, used, version)
     # After a rollup the new publication is counted in the background (reporting_publish):
     # until it is there, readers get the last one, whole and consistent, not a wait.
     for candidate in (key, cache.get(_latest_key(consortium, indicator, period, used))):
@@ -380,7 +405,11 @@ def _one(
         if table is not _UNPUBLISHED:
             return table
     published = publication(
-        consortium=consortium, indicator=indicator, period=period, standard=standard
+        consortium=consortium,
+        indicator=indicator,
+        period=period,
+        standard=standard,
+        version=version,
     )
     if ident[0] == "region":
         return published.regions.get((ident[1], ident[2]))
@@ -618,6 +647,7 @@ def _region(
     standard: str,
     wanted: Grouping,
     where: Mapping[str, Value],
+    version: str | None,
 ) -> dict[str, Any]:
     """The regencies of one province (there is no table of every regency)."""
     if "province" not in where:
@@ -625,7 +655,7 @@ def _region(
         raise ApplicationError(message, code="invalid_group_by", fields={"province": [message]})
     province = str(where["province"])
     grouping = tuple(code for code in wanted if code != "province")
-    table = _one(consortium, indicator, period, standard, ("region", grouping, province))
+    table = _one(consortium, indicator, period, standard, ("region", grouping, province), version)
     if table is not None:
         return dict(table)
     if len(grouping) > 1:  # by a required dimension too: nothing counted there
@@ -652,9 +682,11 @@ def published_table(
     group_by: Sequence[str],
     where: Mapping[str, Value] | None = None,
     standard: str = "ilo",
+    version: str | None = None,
 ) -> dict[str, Any]:
     """One table as a reader sees it: the published table of `group_by` (and the filter's
-    dimension), sliced at the filter (`where`: at most one of FILTERS)."""
+    dimension), sliced at the filter (`where`: at most one of FILTERS). `version`: the
+    `data_version` if the caller has it (a page of many tables)."""
     definition = indicator_get(indicator)
     where = {name: value for name, value in (where or {}).items() if value not in (None, "")}
     if len(where) > 1:
@@ -670,9 +702,9 @@ def published_table(
     wanted = canonical((*group_by, *where))
     _standard(definition, standard)
     if "regency" in wanted and wanted in catalog(indicator):
-        return _region(consortium, indicator, period, standard, wanted, where)
+        return _region(consortium, indicator, period, standard, wanted, where, version)
     found = (
-        _one(consortium, indicator, period, standard, ("table", wanted))
+        _one(consortium, indicator, period, standard, ("table", wanted), version)
         if wanted in catalog(indicator)
         else None
     )
