@@ -395,7 +395,10 @@ def _one(
     key = _cache_key(consortium, indicator, period, used, version)
     # After a rollup the new publication is counted in the background (reporting_publish):
     # until it is there, readers get the last one, whole and consistent, not a wait.
-    for candidate in (key, cache.get(_latest_key(consortium, indicator, period, used))):
+    for attempt in range(2):
+        candidate = (
+            key if attempt == 0 else cache.get(_latest_key(consortium, indicator, period, used))
+        )
         index = cache.get(candidate) if candidate else None
         if index is None:
             continue
