@@ -127,6 +127,28 @@ def _table(
     )
 
 
+def without_empty_lines(table: dict[str, Any]) -> dict[str, Any]:
+    """A table without the rows and columns whose shown total is 0 (an NGO that sent no
+    referral): zeros are published, so leaving them out of the page hides nothing and
+    reveals nothing; a matrix of 200 NGOs shows the few that refer."""
+    group_by = list(table["group_by"])
+    empty: dict[str, set[Any]] = {name: set() for name in group_by}
+    for cell in table["cells"]:
+        rest = [name for name in group_by if cell[name] is not None]
+        if len(rest) == 1 and len(group_by) > 1 and cell["value"] == 0:
+            empty[rest[0]].add(cell[rest[0]])
+    if not any(empty.values()):
+        return table
+    return {
+        **table,
+        "cells": [
+            cell
+            for cell in table["cells"]
+            if not any(cell[name] in values for name, values in empty.items())
+        ],
+    }
+
+
 def _agency_names(consortium: Consortium) -> dict[str, str]:
     """The directory's agencies by uuid (the referral flow's receiving agencies)."""
     from network.models import Agency
@@ -231,6 +253,8 @@ def dashboard(*, consortium: Consortium, filters: Filters) -> Dashboard:
         [NGO_DIMENSION, "to_agency"],
         labels={NGO_DIMENSION: ngo_names, "to_agency": _agency_names(consortium)},
     )
+    flow = tables["referral_flow"]
+    flow.table = without_empty_lines(flow.table)
     headlines = [
         ("children_identified", tables["identified_by_sex"].total()),
         ("active_cases", _last_month(tables["active_by_month"], filters)),

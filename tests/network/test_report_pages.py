@@ -342,3 +342,21 @@ def test_the_referral_flow_is_a_table_of_referrals_sent_suppressed_with_it(board
     text = _client(board.coordinator, "en").get(_path(board) + PERIOD).content.decode()
     assert board.clinic.name in text
     assert "Receiving agency" in text or "Referrals sent in the period, from" in text
+
+
+def test_the_flow_leaves_out_ngos_and_agencies_with_no_referral():
+    """A matrix of every member NGO would be rows of zeros for those that sent none."""
+    from network.reporting.dashboard import without_empty_lines
+    from network.reporting.suppression import suppress
+
+    table = suppress(
+        {("a", "x"): 12, ("a", "y"): 9, ("b", "x"): 0, ("b", "y"): 0, ("c", "x"): 7},
+        indicator="referrals_sent",
+        group_by=["ngo", "to_agency"],
+        categories=[["a", "b", "c"], ["x", "y", "z"]],
+    )
+    shown = without_empty_lines(table)
+    assert {cell["ngo"] for cell in shown["cells"]} == {"a", "c", None}
+    assert {cell["to_agency"] for cell in shown["cells"]} == {"x", "y", None}
+    assert {(c["ngo"], c["to_agency"]): c["value"] for c in shown["cells"]}[(None, None)] == 28
+    assert without_empty_lines(shown) == shown
