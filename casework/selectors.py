@@ -4,6 +4,7 @@ and serializers never query in a loop; each starts from what the actor may see."
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypedDict, TypeVar
 from uuid import UUID
@@ -11,19 +12,23 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import (
     BooleanField,
     CharField,
     ExpressionWrapper,
     F,
+    JSONField,
     Model,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce, JSONObject, NullIf
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -160,8 +165,7 @@ def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
     # The capability first: a role that never sees identity gets the same answer for every
     # case id, existing or not (no existence oracle).
     require(actor, Capability.VIEW_IDENTITY)
-    case = case_for_actor(actor, case_id)
-    case = _case_with_history(case.pk)
+    case = _case_with_history(cases_visible_to(actor), case_id)
     # What with_identity() annotates on list rows, set on the one case.
     case.child_label = str(case.child)  # type: ignore[attr-defined]
     case.identity_visible = True  # type: ignore[attr-defined]
@@ -170,26 +174,141 @@ def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
     return case
 
 
-def _case_with_history(case_id: int) -> Case:
-    """One case with everything its page and its summary show, in a fixed number of queries."""
-    return (
-        Case.objects.select_related(
+# The case's rows that its page, summary and API show: (relation, model, users and other rows
+# loaded with each row). Loaded as JSON arrays in the case's own query (_case_with_history).
+_HISTORY: tuple[tuple[str, type[Model], tuple[str, ...]], ...] = (
+    ("assessments", Assessment, ("assessor",)),
+    ("interventions", Intervention, ("recorded_by", "goal")),
+    ("followups", FollowUp, ("assigned_worker",)),
+    ("verifications", Verification, ("verified_by",)),
+    ("notes", Note, ("author",)),
+)
+
+
+def _loaded_fields(model: type[Model]) -> list[Any]:
+    """The columns loaded for `model`'s rows: all, but an account's password hash."""
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not (model is get_user_model() and field.attname == "password")
+    ]
+
+
+def _row_json(model: type[Model], related: tuple[str, ...] = (), prefix: str = "") -> JSONObject:
+    """A JSON object of a row's columns (by attname) and of the rows it points to in `related`."""
+    values: dict[str, Any] = {
+        field.attname: F(f"{prefix}{field.attname}") for field in _loaded_fields(model)
+    }
+    for name in related:
+        target = model._meta.get_field(name).related_model
+        values[name] = _row_json(target, prefix=f"{prefix}{name}__")  # type: ignore[arg-type]
+    return JSONObject(**values)
+
+
+def _row_from_json(
+    model: type[ModelT], data: dict[str, Any], related: tuple[str, ...] = ()
+) -> ModelT:
+    """The model instance of a `_row_json` object, as the ORM would have loaded it (values
+    converted by each field; a missing password is deferred)."""
+    fields = [field for field in _loaded_fields(model) if field.attname in data]
+    row = model.from_db(
+        "default",
+        [field.attname for field in fields],
+        [f.to_python(data[f.attname]) for f in fields],
+    )
+    for name in related:
+        field = model._meta.get_field(name)
+        target = data.get(name) or {}
+        value = None
+        if target.get("id") is not None:
+            value = _row_from_json(field.related_model, target)  # type: ignore[arg-type]
+        field.set_cached_value(row, value)  # type: ignore[union-attr]
+    return row
+
+
+def _rows_prefetched(instance: Model, relation: str, rows: Sequence[Model]) -> None:
+    """Make `instance.<relation>.all()` answer `rows` without a query, as prefetch_related does."""
+    queryset = getattr(instance, relation).all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    cache = getattr(instance, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = instance._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    cache[relation] = queryset
+
+
+def _json_array(queryset: QuerySet[Any], row: JSONObject) -> ArraySubquery:
+    return ArraySubquery(queryset.values(json=row), output_field=ArrayField(JSONField()))
+
+
+def _case_with_history(cases: QuerySet[Case], case_id: int) -> Case:
+    """The case `case_id` among `cases` with everything its page and its summary show, in one
+    query: the case, child, household and workers joined, and each list of rows (household
+    members, consents, who it is shared with, assessments, services, follow-ups, verifications,
+    notes) as a JSON array of its own. NotFoundError when it is not among `cases`."""
+    user_model = get_user_model()
+    outer_case = OuterRef("pk")
+    arrays = {
+        "history_shared_with": _json_array(
+            Case.shared_with.through.objects.filter(case_id=outer_case).order_by("user_id"),
+            _row_json(user_model, prefix="user__"),
+        ),
+        "history_members": _json_array(
+            HouseholdMember.objects.filter(household_id=OuterRef("child__household_id")).order_by(
+                "id"
+            ),
+            _row_json(HouseholdMember),
+        ),
+        "history_consents": _json_array(
+            Consent.objects.filter(child_id=OuterRef("child_id")).order_by("-consented_on", "-id"),
+            _row_json(Consent),
+        ),
+    }
+    for relation, model, related in _HISTORY:
+        arrays[f"history_{relation}"] = _json_array(
+            model._default_manager.filter(case_id=outer_case).order_by(
+                *list(model._meta.ordering or [])
+            ),
+            _row_json(model, related),
+        )
+    case = (
+        cases.filter(pk=case_id)
+        .select_related(
             "child", "child__household", "assigned_worker", "closed_by", "closure_requested_by"
         )
-        .prefetch_related(
-            "shared_with",
-            Prefetch("child__household__members", queryset=HouseholdMember.objects.order_by("id")),
-            Prefetch("child__consents", queryset=Consent.objects.order_by("-consented_on", "-id")),
-            Prefetch("assessments", queryset=Assessment.objects.select_related("assessor")),
-            Prefetch(
-                "interventions", queryset=Intervention.objects.select_related("recorded_by", "goal")
-            ),
-            Prefetch("followups", queryset=FollowUp.objects.select_related("assigned_worker")),
-            Prefetch("verifications", queryset=Verification.objects.select_related("verified_by")),
-            Prefetch("notes", queryset=Note.objects.select_related("author")),
-        )
-        .get(pk=case_id)
+        .annotate(**arrays)
+        .first()
     )
+    if case is None:
+        raise NotFoundError(_("Case not found."))
+    history: Any = case
+    _rows_prefetched(
+        case,
+        "shared_with",
+        [_row_from_json(user_model, row) for row in history.history_shared_with],
+    )
+    child = case.child
+    if child.household is not None:
+        members = [_row_from_json(HouseholdMember, row) for row in history.history_members]
+        for member in members:
+            HouseholdMember.household.field.set_cached_value(member, child.household)
+        _rows_prefetched(child.household, "members", members)
+    consents = [_row_from_json(Consent, row) for row in history.history_consents]
+    for consent in consents:
+        Consent.child.field.set_cached_value(consent, child)
+    _rows_prefetched(child, "consents", consents)
+    for relation, model, related in _HISTORY:
+        rows = [
+            _row_from_json(model, row, related) for row in getattr(history, f"history_{relation}")
+        ]
+        case_field = model._meta.get_field("case")
+        for row in rows:
+            case_field.set_cached_value(row, case)  # type: ignore[union-attr]
+        _rows_prefetched(case, relation, rows)
+        delattr(case, f"history_{relation}")
+    for name in ("history_shared_with", "history_members", "history_consents"):
+        delattr(case, name)
+    return case
 
 
 def case_summary(*, actor: User, case_id: int) -> tuple[Case, bool]:
@@ -200,7 +319,7 @@ def case_summary(*, actor: User, case_id: int) -> tuple[Case, bool]:
     if can(actor, Capability.VIEW_IDENTITY):
         return case_detail(actor=actor, case_id=case_id), True
     require(actor, Capability.VIEW_ALL_CASES)
-    case = _case_with_history(case_for_actor(actor, case_id).pk)
+    case = _case_with_history(cases_visible_to(actor), case_id)
     case.child_label = None  # type: ignore[attr-defined]
     case.identity_visible = False  # type: ignore[attr-defined]
     audit_record(
