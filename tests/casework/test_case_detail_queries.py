@@ -129,3 +129,40 @@ def test_list_and_detail_counts_are_the_same_on_every_ngo(ngo_a, ngo_b, team_a, 
     assert counts["a"][0] <= 5
     assert counts["a"][1] <= 8
 
+
+def test_list_rows_from_values_are_what_the_serializer_writes(ngo_a, team_a):
+    """The case list serialises `values()` rows itself: for every role, masked or not, with a
+    NIK, a worker or none, the rows equal CaseListSerializer's for the same cases."""
+    import json
+
+    from casework import selectors
+    from casework.api.serializers import CASE_LIST_VALUES, CaseListSerializer, case_list_rows
+
+    schema = ngo_a.ngo.schema_name
+    supervisor = team_a["supervisor"].user
+    payload = registration_payload("Putri Ayu", nik="3374015204130001")
+    with schema_context(schema):
+        services.child_register(
+            actor=supervisor,
+            child=services.ChildInput(**payload["child"]),
+            household=services.HouseholdInput(**payload["household"]),
+            consent=services.ConsentInput(
+                **{**payload["consent"], "consented_on": timezone.localdate()}
+            ),
+            assigned_worker=team_a["worker"].user,
+        )
+        _register(schema, supervisor, "Tanpa Pekerja")
+        for role in ("supervisor", "worker", "me"):
+            queryset = selectors.case_list(actor=team_a[role].user).order_by("-id")
+            expected = CaseListSerializer(list(queryset[:20]), many=True).data
+            actual = case_list_rows(queryset.values(*CASE_LIST_VALUES)[:20])
+            assert json.loads(json.dumps(actual)) == json.loads(json.dumps(expected)), role
+            assert actual, role
+        masked = case_list_rows(
+            selectors.case_list(actor=team_a["me"].user).values(*CASE_LIST_VALUES)[:1]
+        )
+        assert masked[0]["child"]["full_name"] is None
+        shown = case_list_rows(
+            selectors.case_list(actor=supervisor, search="Putri").values(*CASE_LIST_VALUES)
+        )
+        assert shown[0]["child"]["nik_masked"] == "••••••••••••0001"
