@@ -398,6 +398,7 @@ def targets_collect(ngos: list[Ngo], seed: int) -> None:
     from django_tenants.utils import schema_context
 
     from casework.models import Case, Child, Consent, FollowUp
+    from network.referrals.models import Referral
 
     rng = random.Random(seed + 1)
     open_statuses = ["closed", "closure_requested"]
@@ -424,13 +425,19 @@ def targets_collect(ngos: list[Ngo], seed: int) -> None:
             )
             rng.shuffle(ngo.followups)
             ngo.names = list(Child.objects.order_by("?").values_list("full_name", flat=True)[:300])
-            # The seeded referrals went from the first consented cases: send from the others.
-            seeded = {case_id for case_id, _, _ in ngo.seeded}
+            # One pending referral per case and receiver: skip what earlier runs (--reuse) and
+            # the seeding sent.
+            sent = {
+                (case_id, str(to_agency))
+                for case_id, to_agency in Referral.objects.filter(
+                    direction=Referral.Direction.OUTGOING
+                ).values_list("case_id", "to_agency_uuid")
+            }
             ngo.referrable = [
                 (case_id, worker, partner)
                 for case_id, worker in ngo.consented
                 for partner in ngo.partners
-                if case_id not in seeded
+                if (case_id, partner) not in sent
             ]
             rng.shuffle(ngo.referrable)
     connection.set_schema_to_public()
