@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import importlib.util
 import math
 import os
@@ -58,6 +59,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -398,6 +400,7 @@ def targets_collect(ngos: list[Ngo], seed: int) -> None:
     from django_tenants.utils import schema_context
 
     from casework.models import Case, Child, Consent, FollowUp
+    from casework.services import CONSENTED_STATUSES
     from network.referrals.models import Referral
 
     rng = random.Random(seed + 1)
@@ -414,9 +417,9 @@ def targets_collect(ngos: list[Ngo], seed: int) -> None:
                 "child_id"
             )
             ngo.consented = list(
-                Case.objects.exclude(status__in=open_statuses)
-                .filter(child_id__in=consented_children)
-                .values_list("id", "assigned_worker_id")
+                Case.objects.filter(
+                    status__in=CONSENTED_STATUSES, child_id__in=consented_children
+                ).values_list("id", "assigned_worker_id")
             )
             ngo.followups = list(
                 FollowUp.objects.filter(completed_on__isnull=True)
@@ -638,6 +641,8 @@ async def _user(port, planner: Planner, kinds, weights, deadline, tallies, seed)
         tally.latencies_ms.append((time.perf_counter() - started) * 1000)
         if status != request.expect:
             tally.errors += 1
+            if body[:2] == b"\x1f\x8b":
+                body = gzip.decompress(body)
             if len(tally.error_samples) < 3:
                 tally.error_samples.append(
                     f"{request.method} {request.path} -> {status} {body[:200]!r}"
@@ -793,19 +798,29 @@ def _postgres_cpu(database: str) -> dict[int, float]:
 
 class CpuMeter:
     """CPU seconds over a phase: gunicorn (master and workers), PostgreSQL backends of the
-    scratch database, the Celery worker, this client, and the machine as a whole."""
+    scratch database, the Celery worker, this client, and the machine as a whole. Backends are
+    sampled every half second during the phase: a connection that reaches CONN_MAX_AGE closes
+    and its backend exits before the phase ends, and its CPU would be lost otherwise."""
 
     def __init__(self, gunicorn: int, celery: int | None, database: str):
         self.gunicorn, self.celery, self.database = gunicorn, celery, database
+        self._seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.5):
+            self._seen.update(_postgres_cpu(self.database))
 
     def sample(self) -> dict:
         import psutil
 
         machine = psutil.cpu_times()
+        self._seen.update(_postgres_cpu(self.database))
         return {
             "gunicorn": _tree_cpu(self.gunicorn),
             "celery": _tree_cpu(self.celery) if self.celery else {},
-            "postgres": _postgres_cpu(self.database),
+            "postgres": dict(self._seen),
             "client": time.process_time(),
             "machine_busy": machine.user
             + machine.system
@@ -813,6 +828,20 @@ class CpuMeter:
             + machine.irq
             + machine.softirq,
         }
+
+    def start(self) -> dict:
+        self._seen = {}
+        before = self.sample()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return before
+
+    def finish(self, before: dict) -> dict[str, float]:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        return self.delta(before, self.sample())
 
     @staticmethod
     def delta(before: dict, after: dict) -> dict[str, float]:
@@ -1078,11 +1107,11 @@ def run(args: argparse.Namespace) -> int:
         results = {}
         for name, mix, seconds in phases:
             load_before = load_text()
-            before = meter.sample()
+            before = meter.start()
             tallies, elapsed = closed_loop(
                 args.port, _FloorAware(planner), mix, args.concurrency, seconds
             )
-            split = CpuMeter.delta(before, meter.sample())
+            split = meter.finish(before)
             print(f"\n[{name}] load before {load_before}, after {load_text()}")
             figures = tallies_print(f"{name} ({args.concurrency} users)", tallies, elapsed)
             cpu_print(split, elapsed, sum(len(t.latencies_ms) for t in tallies.values()))
