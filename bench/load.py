@@ -991,6 +991,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8711)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--profile", action="store_true", help="cProfile the gunicorn workers")
+    parser.add_argument(
+        "--cost-seconds", type=float, default=4.0, help="per-type CPU phase (0: skip)"
+    )
     parser.add_argument("--celery", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept database")
@@ -1105,6 +1108,34 @@ def run(args: argparse.Namespace) -> int:
             ("case list alone", {"case list": 1}, args.yardstick_duration),
         ]
         results = {}
+        costs = {}
+        if args.cost_seconds > 0:
+            # CPU per request of each type alone (CPU time is far less disturbed by the other
+            # work on the machine than latency is): what each change moved.
+            print(f"\nCPU per request, each type alone ({args.cost_seconds:g} s, 4 users):")
+            for kind in [*MIX, "floor"]:
+                before = meter.start()
+                tallies, elapsed = closed_loop(
+                    args.port, _FloorAware(planner), {kind: 1}, 4, args.cost_seconds
+                )
+                split = meter.finish(before)
+                done = sum(len(t.latencies_ms) for t in tallies.values())
+                errors = sum(t.errors for t in tallies.values())
+                costs[kind] = (split["gunicorn"] / done * 1000, split["postgres"] / done * 1000)
+                print(
+                    f"  {kind:<16} gunicorn {costs[kind][0]:6.2f} ms  PostgreSQL "
+                    f"{costs[kind][1]:5.2f} ms  ({done} requests, {errors} errors, "
+                    f"load {load_text()})",
+                    flush=True,
+                )
+            weights = {kind: w for kind, (w, _) in MIX.items()}
+            mixed_cost = sum((costs[k][0] + costs[k][1]) * w for k, w in weights.items()) / sum(
+                weights.values()
+            )
+            print(
+                f"  the mix's weighted cost: {mixed_cost:.2f} ms CPU per request (gunicorn + "
+                f"PostgreSQL), i.e. at most {2000 / mixed_cost:.0f} req/s on 2 idle cores"
+            )
         for name, mix, seconds in phases:
             load_before = load_text()
             before = meter.start()

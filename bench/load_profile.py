@@ -1,11 +1,13 @@
 """gunicorn config for `bench/load.py --profile`: cProfile around every request of every worker
-thread (one profile per thread, enabled only while a request runs), dumped to
+thread (one profile per thread, enabled only while a request runs, timed in the thread's CPU
+time: waiting for PostgreSQL or for the GIL is not counted), dumped to
 $BENCH_PROFILE_DIR when the worker exits. CPU-time profile, not wall clock: the bench prints it
 sorted by cumulative and own time."""
 
 import cProfile
 import os
 import threading
+import time
 
 
 def post_worker_init(worker):
@@ -13,7 +15,7 @@ def post_worker_init(worker):
     application = worker.wsgi
 
     def profiled(environ, start_response):
-        profile = profiles.setdefault(threading.get_ident(), cProfile.Profile())
+        profile = profiles.setdefault(threading.get_ident(), cProfile.Profile(time.thread_time))
         profile.enable()
         try:
             return application(environ, start_response)
