@@ -31,13 +31,18 @@ recreated at start, dropped at the end unless `--keep`):
    CaptureQueriesContext, the same settings as the server), replayed over one psycopg
    connection (each request's statements in a transaction, rolled back): per-request SQL time
    and query counts.
+6. Before the mixed load, each request type alone for `--cost-seconds` (4 users): gunicorn and
+   PostgreSQL CPU milliseconds per request, and the mix's weighted cost. CPU time is much less
+   disturbed than latency by whatever else runs on the machine: it is the figure that says
+   what a change moved.
 
 Figures only, no asserts. Repeat (PostgreSQL and Redis as in the defaults; Redis DBs 3-5):
 
     .venv/bin/python bench/load.py
     .venv/bin/python bench/load.py --ngos 20 --cases-per-ngo 10000 --duration 60 --concurrency 16
 
-Options: `--gunicorn-workers N --gunicorn-threads N`, `--profile` (cProfile of every gunicorn
+Options: `--gunicorn-workers N --gunicorn-threads N` (default 3 x 2), `--cost-seconds S`
+(the per-type CPU phase, default 4; 0 skips it), `--profile` (cProfile of every gunicorn
 worker, printed at the end), `--no-celery`, `--keep` (keep the database; `--reuse` then skips
 steps 1-2), `--database-url`, `--redis-url`, `--port`, `--seed`. The settings under test come
 from the environment as in production (e.g. `TENANT_LIMIT_SET_CALLS=0` to measure without it).
@@ -986,8 +991,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60.0, help="mixed load, seconds")
     parser.add_argument("--yardstick-duration", type=float, default=15.0)
     parser.add_argument("--concurrency", type=int, default=16, help="virtual users")
-    parser.add_argument("--gunicorn-workers", type=int, default=2)
-    parser.add_argument("--gunicorn-threads", type=int, default=4)
+    parser.add_argument("--gunicorn-workers", type=int, default=3)
+    parser.add_argument("--gunicorn-threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8711)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--profile", action="store_true", help="cProfile the gunicorn workers")
