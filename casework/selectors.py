@@ -3,9 +3,11 @@ and serializers never query in a loop; each starts from what the actor may see."
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Any, TypedDict, TypeVar
 from uuid import UUID
@@ -259,6 +261,14 @@ def _history_sql() -> dict[str, str]:
     return arrays
 
 
+class _ExactNumbersDecoder(json.JSONDecoder):
+    """JSON numbers with a decimal point as Decimal, digits as written: PostgreSQL writes a
+    numeric with its scale (12.0), which the ORM would have loaded as Decimal("12.0")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "parse_float": Decimal})
+
+
 def _row_from_json(
     model: type[ModelT], data: dict[str, Any], related: tuple[str, ...] = ()
 ) -> ModelT:
@@ -297,7 +307,9 @@ def _case_with_history(cases: QuerySet[Case], case_id: int) -> Case:
     user_model = get_user_model()
     arrays = {
         # _history_sql() is built from model metadata only (no request data, no parameters).
-        f"history_{name}": RawSQL(sql, [], output_field=ArrayField(JSONField()))  # noqa: S611
+        f"history_{name}": RawSQL(  # noqa: S611
+            sql, [], output_field=ArrayField(JSONField(decoder=_ExactNumbersDecoder))
+        )
         for name, sql in _history_sql().items()
     }
     case = (

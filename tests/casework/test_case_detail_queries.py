@@ -166,3 +166,43 @@ def test_list_rows_from_values_are_what_the_serializer_writes(ngo_a, team_a):
             selectors.case_list(actor=supervisor, search="Putri").values(*CASE_LIST_VALUES)
         )
         assert shown[0]["child"]["nik_masked"] == "••••••••••••0001"
+
+
+def test_detail_rows_are_what_the_orm_loads(ngo_a, team_a):
+    """Every row the detail loads in its one query (consents, shares, assessments, services,
+    follow-ups, notes and the accounts on them) has each field's value and type as the ORM
+    loads it: dates, aware datetimes, decimals with their scale, lists, UUIDs."""
+    from decimal import Decimal
+
+    from casework import selectors
+    from casework.models import Assessment, Consent, FollowUp, Intervention, Note
+    from tests.casework.conftest import assessment_payload
+
+    schema = ngo_a.ngo.schema_name
+    supervisor, worker = team_a["supervisor"].user, team_a["worker"].user
+    case = _register(schema, supervisor, "Rani Wijaya")
+    _fill(schema, case, supervisor, worker, rows=2)
+    values = {**assessment_payload(hours_per_week=Decimal("12.5"), hazards=["heavy_loads"])}
+    values["assessed_on"] = timezone.localdate()
+    with schema_context(schema):
+        services.assessment_create(actor=supervisor, case_id=case.pk, **values)
+        loaded = selectors.case_detail(actor=supervisor, case_id=case.pk, audit_view=False)
+        lists = {
+            Assessment: list(loaded.assessments.all()),
+            Intervention: list(loaded.interventions.all()),
+            FollowUp: list(loaded.followups.all()),
+            Note: list(loaded.notes.all()),
+            Consent: list(loaded.child.consents.all()),
+        }
+        for model, rows in lists.items():
+            expected = list(model._default_manager.filter(pk__in=[r.pk for r in rows]))
+            expected.sort(key=lambda row: [r.pk for r in rows].index(row.pk))
+            assert [r.pk for r in rows] == [r.pk for r in expected] != [], model
+            for row, orm in zip(rows, expected, strict=True):
+                for field in model._meta.concrete_fields:
+                    mine, theirs = getattr(row, field.attname), getattr(orm, field.attname)
+                    assert (mine, type(mine)) == (theirs, type(theirs)), (model, field.name)
+        assert str(lists[Assessment][0].hours_per_week) == "12.5"
+        assert lists[Assessment][0].assessor.username == supervisor.username
+        assert [user.username for user in loaded.shared_with.all()] == [worker.username]
+        assert lists[FollowUp][0].assigned_worker == worker
