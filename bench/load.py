@@ -14,7 +14,8 @@ recreated at start, dropped at the end unless `--keep`):
    how long each step took.
 3. Starts gunicorn on 127.0.0.1 (gthread, `--gunicorn-workers` x `--gunicorn-threads`,
    DEBUG=0, the production middleware; settings `bench.load_settings`, which only adds the
-   floor's URL) and a Celery worker (solo pool) that delivers the referrals sent under load.
+   floor's URL) and a Celery worker (solo pool) that delivers the referrals sent under load
+   (the broker DB's queue is purged first: it is the bench's own, `--redis-url`).
 4. An asyncio client (raw HTTP/1.1 with keep-alive, one connection per virtual user, no think
    time: a closed loop of `--concurrency` users, default 16) plays for `--duration` s (default
    60) a mix of 80 % reads (case list with random filters, case detail, home page HTML, child
@@ -741,6 +742,13 @@ def celery_start(args: argparse.Namespace) -> subprocess.Popen:
         **service_environment(args, debug=False),
         "DJANGO_SETTINGS_MODULE": "ngo_platform.settings",
     }
+    from ngo_platform.celery import app
+
+    # The broker DB is the bench's own (--redis-url): tasks left there by an earlier run or by
+    # a test suite pointed at the same DB name schemas this database does not have.
+    purged = app.control.purge()
+    if purged:
+        print(f"celery: purged {purged} stale task(s) from the bench's broker DB", flush=True)
     command = [sys.executable, "-m", "celery", "-A", "ngo_platform", "worker", "-P", "solo"]
     command += ["--without-gossip", "--without-mingle", "-l", "warning"]
     return subprocess.Popen(command, cwd=REPO_ROOT, env=env)
@@ -1099,7 +1107,13 @@ def run(args: argparse.Namespace) -> int:
     connections.close_all()
 
     gunicorn = gunicorn_start(args, floor_body)
-    celery = celery_start(args) if args.celery else None
+    celery = None
+    if args.celery:
+        from network.referrals.delivery import delivery_task_release
+
+        celery = celery_start(args)
+        for ngo in ngos:  # the purged tasks' "one is queued" flags: the next send queues one
+            delivery_task_release(ngo.schema)
     try:
         meter = CpuMeter(
             gunicorn.pid, celery.pid if celery else None, database_name(args.database_url)
