@@ -3,19 +3,25 @@ and serializers never query in a loop; each starts from what the actor may see."
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
+from functools import cache
 from typing import Any, TypedDict, TypeVar
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import (
     BooleanField,
     CharField,
     ExpressionWrapper,
     F,
+    JSONField,
     Model,
     Prefetch,
     Q,
@@ -59,6 +65,7 @@ from casework.services import normalize_name
 from core import clock
 from core.audit import REDACTED, AuditAction
 from core.errors import NotFoundError
+from tenants.db import connection
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -160,8 +167,7 @@ def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
     # The capability first: a role that never sees identity gets the same answer for every
     # case id, existing or not (no existence oracle).
     require(actor, Capability.VIEW_IDENTITY)
-    case = case_for_actor(actor, case_id)
-    case = _case_with_history(case.pk)
+    case = _case_with_history(cases_visible_to(actor), case_id)
     # What with_identity() annotates on list rows, set on the one case.
     case.child_label = str(case.child)  # type: ignore[attr-defined]
     case.identity_visible = True  # type: ignore[attr-defined]
@@ -170,26 +176,180 @@ def case_detail(*, actor: User, case_id: int, audit_view: bool = True) -> Case:
     return case
 
 
-def _case_with_history(case_id: int) -> Case:
-    """One case with everything its page and its summary show, in a fixed number of queries."""
+# The case's rows that its page, summary and API show: (relation, model, users and other rows
+# loaded with each row). Loaded as JSON arrays in the case's own query (_case_with_history).
+_HISTORY: tuple[tuple[str, type[Model], tuple[str, ...]], ...] = (
+    ("assessments", Assessment, ("assessor",)),
+    ("interventions", Intervention, ("recorded_by", "goal")),
+    ("followups", FollowUp, ("assigned_worker",)),
+    ("verifications", Verification, ("verified_by",)),
+    ("notes", Note, ("author",)),
+)
+
+
+def _loaded_fields(model: type[Model]) -> list[Any]:
+    """The columns loaded for `model`'s rows: all, but an account's password hash."""
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not (model is get_user_model() and field.attname == "password")
+    ]
+
+
+def _array_sql(
+    model: type[Model], where: str, related: tuple[str, ...] = (), ordering: Sequence[str] = ()
+) -> str:
+    """A correlated subquery: the rows of `model` matching `where` (its table is `t`), in
+    `ordering`, as an array of JSON objects keyed by column, each with the row every name in
+    `related` points to (an account without its password hash)."""
+    quote = connection.ops.quote_name
+    joins, nested = [], []
+    for number, name in enumerate(related):
+        field: Any = model._meta.get_field(name)
+        target = field.related_model
+        alias = f"r{number}"
+        joins.append(
+            f"LEFT JOIN {quote(target._meta.db_table)} {alias} "
+            f"ON {alias}.{quote(target._meta.pk.column)} = t.{quote(field.column)}"
+        )
+        unhashed = " - 'password'" if target is get_user_model() else ""
+        nested.append(f"'{name}', to_jsonb({alias}){unhashed}")
+    row = "to_jsonb(t)" + (f" || jsonb_build_object({', '.join(nested)})" if nested else "")
+    order = ", ".join(
+        f"t.{quote(model._meta.get_field(name.lstrip('-')).column)}"  # type: ignore[union-attr]
+        + (" DESC" if name.startswith("-") else "")
+        for name in ordering
+    )
     return (
-        Case.objects.select_related(
+        # Table and column names from the models' metadata only: nothing from a request.
+        f"ARRAY(SELECT {row} FROM {quote(model._meta.db_table)} t {' '.join(joins)} "  # noqa: S608
+        f"WHERE {where} ORDER BY {order})"
+    )
+
+
+@cache
+def _history_sql() -> dict[str, str]:
+    """The case's lists as correlated subqueries on the case list's base table (the same text in
+    every NGO schema: the search path picks the tables). Built once: composing them with ORM
+    expressions cost more CPU per request than everything else in the case detail."""
+    case = f'"{Case._meta.db_table}"'
+    child = f'"{Child._meta.db_table}"'
+    arrays = {
+        "shared_with": _array_sql(
+            Case.shared_with.through,
+            f't."case_id" = {case}."id"',
+            related=("user",),
+            ordering=("user",),
+        ),
+        "members": _array_sql(
+            HouseholdMember,
+            f't."household_id" = (SELECT c."household_id" FROM {child} c '  # noqa: S608
+            f'WHERE c."id" = {case}."child_id")',
+            ordering=("id",),
+        ),
+        "consents": _array_sql(
+            Consent, f't."child_id" = {case}."child_id"', ordering=("-consented_on", "-id")
+        ),
+    }
+    for relation, model, related in _HISTORY:
+        arrays[relation] = _array_sql(
+            model,
+            f't."case_id" = {case}."id"',
+            related=related,
+            ordering=[str(name) for name in model._meta.ordering or []],
+        )
+    return arrays
+
+
+class _ExactNumbersDecoder(json.JSONDecoder):
+    """JSON numbers with a decimal point as Decimal, digits as written: PostgreSQL writes a
+    numeric with its scale (12.0), which the ORM would have loaded as Decimal("12.0")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "parse_float": Decimal})
+
+
+def _row_from_json(
+    model: type[ModelT], data: dict[str, Any], related: tuple[str, ...] = ()
+) -> ModelT:
+    """The model instance of a JSON row from `_array_sql`, as the ORM would have loaded it
+    (values converted by each field; a missing password is deferred)."""
+    fields = [field for field in _loaded_fields(model) if field.column in data]
+    row = model.from_db(
+        "default",
+        [field.attname for field in fields],
+        [field.to_python(data[field.column]) for field in fields],
+    )
+    for name in related:
+        field: Any = model._meta.get_field(name)
+        target = data.get(name)
+        value = _row_from_json(field.related_model, target) if target else None
+        field.set_cached_value(row, value)
+    return row
+
+
+def _rows_prefetched(instance: Model, relation: str, rows: Sequence[Model]) -> None:
+    """Make `instance.<relation>.all()` answer `rows` without a query, as prefetch_related does."""
+    queryset = getattr(instance, relation).all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    cache = getattr(instance, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = instance._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    cache[relation] = queryset
+
+
+def _case_with_history(cases: QuerySet[Case], case_id: int) -> Case:
+    """The case `case_id` among `cases` with everything its page and its summary show, in one
+    query: the case, child, household and workers joined, and each list of rows (household
+    members, consents, who it is shared with, assessments, services, follow-ups, verifications,
+    notes) as a JSON array of its own. NotFoundError when it is not among `cases`."""
+    user_model = get_user_model()
+    arrays = {
+        # _history_sql() is built from model metadata only (no request data, no parameters).
+        f"history_{name}": RawSQL(  # noqa: S611
+            sql, [], output_field=ArrayField(JSONField(decoder=_ExactNumbersDecoder))
+        )
+        for name, sql in _history_sql().items()
+    }
+    case = (
+        cases.filter(pk=case_id)
+        .select_related(
             "child", "child__household", "assigned_worker", "closed_by", "closure_requested_by"
         )
-        .prefetch_related(
-            "shared_with",
-            Prefetch("child__household__members", queryset=HouseholdMember.objects.order_by("id")),
-            Prefetch("child__consents", queryset=Consent.objects.order_by("-consented_on", "-id")),
-            Prefetch("assessments", queryset=Assessment.objects.select_related("assessor")),
-            Prefetch(
-                "interventions", queryset=Intervention.objects.select_related("recorded_by", "goal")
-            ),
-            Prefetch("followups", queryset=FollowUp.objects.select_related("assigned_worker")),
-            Prefetch("verifications", queryset=Verification.objects.select_related("verified_by")),
-            Prefetch("notes", queryset=Note.objects.select_related("author")),
-        )
-        .get(pk=case_id)
+        .annotate(**arrays)
+        .first()
     )
+    if case is None:
+        raise NotFoundError(_("Case not found."))
+    history: Any = case
+    _rows_prefetched(
+        case,
+        "shared_with",
+        [_row_from_json(user_model, row["user"]) for row in history.history_shared_with],
+    )
+    child = case.child
+    if child.household is not None:
+        members = [_row_from_json(HouseholdMember, row) for row in history.history_members]
+        for member in members:
+            HouseholdMember.household.field.set_cached_value(member, child.household)
+        _rows_prefetched(child.household, "members", members)
+    consents = [_row_from_json(Consent, row) for row in history.history_consents]
+    for consent in consents:
+        Consent.child.field.set_cached_value(consent, child)
+    _rows_prefetched(child, "consents", consents)
+    for relation, model, related in _HISTORY:
+        rows = [
+            _row_from_json(model, row, related) for row in getattr(history, f"history_{relation}")
+        ]
+        case_field = model._meta.get_field("case")
+        for row in rows:
+            case_field.set_cached_value(row, case)  # type: ignore[union-attr]
+        _rows_prefetched(case, relation, rows)
+        delattr(case, f"history_{relation}")
+    for name in ("history_shared_with", "history_members", "history_consents"):
+        delattr(case, name)
+    return case
 
 
 def case_summary(*, actor: User, case_id: int) -> tuple[Case, bool]:
@@ -200,7 +360,7 @@ def case_summary(*, actor: User, case_id: int) -> tuple[Case, bool]:
     if can(actor, Capability.VIEW_IDENTITY):
         return case_detail(actor=actor, case_id=case_id), True
     require(actor, Capability.VIEW_ALL_CASES)
-    case = _case_with_history(case_for_actor(actor, case_id).pk)
+    case = _case_with_history(cases_visible_to(actor), case_id)
     case.child_label = None  # type: ignore[attr-defined]
     case.identity_visible = False  # type: ignore[attr-defined]
     audit_record(

@@ -176,10 +176,11 @@ ROOT_URLCONF = "ngo_platform.urls_ngo"
 # (docs/adr/0002-provisioning.md).
 TENANT_PROVISION_METHOD = env("TENANT_PROVISION_METHOD", "replay")
 TENANT_TEMPLATE_SCHEMA = "ngo_template"
-# 1: django-tenants issues `SET search_path` once per schema switch instead of before every
-# statement (about half the round trips of a referral send or delivery, bench/referrals.py);
-# 4.0.1 re-issues it after a rollback or savepoint rollback. Off by default until decided.
-TENANT_LIMIT_SET_CALLS = env_bool("TENANT_LIMIT_SET_CALLS", default=False)
+# On: django-tenants issues `SET search_path` once per schema switch instead of before every
+# statement (half the statements of a request: bench/load.py, bench/referrals.py). Safe from
+# 4.0.1, which re-issues it after a rollback or savepoint rollback (PostgreSQL reverts a SET
+# made inside them): tests/casework/test_search_path.py switches tenants across both.
+TENANT_LIMIT_SET_CALLS = env_bool("TENANT_LIMIT_SET_CALLS", default=True)
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
 
 MIDDLEWARE = [
@@ -336,7 +337,8 @@ else:
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication, with the account's staff profile in the same query.
+        "ngo_platform.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

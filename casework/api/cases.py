@@ -60,9 +60,8 @@ class CaseListView(GenericAPIView):
     )
     def get(self, request):
         queryset = selectors.case_list(actor=request.user, **_filters(request))
-        page = self.paginate_queryset(queryset)
-        serializer = s.CaseListSerializer(page, many=True)
-        return self.get_paginated_response(serializer.data)
+        page = self.paginate_queryset(queryset.values(*s.CASE_LIST_VALUES))
+        return self.get_paginated_response(s.case_list_rows(page or []))
 
 
 class CaseExportView(APIView):
