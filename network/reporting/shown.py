@@ -32,6 +32,12 @@ class Table:
         """A table by month alone: drawn as bars, its numbers one tap away."""
         return self.group_by == ["month"]
 
+    @property
+    def all_hidden(self) -> bool:
+        """Every cell suppressed (the page says why: they protect small counts elsewhere)."""
+        cells = self.table["cells"]
+        return bool(cells) and all(cell.get("suppressed") for cell in cells)
+
     def cell(self, **where: Any) -> dict[str, Any] | None:
         """The cell with these values (a dimension left out: its "all" margin)."""
         for cell in self.table["cells"]:

@@ -360,3 +360,27 @@ def test_the_flow_leaves_out_ngos_and_agencies_with_no_referral():
     assert {cell["to_agency"] for cell in shown["cells"]} == {"x", "y", None}
     assert {(c["ngo"], c["to_agency"]): c["value"] for c in shown["cells"]}[(None, None)] == 28
     assert without_empty_lines(shown) == shown
+
+
+def test_a_table_whose_every_figure_is_hidden_says_why(board, monkeypatch):
+    """A funder who sees only "—" is told the figures protect small counts elsewhere."""
+    from network.reporting import dashboard
+    from network.reporting.shown import Table
+
+    hidden = {"group_by": ["ngo"], "cells": [{"ngo": None, "value": None, "suppressed": True}]}
+    assert Table("t", "T", hidden).all_hidden
+    assert not Table("t", "T", {"group_by": ["ngo"], "cells": []}).all_hidden
+    shown = {"group_by": ["ngo"], "cells": [{"ngo": None, "value": 0, "suppressed": False}]}
+    assert not Table("t", "T", shown).all_hidden
+
+    real = dashboard.dashboard
+
+    def with_one_hidden(**kwargs):
+        board_page = real(**kwargs)
+        board_page.tables["ngo_new"].table = hidden
+        return board_page
+
+    monkeypatch.setattr(dashboard, "dashboard", with_one_hidden)
+    for suffix in ("", "print/"):
+        text = _client(board.coordinator, "id").get(_path(board, suffix) + PERIOD).content.decode()
+        assert "Semua angka tabel ini disembunyikan" in text, suffix
