@@ -13,7 +13,7 @@ recreated at start, dropped at the end unless `--keep`):
    sends 10 referrals per NGO and delivers them (so inboxes are not empty), then ANALYZE. Prints
    how long each step took.
 3. Starts gunicorn on 127.0.0.1 (gthread, `--gunicorn-workers` x `--gunicorn-threads`,
-   DEBUG=0, the production middleware; settings `bench.load_settings`, which only adds the
+   DEBUG=0, the production middleware; settings `bench._load_settings`, which only adds the
    floor's URL) and a Celery worker (solo pool) that delivers the referrals sent under load
    (the broker DB's queue is purged first: it is the bench's own, `--redis-url`).
 4. An asyncio client (raw HTTP/1.1 with keep-alive, one connection per virtual user, no think
@@ -151,7 +151,7 @@ def service_environment(args: argparse.Namespace, *, debug: bool) -> dict[str, s
 
 def django_setup(args: argparse.Namespace) -> None:
     os.environ.update(service_environment(args, debug=True))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.load_settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench._load_settings"
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
     import django
@@ -679,7 +679,7 @@ def gunicorn_start(args: argparse.Namespace, floor_body: Path) -> subprocess.Pop
     env = {
         **os.environ,
         **service_environment(args, debug=False),
-        "DJANGO_SETTINGS_MODULE": "bench.load_settings",
+        "DJANGO_SETTINGS_MODULE": "bench._load_settings",
         "BENCH_FLOOR_BODY": str(floor_body),
     }
     started = time.perf_counter()
@@ -715,7 +715,7 @@ def gunicorn_start(args: argparse.Namespace, floor_body: Path) -> subprocess.Pop
         "--no-control-socket",  # gunicorn 27's default socket path is shared by every instance
     ]
     if args.profile:
-        command += ["--config", str(REPO_ROOT / "bench" / "load_profile.py")]
+        command += ["--config", str(REPO_ROOT / "bench" / "_load_profile.py")]
     process = subprocess.Popen(command, cwd=REPO_ROOT, env=env)
     deadline = time.monotonic() + 60
     import urllib.error

@@ -119,6 +119,12 @@ def export(request, consortium_id: int, fmt: str):
             status=400,
             content_type="text/plain; charset=utf-8",
         )
+    if len(request.GET.getlist("table")) > 1:
+        return HttpResponse(
+            _("Give one table (or table=all)."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     wanted = request.GET.get("table", "all")
     if wanted != "all" and wanted not in board.tables:
         return HttpResponse(

@@ -107,6 +107,9 @@ def test_a_filter_given_twice_is_a_form_error_and_a_stray_parameter_changes_noth
     twice = client.get(_path(board) + "?year=2025&year=2026")
     assert twice.status_code == 400
     assert "Berikan satu nilai saja." in twice.content.decode()
+    tables = client.get(_path(board, "export.csv") + "?table=status&table=services")
+    assert tables.status_code == 400
+    assert "Berikan satu tabel" in tables.content.decode()
     stray = client.get(_path(board) + "?utm_source=surat")
     assert stray.status_code == 200
     assert "Hapus saringan" not in stray.content.decode()

@@ -220,6 +220,14 @@ def test_a_parameter_given_twice_is_a_400_not_the_last_value(figures):
         response = client.get(f"/api/v1/aggregates/?{query}")
         assert response.status_code == 400, query
         assert response.json()["fields"][field] == ["Give this parameter once."], query
+    # A year and a period at once: which one would the table be of?
+    both = client.get("/api/v1/aggregates/?indicator=active_cases&year=2025&period_from=2026-01")
+    assert both.status_code == 400
+    assert "not both" in both.json()["fields"]["year"][0]
+    indonesian = client.get("/api/v1/aggregates/?indicator=nope", HTTP_ACCEPT_LANGUAGE="id").json()[
+        "fields"
+    ]["indicator"]
+    assert indonesian == ["Indikator tidak dikenal: nope."]
 
 
 def test_who_may_read_and_refresh(figures, ngo_a, team_a, django_capture_on_commit_callbacks):

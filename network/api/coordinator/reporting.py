@@ -9,6 +9,7 @@ funder report only (issue 10): pages, not this API.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -153,7 +154,7 @@ def table_from_params(params, consortium) -> dict:
     `age_band`) and `standard`: a 400 naming the parameter for anything wrong (a parameter
     given twice included: the last value would silently win)."""
     repeated = {
-        name: ["Give this parameter once."]
+        name: [gettext("Give this parameter once.")]
         for name in TABLE_PARAMETERS
         if hasattr(params, "getlist") and len(params.getlist(name)) > 1
     }
@@ -161,30 +162,34 @@ def table_from_params(params, consortium) -> dict:
         raise ValidationError(repeated)
     code = (params.get("indicator") or "").strip()
     if not code:
-        raise ValidationError({"indicator": ["This parameter is required."]})
+        raise ValidationError({"indicator": [gettext("This parameter is required.")]})
     indicator = INDICATORS.get(code)
     if indicator is None:
-        raise ValidationError({"indicator": [f"Unknown indicator: {code}."]})
+        message = gettext("Unknown indicator: %(code)s.") % {"code": code[:60]}
+        raise ValidationError({"indicator": [message]})
     raw = params.get("group_by")
     if raw is None or not raw.strip():
         group_by = publication.base_groupings(indicator)[0]
     else:
         group_by = tuple(part.strip() for part in raw.split(",") if part.strip())
     if len(set(group_by)) != len(group_by):
-        raise ValidationError({"group_by": ["A dimension is named twice."]})
+        raise ValidationError({"group_by": [gettext("A dimension is named twice.")]})
     if "standard" in group_by:
-        raise ValidationError(
-            {"group_by": ["Choose the standard with the standard parameter (ilo or bps)."]}
-        )
+        message = gettext("Choose the standard with the standard parameter (ilo or bps).")
+        raise ValidationError({"group_by": [message]})
+    if params.get("year") and (params.get("period_from") or params.get("period_to")):
+        message = gettext("Give the year, or period_from and period_to: not both.")
+        raise ValidationError({"year": [message]})
     if params.get("year"):
         period = publication.period_for(params.get("year"))
     else:
         period = publication.period_from_months(params.get("period_from"), params.get("period_to"))
     where = {name: params[name].strip() for name in FILTER_PARAMETERS if params.get(name)}
     if "," in where.get("ngo", ""):
-        raise ValidationError(
-            {"ngo": ["One NGO at a time: tables are published for the consortium and each NGO."]}
+        message = gettext(
+            "One NGO at a time: tables are published for the consortium and each NGO."
         )
+        raise ValidationError({"ngo": [message]})
     return publication.published_table(
         consortium=consortium,
         indicator=code,
