@@ -26,8 +26,9 @@ What it does, in a scratch database of its own (never the development database):
      backend serving gunicorn (pg_stat_activity pids, /proc/<pid>/status) and of each gunicorn
      worker, before and after every pass; then the same passes again with
      DATABASE_CONN_MAX_REQUESTS=`--recycle-requests` (connections replaced after that many
-     requests) to show the bound. CONN_MAX_AGE is set to 3600 s for both runs so that age does
-     not hide the growth;
+     requests) to show the bound. Each run ends with one more pass from a single client (no
+     queueing behind the other clients: the cost of a request itself). CONN_MAX_AGE is set to
+     3600 s for both runs so that age does not hide the growth;
    - cache memory per schema touched: this process's own backend, fresh, serves the case list
      (django.test.Client, the full middleware stack) for every NGO in turn;
      pg_backend_memory_contexts (CacheMemoryContext and its children) and RssAnon are read as
@@ -521,7 +522,16 @@ def serve_and_measure(args, tenants, *, max_requests: int, label: str) -> dict[s
             print(line)
             if found:
                 worker_anon_max = max(worker_anon_max, *(e["RssAnon"] / 1024 for e in found))
+        # One more pass with a single client: the latency of a request for an NGO the
+        # backend may not have served yet, without queueing behind the other clients.
+        sequential = one_pass(argparse.Namespace(**{**vars(args), "clients": 1}), tenants, rng)
+        say(f"{label} sequential pass (1 client): {sequential.line()}")
+        line, found = memory_line("  postgres backends", serving_backends(database))
+        print(line)
         figures = {
+            "sequential_p50_ms": statistics.median(sequential.latencies_ms),
+            "sequential_p95_ms": percentile(sequential.latencies_ms, 0.95),
+            "sequential_errors": float(sequential.errors),
             "requests": float(len(latencies)),
             "errors": float(errors),
             "p50_ms": statistics.median(latencies),

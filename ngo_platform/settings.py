@@ -235,8 +235,8 @@ DATABASE_CONN_MAX_AGE = int(env("DATABASE_CONN_MAX_AGE", "60"))
 # Requests a connection serves before it is replaced (ngo_platform/connections.py): a
 # PostgreSQL backend keeps the catalog entries of every NGO schema it touched, so one that
 # serves many NGOs grows with their number (bench/scale.py, deploy/README.md "Sizing").
-# 0 = no bound (CONN_MAX_AGE alone).
-DATABASE_CONN_MAX_REQUESTS = int(env("DATABASE_CONN_MAX_REQUESTS", "0"))
+# 0 = no bound (CONN_MAX_AGE alone). 200: at most ~60 MB of cached catalog per backend.
+DATABASE_CONN_MAX_REQUESTS = int(env("DATABASE_CONN_MAX_REQUESTS", "200"))
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=DATABASE_CONN_MAX_AGE)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
