@@ -282,12 +282,20 @@ def migration_apply(probes: ProbeMigrations, label: str) -> dict[str, str]:
     started = time.perf_counter()
     output = migrate_quietly()
     seconds = time.perf_counter() - started
-    applied = output.count(f"Applying casework.{name}")
+    # Counted in the database: the executor's processes print to their own stdout.
+    from django.conf import settings
+
+    from tenants.migration import applied_by_schema
+    from tenants.models import NGO
+
+    schemas = list(NGO.objects.values_list("schema_name", flat=True))
+    applied = sum(("casework", name) in done for done in applied_by_schema(schemas).values())
     resilient = next((line for line in output.splitlines() if "[resilient]" in line), "")
     return {
         "migration": name,
         "seconds": f"{seconds:.1f}",
-        "schemas_applied": str(applied),  # the public schema records it too
+        "schemas_applied": f"{applied} of {len(schemas)}",
+        "processes": str(settings.TENANT_MIGRATION_PROCESSES),
         "executor_line": resilient.strip(),
     }
 
@@ -777,10 +785,12 @@ def run(args: argparse.Namespace, started: datetime, probes: ProbeMigrations) ->
         applied = migration_apply(probes, f"{checkpoint:04d}")
         summary[f"{at}_migration_apply_s"] = applied["seconds"]
         summary[f"{at}_migration_schemas_applied"] = applied["schemas_applied"]
+        summary[f"{at}_migration_processes"] = applied["processes"]
         summary[f"{at}_migration_load_after"] = loadavg()
         say(
             f"{applied['migration']}: {applied['seconds']} s, applied in "
-            f"{applied['schemas_applied']} schemas ({applied['executor_line']})"
+            f"{applied['schemas_applied']} tenant schemas by {applied['processes']} processes "
+            f"({applied['executor_line']})"
         )
         catalog = catalog_size()
         for key, value in catalog.items():

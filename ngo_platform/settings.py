@@ -181,6 +181,10 @@ TENANT_TEMPLATE_SCHEMA = "ngo_template"
 # 4.0.1 re-issues it after a rollback or savepoint rollback. Off by default until decided.
 TENANT_LIMIT_SET_CALLS = env_bool("TENANT_LIMIT_SET_CALLS", default=False)
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
+# Processes migrate_schemas migrates tenant schemas with (tenants/migration.py): a migration
+# applied to 1,000 NGO schemas is CPU-bound in Django (~0.3 s of model-state rendering per
+# schema, bench/scale.py). 1 = one after another in the command's own process.
+TENANT_MIGRATION_PROCESSES = int(env("TENANT_MIGRATION_PROCESSES", "2"))
 
 MIDDLEWARE = [
     # Outermost: NUL characters in addresses get 400, errors under /api/ the JSON error format.
