@@ -660,6 +660,14 @@ def arguments() -> argparse.Namespace:
         default=200,
         help="DATABASE_CONN_MAX_REQUESTS of the second serving run; 0 skips it (default 200)",
     )
+    parser.add_argument(
+        "--reconnect-every",
+        type=int,
+        default=0,
+        help="close this process's database connection every K provisionings, as recycled "
+        "web and task connections would be (default 0: one connection for the whole fill, as "
+        "in the figures of bench/README.md)",
+    )
     parser.add_argument("--port", type=int, default=8719)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument(
@@ -750,6 +758,10 @@ def run(args: argparse.Namespace, started: datetime, probes: ProbeMigrations) ->
             seconds, tenant = ngo_fill_one(consortium, len(tenants) + 1, args.cases, pools, rng)
             tenants.append(tenant)
             durations.append(seconds)
+            if args.reconnect_every and len(tenants) % args.reconnect_every == 0:
+                from django.db import connection
+
+                connection.close()
             block.append(seconds)
             if len(tenants) % 25 == 0 or len(tenants) == checkpoint:
                 say(
