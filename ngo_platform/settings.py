@@ -182,6 +182,10 @@ TENANT_TEMPLATE_SCHEMA = "ngo_template"
 # made inside them): tests/casework/test_search_path.py switches tenants across both.
 TENANT_LIMIT_SET_CALLS = env_bool("TENANT_LIMIT_SET_CALLS", default=True)
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
+# Processes migrate_schemas migrates tenant schemas with (tenants/migration.py): a migration
+# applied to 1,000 NGO schemas is CPU-bound in Django (~0.3 s of model-state rendering per
+# schema, bench/scale.py). 1 = one after another in the command's own process.
+TENANT_MIGRATION_PROCESSES = int(env("TENANT_MIGRATION_PROCESSES", "2"))
 
 MIDDLEWARE = [
     # Outermost: NUL characters in addresses get 400, errors under /api/ the JSON error format.
@@ -233,6 +237,11 @@ if _database_url is None:
 # on). `make run`'s runserver starts a thread per request, whose connection no request would
 # reuse or close: the devserver sets 0 there (closed at each request's end).
 DATABASE_CONN_MAX_AGE = int(env("DATABASE_CONN_MAX_AGE", "60"))
+# Requests a connection serves before it is replaced (ngo_platform/connections.py): a
+# PostgreSQL backend keeps the catalog entries of every NGO schema it touched, so one that
+# serves many NGOs grows with their number (bench/scale.py, deploy/README.md "Sizing").
+# 0 = no bound (CONN_MAX_AGE alone). 200: at most ~60 MB of cached catalog per backend.
+DATABASE_CONN_MAX_REQUESTS = int(env("DATABASE_CONN_MAX_REQUESTS", "200"))
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=DATABASE_CONN_MAX_AGE)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]

@@ -36,8 +36,11 @@ def broken_and_behind(committed_db, consortium):
     )
 
 
-def test_broken_tenant_does_not_stop_the_others(broken_and_behind):
-    """The broken tenant fails and is reported; the tenant after it is migrated all the same."""
+@pytest.mark.parametrize("processes", [1, 2])
+def test_broken_tenant_does_not_stop_the_others(broken_and_behind, settings, processes):
+    """The broken tenant fails and is reported; the tenant after it is migrated all the same,
+    one schema after another or in two processes."""
+    settings.TENANT_MIGRATION_PROCESSES = processes
     assert schemas_needing_migration(["ngo_yayasan_a", "ngo_aaa_broken", "ngo_zzz_behind"]) == [
         "ngo_aaa_broken",
         "ngo_zzz_behind",
@@ -58,3 +61,19 @@ def test_up_to_date_tenants_are_skipped(committed_db):
     ready = list(NGO.objects.values_list("schema_name", flat=True))
     assert "ngo_yayasan_a" in ready
     assert schemas_needing_migration(ready) == []
+
+
+@pytest.mark.django_db
+def test_schema_table_list_is_djangos_for_a_tenant_schema(ngo_a):
+    """The executor's table listing (through pg_depend) names exactly the tables and views
+    Django's own introspection finds with the search path on the NGO's schema."""
+    from django_tenants.utils import schema_context
+
+    from tenants.migration import SchemaTableIntrospection
+
+    with schema_context(ngo_a.ngo.schema_name), connection.cursor() as cursor:
+        django_list = sorted(connection.introspection.get_table_list(cursor))
+        ours = sorted(SchemaTableIntrospection(connection).get_table_list(cursor))
+    assert ours == django_list
+    assert "django_migrations" in {info.name for info in ours}
+    assert "casework_case" in {info.name for info in ours}

@@ -252,3 +252,32 @@ def test_connection_is_back_on_public_after_provisioning(consortium):
     slug_validate("abc")
     assert connection.schema_name == "public"
     assert schemas.quote("ngo_abc") == '"ngo_abc"'
+
+
+def test_replayed_schema_sequences_continue_where_the_templates_are(consortium):
+    """A replayed NGO's sequences start where the template's are (its bookkeeping rows are
+    copied with their ids), so the next content type gets a fresh id, not a duplicate."""
+    ngo = ngo_provision(
+        actor=None,
+        consortium=consortium,
+        slug="urutan-baru",
+        name="Yayasan Urutan",
+        admin_email="admin@urutan.example.org",
+        method="replay",
+    ).ngo
+    query = (
+        "SELECT c.relname, pg_sequence_last_value(c.oid) FROM pg_class c "
+        "WHERE c.relnamespace = %s::regnamespace AND c.relkind = 'S' ORDER BY 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, ["ngo_template"])
+        template = {name: value for name, value in cursor.fetchall() if value is not None}
+        cursor.execute(query, [ngo.schema_name])
+        replayed = dict(cursor.fetchall())
+    assert template["django_content_type_id_seq"] > 1
+    assert {name: replayed[name] for name in template} == template
+    with schema_context(ngo.schema_name):
+        from django.contrib.contenttypes.models import ContentType
+
+        created = ContentType.objects.create(app_label="urutan", model="baru")
+    assert created.pk == template["django_content_type_id_seq"] + 1
