@@ -53,7 +53,13 @@ def month_parse(value: str, *, field_name: str) -> dt.date:
     (400) naming the field otherwise."""
     found = MONTH_RE.fullmatch((value or "").strip())
     this_year = clock.today().year
-    if found and EARLIEST_YEAR <= int(found.group(1)) <= this_year + 1:
+    if found and not EARLIEST_YEAR <= int(found.group(1)) <= this_year + 1:
+        message = gettext("Figures are counted from %(first)d to %(last)d.") % {
+            "first": EARLIEST_YEAR,
+            "last": this_year + 1,
+        }
+        raise ApplicationError(message, code="invalid_month", fields={field_name: [message]})
+    if found:
         try:
             return dt.date(int(found.group(1)), int(found.group(2)), 1)
         except ValueError:
